@@ -1,0 +1,37 @@
+// ParseResult: what every request and reply parser of every dialect answers.
+//
+// Parsers are incremental: they look at the bytes received so far and either take one whole
+// message from the front (kOk, consumed = its length), ask for more bytes (kNeedMore, consumed =
+// 0), or reject the front of the input. A message cut at any byte parses the same as whole.
+// Plain value type; any thread.
+#ifndef MEMKV_PROTOCOL_PARSE_RESULT_H_
+#define MEMKV_PROTOCOL_PARSE_RESULT_H_
+
+#include <cstddef>
+#include <string_view>
+
+namespace memkv::protocol {
+
+enum class ParseStatus {
+  kOk,           // one whole message parsed; `consumed` bytes belong to it
+  kNeedMore,     // the input holds no whole message yet
+  kClientError,  // a bad message: reply `error`, drop `consumed` bytes, then skip `swallow` more
+                 // bytes as they arrive (a value whose header was refused); the connection lives
+  kMustClose,    // the stream can no longer be framed: reply `error`, then close (RESP protocol
+                 // errors, lines longer than any command may be)
+};
+
+struct ParseResult {
+  ParseStatus status = ParseStatus::kNeedMore;
+  size_t consumed = 0;
+  // kClientError / kMustClose: the whole reply line to send, without the trailing CRLF
+  // (e.g. "CLIENT_ERROR bad data chunk", "-ERR Protocol error: invalid bulk length"). Points to
+  // static storage or into the parser.
+  std::string_view error;
+  // kClientError: bytes after `consumed` that belong to the refused message and must be dropped.
+  size_t swallow = 0;
+};
+
+}  // namespace memkv::protocol
+
+#endif  // MEMKV_PROTOCOL_PARSE_RESULT_H_

@@ -1,0 +1,187 @@
+// Engine: the in-memory key-value store every protocol dialect shares.
+//
+// A sharded hash table: each key is hashed once with XXH3; the hash's high bits pick one of a
+// power-of-two number of shards, each with its own lock, items and memory budget, so threads that
+// touch different shards never contend and nothing global is locked on the get/set path. Items
+// carry a value, 32-bit client flags, an expiry (unix ms, 0 = never) and a 64-bit CAS unique.
+// The memory limit is kept by evicting the least recently used items (approximately: see
+// shard.h); expired items vanish on next access and are reclaimed in the background a bounded
+// amount at a time.
+//
+// Threads: every public method is safe to call from any thread at any time. Callbacks run with
+// one shard's lock held: they must be short and must not call back into the Engine.
+//
+// The engine knows nothing of wire formats; server/ turns parsed requests into calls here.
+#ifndef MEMKV_STORAGE_ENGINE_H_
+#define MEMKV_STORAGE_ENGINE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <utility>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "storage/clock.h"
+
+namespace memkv::storage {
+
+struct EngineOptions {
+  // Upper bound on the memory holding items and the index (memcached -m).
+  size_t memory_limit_bytes = size_t{64} << 20;
+  // Largest key + value accepted (memcached -I).
+  size_t max_item_bytes = size_t{1} << 20;
+  // Number of shards; rounded up to a power of two.
+  int shard_count = 16;
+  // Background reclaim of expired items: period and the most buckets one pass may visit per shard.
+  int reclaim_period_millis = 100;
+  int reclaim_buckets_per_pass = 1024;
+  // Tests turn the background thread off and call ReclaimExpiredForTest() instead.
+  bool start_background_reclaimer = true;
+};
+
+// A stored item as seen by a callback. Views are valid only during the callback.
+struct ItemView {
+  std::string_view key;
+  std::string_view value;
+  uint32_t client_flags = 0;
+  uint64_t cas = 0;
+  int64_t expiry_millis = 0;       // unix ms; 0 = never expires
+  int64_t last_access_millis = 0;  // before the access that produced this view (second precision)
+  bool fetched = false;            // read at least once since it was stored, before this access
+  bool stale = false;              // invalidated by a meta command's I flag
+  bool win_token_sent = false;     // a client was already handed the meta recache "win" token
+};
+
+enum class LookupResult { kHit, kMiss, kExpired };
+
+// How Store treats an existing item (memcached's set/add/replace/append/prepend/cas).
+enum class StoreMode { kSet, kAdd, kReplace, kAppend, kPrepend };
+
+enum class StoreResult {
+  kStored,
+  kNotStored,  // add on a present key, replace/append/prepend on a missing one
+  kExists,     // compare_cas given and the item's CAS differs
+  kNotFound,   // compare_cas given and the key is missing
+};
+
+struct StoreArgs {
+  StoreMode mode = StoreMode::kSet;
+  uint32_t client_flags = 0;       // ignored by append/prepend, which keep the item's flags
+  int64_t expiry_millis = 0;       // 0 = never; <= now means expired at once (the key is removed)
+  uint64_t compare_cas = 0;        // nonzero: store only if the item's CAS equals it
+  uint64_t new_cas = 0;            // nonzero: use as the new CAS (meta E flag); else a fresh one
+};
+
+struct StoreOutcome {
+  StoreResult result = StoreResult::kNotStored;
+  uint64_t cas = 0;  // the item's CAS after a successful store
+};
+
+enum class DeleteResult { kDeleted, kNotFound, kExists /* compare_cas mismatch */ };
+
+enum class ArithmeticResult { kOk, kNotFound, kNonNumeric, kExists /* compare_cas mismatch */ };
+
+struct ArithmeticOutcome {
+  ArithmeticResult result = ArithmeticResult::kNotFound;
+  uint64_t value = 0;  // the value after the operation
+  uint64_t cas = 0;
+};
+
+// The decision an Update callback returns: what to do with the key it was shown.
+struct Mutation {
+  enum class Kind {
+    kNone,    // leave everything as it is
+    kDelete,  // remove the item
+    kStore,   // replace (or create) the item with value = parts[0] + parts[1]
+    kModify,  // change only the fields whose set_* flag is true; value and CAS unchanged
+  };
+  Kind kind = Kind::kNone;
+  // kStore: the parts may point into the current item's value (append) or anywhere else.
+  std::string_view parts[2];
+  // kStore: the new item's fields. kModify: applied when the matching set_* is true.
+  uint32_t client_flags = 0;
+  int64_t expiry_millis = 0;
+  bool set_client_flags = false;  // kModify
+  bool set_expiry = false;        // kModify
+  bool set_stale = false;         // kModify: mark invalidated (meta I) and give it the stale CAS
+  bool set_win_token_sent = false;  // kModify / kStore
+  uint64_t new_cas = 0;           // kStore: nonzero = use this CAS; kModify: nonzero = set CAS
+};
+
+struct UpdateOutcome {
+  bool existed = false;  // a live item was shown to the callback
+  uint64_t cas = 0;      // the item's CAS after the mutation (0 if it no longer exists)
+};
+
+struct EngineStats {
+  uint64_t curr_items = 0;
+  uint64_t total_items = 0;  // items ever stored
+  uint64_t bytes = 0;        // key + value + header bytes of live items
+  uint64_t evictions = 0;    // live items removed to make room
+  uint64_t reclaimed = 0;    // expired items whose memory was reused or reclaimed
+  uint64_t expired_unfetched = 0;
+  uint64_t evicted_unfetched = 0;
+  uint64_t limit_maxbytes = 0;
+  uint64_t hash_buckets = 0;
+};
+
+class Engine {
+ public:
+  // Validates options (e.g. max_item_bytes must leave room for at least a few items per shard).
+  static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineOptions& options,
+                                                        const Clock* clock);
+  virtual ~Engine() = default;
+
+  // Calls on_hit with the live item, then marks it fetched and accessed. Expired items are
+  // removed and reported as kExpired.
+  virtual LookupResult Get(std::string_view key,
+                           absl::FunctionRef<void(const ItemView&)> on_hit) = 0;
+
+  // Stores per args. Returns kResourceExhausted "object too large for cache" if key + value
+  // exceed max_item_bytes, and kResourceExhausted "out of memory storing object" if nothing can
+  // be evicted to make room.
+  virtual absl::StatusOr<StoreOutcome> Store(std::string_view key, std::string_view value,
+                                             const StoreArgs& args) = 0;
+
+  virtual DeleteResult Delete(std::string_view key, uint64_t compare_cas = 0) = 0;
+
+  // Sets a new expiry if the key is live. Returns false on a miss.
+  virtual bool Touch(std::string_view key, int64_t expiry_millis) = 0;
+
+  // memcached incr/decr: the value must be a decimal uint64 (at most 20 digits); incr wraps at
+  // 2^64, decr stops at 0. A fresh CAS is assigned. Keeps flags and expiry.
+  virtual ArithmeticOutcome Increment(std::string_view key, uint64_t delta, bool decrement,
+                                      uint64_t compare_cas = 0) = 0;
+
+  // General read-modify-write under the key's shard lock, for commands the methods above do not
+  // cover (Redis SET ... GET/KEEPTTL, GETDEL, meta stale/win, ...). `current` is null when the key
+  // is missing or expired. Fails only as Store fails, when the mutation stores.
+  virtual absl::StatusOr<UpdateOutcome> Update(
+      std::string_view key, absl::FunctionRef<Mutation(const ItemView* current)> decide) = 0;
+
+  // Stores every pair only if none of the keys is live, atomically across shards (Redis MSETNX):
+  // the shards involved are locked in index order. Returns false if any key was live.
+  virtual absl::StatusOr<bool> StoreAllIfNoneExist(
+      absl::Span<const std::pair<std::string_view, std::string_view>> pairs) = 0;
+
+  // Removes every item at now + delay_millis (memcached flush_all [delay]); 0 = now. A later call
+  // replaces a pending one.
+  virtual void FlushAll(int64_t delay_millis = 0) = 0;
+
+  // Number of live items (may count expired items not yet reclaimed).
+  virtual uint64_t ItemCount() const = 0;
+  virtual EngineStats Stats() const = 0;
+  virtual const Clock& clock() const = 0;
+  virtual const EngineOptions& options() const = 0;
+
+  // One reclaim pass over every shard, as the background thread does. For tests.
+  virtual void ReclaimExpiredForTest() = 0;
+};
+
+}  // namespace memkv::storage
+
+#endif  // MEMKV_STORAGE_ENGINE_H_

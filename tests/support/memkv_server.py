@@ -1,0 +1,82 @@
+"""Starts a real memkv (or memcached / redis-server) process on a free loopback port for a test.
+
+Usage:
+    with MemkvServer(binary, ["--mode", "dispatch"]) as server:
+        sock = socket.create_connection(("127.0.0.1", server.port))
+
+The process is stopped (SIGTERM, then SIGKILL) when the block ends, by its own PID only.
+"""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import time
+
+# The 12 front-end architectures x I/O engines every integration test runs against.
+MODES = ["single", "acceptor", "shared", "reuseport", "dispatch", "hybrid"]
+IO_ENGINES = ["epoll", "uring"]
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with status {process.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"server did not listen on port {port} within {timeout}s")
+
+
+class MemkvServer:
+    """A memkv process on a free port. `extra_args` go after -p/-l."""
+
+    def __init__(self, binary, extra_args=(), port=None, port_flag="-p", address_args=("-l", "127.0.0.1")):
+        self.binary = binary
+        self.port = port or free_port()
+        self.args = [binary, port_flag, str(self.port), *address_args, *extra_args]
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.args, stdin=subprocess.DEVNULL)
+        wait_for_port(self.port, self.process)
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def test_arguments():
+    """Parses the --binary argument ctest passes to every Python test."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    parser.add_argument("--mode", action="append", help="limit to these modes")
+    parser.add_argument("--io", action="append", help="limit to these I/O engines")
+    args, rest = parser.parse_known_args()
+    args.rest = rest
+    args.modes = args.mode or MODES
+    args.ios = args.io or IO_ENGINES
+    if not os.access(args.binary, os.X_OK):
+        parser.error(f"not an executable: {args.binary}")
+    return args
