@@ -32,6 +32,9 @@ struct ParseResult {
   size_t swallow = 0;
 };
 
+// "ok", "need_more", ... for test failure messages and logs.
+std::string_view ParseStatusName(ParseStatus status);
+
 }  // namespace memkv::protocol
 
 #endif  // MEMKV_PROTOCOL_PARSE_RESULT_H_

@@ -34,6 +34,12 @@ class ServerInfo {
   virtual void SetVerbosity(int level) = 0;
 };
 
+// What the connection does after an executor has answered one request.
+enum class ExecOutcome {
+  kContinue,  // go on with the next request
+  kClose,     // close the connection once the replies so far are written (quit, QUIT)
+};
+
 struct ExecContext {
   storage::Engine* engine = nullptr;
   CommandStats* stats = nullptr;       // the calling thread's

@@ -1,0 +1,2 @@
+// Placeholder until the server front end lands.
+int main() { return 1; }
