@@ -26,7 +26,9 @@ struct ParseResult {
   size_t consumed = 0;
   // kClientError / kMustClose: the whole reply line to send, without the trailing CRLF
   // (e.g. "CLIENT_ERROR bad data chunk", "-ERR Protocol error: invalid bulk length"). Points to
-  // static storage or into the parser.
+  // static storage or into the parser. Empty means send nothing at all: memcached's text
+  // protocol answers no error to a request that said noreply, and closes some connections
+  // without a word.
   std::string_view error;
   // kClientError: bytes after `consumed` that belong to the refused message and must be dropped.
   size_t swallow = 0;

@@ -1,2 +1,120 @@
-// Placeholder until the server front end lands.
-int main() { return 1; }
+// memkv: parses the options, builds the engine and the chosen front end, serves until SIGINT or
+// SIGTERM, then stops cleanly (exit 0).
+//
+// Exit status: 0 after a signal, --help or --version; 2 for a bad command line (see
+// kUsageExitCode in options.h); 1 when the server cannot start (port in use, io_uring missing
+// with --io-strict, ...).
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "server/exec_context.h"
+#include "server/frontend.h"
+#include "server/options.h"
+#include "server/request_pipeline.h"
+#include "server/server_info.h"
+#include "server/signals.h"
+#include "storage/clock.h"
+#include "storage/engine.h"
+
+namespace memkv::server {
+namespace {
+
+constexpr int kStartFailure = 1;
+
+int UsageError(std::string_view program, std::string_view message) {
+  std::fprintf(stderr, "%s: %.*s\nTry '%s --help' for more information.\n",
+               std::string(program).c_str(), static_cast<int>(message.size()), message.data(),
+               std::string(program).c_str());
+  return kUsageExitCode;
+}
+
+// The I/O engine every loop will use. io_uring may be missing (old kernel,
+// kernel.io_uring_disabled, seccomp): then one line on stderr and epoll, unless --io-strict.
+absl::StatusOr<IoEngine> ResolveIoEngine(const Options& options) {
+  if (options.io != IoEngine::kUring) return options.io;
+  absl::StatusOr<std::unique_ptr<EventLoop>> probe = MakeUringLoop();
+  if (probe.ok()) return IoEngine::kUring;
+  if (options.io_strict) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("io_uring unavailable (--io-strict): %s", probe.status().message()));
+  }
+  std::fprintf(stderr, "memkv: io_uring unavailable (%s); falling back to epoll\n",
+               std::string(probe.status().message()).c_str());
+  return IoEngine::kEpoll;
+}
+
+int Serve(const Options& options) {
+  // Before any thread starts, so that every thread inherits the blocked signals.
+  absl::StatusOr<ShutdownSignals> signals = ShutdownSignals::Install();
+  if (!signals.ok()) {
+    std::fprintf(stderr, "memkv: %s\n", signals.status().ToString().c_str());
+    return kStartFailure;
+  }
+  absl::StatusOr<IoEngine> io = ResolveIoEngine(options);
+  if (!io.ok()) {
+    std::fprintf(stderr, "memkv: %s\n", std::string(io.status().message()).c_str());
+    return kStartFailure;
+  }
+  storage::RealClock clock;
+  storage::EngineOptions engine_options;
+  engine_options.memory_limit_bytes = options.memory_limit_mb << 20;
+  engine_options.max_item_bytes = options.max_item_bytes;
+  absl::StatusOr<std::unique_ptr<storage::Engine>> engine =
+      storage::Engine::Create(engine_options, &clock);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "memkv: %s\n", engine.status().ToString().c_str());
+    return kStartFailure;
+  }
+  RunningServerInfo info(options, *io, clock.NowMillis());
+  PipelineConfig pipeline(options.max_item_bytes);
+  ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
+  FrontendEnv env{&options, *io, &server};
+  absl::StatusOr<std::unique_ptr<Frontend>> frontend = MakeFrontend(env);
+  if (!frontend.ok()) {
+    std::fprintf(stderr, "memkv: %s\n", std::string(frontend.status().message()).c_str());
+    return absl::IsUnimplemented(frontend.status()) ? kUsageExitCode : kStartFailure;
+  }
+  if (absl::Status status = (*frontend)->Start(); !status.ok()) {
+    std::fprintf(stderr, "memkv: %s\n", std::string(status.message()).c_str());
+    (*frontend)->Stop();
+    (*frontend)->Wait();
+    return kStartFailure;
+  }
+  if (options.verbosity >= 1) {
+    std::fprintf(stderr, "memkv %s: %s:%d, mode %s, io %s, %d threads\n",
+                 std::string(kMemkvVersion).c_str(), options.listen_address.c_str(), options.port,
+                 options.mode.c_str(), std::string(IoEngineName(*io)).c_str(), info.thread_count());
+  }
+  int signal_number = signals->Wait();
+  if (options.verbosity >= 1) std::fprintf(stderr, "memkv: signal %d, stopping\n", signal_number);
+  (*frontend)->Stop();
+  (*frontend)->Wait();
+  return 0;
+}
+
+}  // namespace
+}  // namespace memkv::server
+
+int main(int argc, char** argv) {
+  using namespace memkv::server;  // NOLINT: main is the one user of this namespace here
+  std::vector<std::string> args(argv, argv + argc);
+  std::string program = args.empty() ? "memkv" : args[0];
+  absl::StatusOr<Options> options = ParseOptions(args);
+  if (!options.ok()) return UsageError(program, std::string(options.status().message()));
+  if (options->help) {
+    std::fputs(UsageText(program).c_str(), stdout);
+    return 0;
+  }
+  if (options->version) {
+    std::printf("memkv %s\n", std::string(kMemkvVersion).c_str());
+    return 0;
+  }
+  if (const ModeSpec* mode = FindMode(options->mode); mode != nullptr && mode->make == nullptr) {
+    return UsageError(program, absl::StrFormat("--mode %s is not implemented yet", options->mode));
+  }
+  return Serve(*options);
+}

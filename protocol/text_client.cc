@@ -1,0 +1,199 @@
+#include "protocol/text_client.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <utility>
+
+namespace memkv::protocol {
+namespace {
+
+using text_client_internal::ParseDecimal;
+
+ParseResult MustClose(std::string_view error) {
+  ParseResult result;
+  result.status = ParseStatus::kMustClose;
+  result.error = error;
+  return result;
+}
+
+ParseResult Ok(size_t consumed) {
+  ParseResult result;
+  result.status = ParseStatus::kOk;
+  result.consumed = consumed;
+  return result;
+}
+
+// Status lines that are one fixed word.
+constexpr std::array<std::pair<std::string_view, TextReplyKind>, 9> kWordReplies = {{
+    {"END", TextReplyKind::kEnd},
+    {"STORED", TextReplyKind::kStored},
+    {"NOT_STORED", TextReplyKind::kNotStored},
+    {"EXISTS", TextReplyKind::kExists},
+    {"NOT_FOUND", TextReplyKind::kNotFound},
+    {"DELETED", TextReplyKind::kDeleted},
+    {"TOUCHED", TextReplyKind::kTouched},
+    {"OK", TextReplyKind::kOk},
+    {"ERROR", TextReplyKind::kError},
+}};
+
+// Status lines that are a word, a space and free text.
+constexpr std::array<std::pair<std::string_view, TextReplyKind>, 4> kMessageReplies = {{
+    {"VERSION ", TextReplyKind::kVersion},
+    {"CLIENT_ERROR ", TextReplyKind::kClientError},
+    {"SERVER_ERROR ", TextReplyKind::kServerError},
+    {"ERROR ", TextReplyKind::kError},
+}};
+
+}  // namespace
+
+namespace text_client_internal {
+
+ParseResult FindLine(std::string_view in, size_t max_line_bytes, Line* line) {
+  const size_t limit = std::min(in.size(), max_line_bytes + 2);
+  const size_t lf = in.substr(0, limit).find('\n');
+  if (lf == std::string_view::npos) {
+    if (in.size() >= max_line_bytes + 2) return MustClose("reply line too long");
+    return ParseResult();  // kNeedMore
+  }
+  if (lf == 0 || in[lf - 1] != '\r') return MustClose("reply line not ended by CRLF");
+  line->text = in.substr(0, lf - 1);
+  line->end = lf + 1;
+  return Ok(0);
+}
+
+void AppendDecimal(int64_t number, std::string* out) {
+  char digits[24];
+  auto [end, error] = std::to_chars(digits, digits + sizeof(digits), number);
+  out->append(digits, end);
+}
+
+bool ParseDecimal(std::string_view text, uint64_t* value) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+size_t SplitFields(std::string_view text, absl::Span<std::string_view> fields) {
+  size_t count = 0;
+  while (true) {
+    const size_t space = text.find(' ');
+    std::string_view field = text.substr(0, space);
+    if (field.empty() || count == fields.size()) return fields.size() + 1;
+    fields[count++] = field;
+    if (space == std::string_view::npos) return count;
+    text.remove_prefix(space + 1);
+  }
+}
+
+}  // namespace text_client_internal
+
+void AppendTextGet(absl::Span<const std::string_view> keys, bool with_cas, std::string* out) {
+  out->append(with_cas ? "gets" : "get");
+  for (std::string_view key : keys) {
+    out->push_back(' ');
+    out->append(key);
+  }
+  out->append("\r\n");
+}
+
+void AppendTextStore(std::string_view command, std::string_view key, uint32_t flags,
+                     int64_t exptime, std::string_view value, bool noreply, std::string* out) {
+  out->append(command);
+  out->push_back(' ');
+  out->append(key);
+  out->push_back(' ');
+  text_client_internal::AppendDecimal(flags, out);
+  out->push_back(' ');
+  text_client_internal::AppendDecimal(exptime, out);
+  out->push_back(' ');
+  text_client_internal::AppendDecimal(static_cast<int64_t>(value.size()), out);
+  out->append(noreply ? " noreply\r\n" : "\r\n");
+  out->append(value);
+  out->append("\r\n");
+}
+
+void AppendTextDelete(std::string_view key, std::string* out) {
+  out->append("delete ");
+  out->append(key);
+  out->append("\r\n");
+}
+
+std::string_view TextReplyKindName(TextReplyKind kind) {
+  switch (kind) {
+    case TextReplyKind::kValue:
+      return "VALUE";
+    case TextReplyKind::kNumber:
+      return "<number>";
+    case TextReplyKind::kVersion:
+      return "VERSION";
+    case TextReplyKind::kClientError:
+      return "CLIENT_ERROR";
+    case TextReplyKind::kServerError:
+      return "SERVER_ERROR";
+    default:
+      break;
+  }
+  for (const auto& [word, word_kind] : kWordReplies) {
+    if (word_kind == kind) return word;
+  }
+  return "?";
+}
+
+ParseResult TextReplyParser::Parse(std::string_view in, TextReply* out) const {
+  text_client_internal::Line line;
+  if (auto status = text_client_internal::FindLine(in, limits_.max_line_bytes, &line);
+      status.status != ParseStatus::kOk) {
+    return status;
+  }
+  *out = TextReply();
+  std::string_view text = line.text;
+  if (text.substr(0, 6) == "VALUE ") return ParseValue(in, text, line.end, out);
+  for (const auto& [word, kind] : kWordReplies) {
+    if (text == word) {
+      out->kind = kind;
+      return Ok(line.end);
+    }
+  }
+  for (const auto& [prefix, kind] : kMessageReplies) {
+    if (text.substr(0, prefix.size()) == prefix) {
+      out->kind = kind;
+      out->message = text.substr(prefix.size());
+      return Ok(line.end);
+    }
+  }
+  if (ParseDecimal(text, &out->number)) {
+    out->kind = TextReplyKind::kNumber;
+    return Ok(line.end);
+  }
+  return MustClose("unexpected reply line");
+}
+
+// VALUE <key> <flags> <bytes> [<cas>]: exactly one space between fields, as memcached writes it.
+ParseResult TextReplyParser::ParseValue(std::string_view in, std::string_view line, size_t line_end,
+                                        TextReply* out) const {
+  std::array<std::string_view, 5> fields;
+  size_t count = text_client_internal::SplitFields(line.substr(6), absl::MakeSpan(fields));
+  if (count < 3 || count > 4) return MustClose("bad VALUE line");
+  uint64_t flags = 0;
+  uint64_t bytes = 0;
+  if (!ParseDecimal(fields[1], &flags) || flags > UINT32_MAX || !ParseDecimal(fields[2], &bytes)) {
+    return MustClose("bad VALUE line");
+  }
+  if (count == 4 && !ParseDecimal(fields[3], &out->cas)) return MustClose("bad VALUE line");
+  if (bytes > limits_.max_value_bytes) return MustClose("VALUE length out of range");
+  const size_t total = line_end + bytes + 2;
+  if (in.size() < total) return ParseResult();  // kNeedMore
+  if (in.substr(line_end + bytes, 2) != "\r\n") return MustClose("VALUE data not ended by CRLF");
+  out->kind = TextReplyKind::kValue;
+  out->key = fields[0];
+  out->flags = static_cast<uint32_t>(flags);
+  out->has_cas = count == 4;
+  out->data = in.substr(line_end, bytes);
+  return Ok(total);
+}
+
+}  // namespace memkv::protocol

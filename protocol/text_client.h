@@ -1,0 +1,120 @@
+// The client side of the memcached text protocol: request encoders and an incremental reply
+// parser. memkv-bench uses them to drive a server and to check every answer it gets; the server
+// direction (request parser, reply encoder) lives in other files of this folder.
+//
+// The parser takes one reply element at a time from the front of the bytes received so far: one
+// status line (STORED, END, CLIENT_ERROR ..., a number, ...) or one whole VALUE block (header,
+// data and its CRLF). A get's answer is thus a run of kValue elements ended by kEnd; the caller,
+// who knows what it asked, pairs them. A reply cut at any byte parses the same as whole.
+// Anything no memcached server sends (an unknown line, a bad VALUE header, a data block without
+// its CRLF, a line without CRLF) is kMustClose: the byte stream cannot be trusted any more.
+//
+// Plain functions and an immutable parser: any thread; one parser may serve many connections.
+#ifndef MEMKV_PROTOCOL_TEXT_CLIENT_H_
+#define MEMKV_PROTOCOL_TEXT_CLIENT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/types/span.h"
+#include "protocol/parse_result.h"
+
+namespace memkv::protocol {
+
+// Appends "get k1 k2 ...\r\n" ("gets" when `with_cas`).
+// REQUIRES: keys is not empty; every key is a valid memcached key (1-250 bytes, no spaces or
+// control characters).
+void AppendTextGet(absl::Span<const std::string_view> keys, bool with_cas, std::string* out);
+
+// Appends "<command> <key> <flags> <exptime> <bytes>[ noreply]\r\n<value>\r\n".
+// `command` is set, add, replace, append or prepend. REQUIRES: as AppendTextGet for the key.
+void AppendTextStore(std::string_view command, std::string_view key, uint32_t flags,
+                     int64_t exptime, std::string_view value, bool noreply, std::string* out);
+
+// Appends "delete <key>\r\n".
+void AppendTextDelete(std::string_view key, std::string* out);
+
+enum class TextReplyKind {
+  kValue,        // VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n
+  kEnd,          // END
+  kStored,       // STORED
+  kNotStored,    // NOT_STORED
+  kExists,       // EXISTS
+  kNotFound,     // NOT_FOUND
+  kDeleted,      // DELETED
+  kTouched,      // TOUCHED
+  kOk,           // OK
+  kNumber,       // <digits> (incr/decr)
+  kVersion,      // VERSION <text>
+  kError,        // ERROR
+  kClientError,  // CLIENT_ERROR <text>
+  kServerError,  // SERVER_ERROR <text>
+};
+
+// "VALUE", "END", ... for messages and tests.
+std::string_view TextReplyKindName(TextReplyKind kind);
+
+// One parsed reply element. Views point into the parsed input and live as long as it does.
+struct TextReply {
+  TextReplyKind kind = TextReplyKind::kEnd;
+  std::string_view key;      // kValue
+  uint32_t flags = 0;        // kValue
+  bool has_cas = false;      // kValue
+  uint64_t cas = 0;          // kValue, when has_cas
+  std::string_view data;     // kValue: the value bytes, without their CRLF
+  uint64_t number = 0;       // kNumber
+  std::string_view message;  // kVersion, kClientError, kServerError: the text after the word
+};
+
+struct TextReplyLimits {
+  // A status or VALUE line longer than this (without CRLF) is garbage.
+  size_t max_line_bytes = 2048;
+  // A VALUE whose <bytes> exceeds this is garbage (a client knows what it stored).
+  size_t max_value_bytes = size_t{64} << 20;
+};
+
+// Line framing shared with meta_client.cc, whose replies are framed the same way.
+namespace text_client_internal {
+
+struct Line {
+  std::string_view text;  // without its CRLF
+  size_t end = 0;         // bytes up to and including the CRLF
+};
+
+// Finds the first CRLF-ended line of `in`: kOk with *line, kNeedMore, or kMustClose when a bare
+// LF ends it or no CRLF comes within `max_line_bytes`.
+ParseResult FindLine(std::string_view in, size_t max_line_bytes, Line* line);
+
+// Appends `number` in decimal (absl::StrCat would need absl::string_view arguments around it).
+void AppendDecimal(int64_t number, std::string* out);
+
+// Strict unsigned decimal: digits only, no sign or spaces, fits in 64 bits.
+bool ParseDecimal(std::string_view text, uint64_t* value);
+
+// Splits `text` at single spaces into `fields`; returns how many there are, or fields.size() + 1
+// when there are more than fit (or an empty field: two spaces in a row, a leading or a trailing
+// space).
+size_t SplitFields(std::string_view text, absl::Span<std::string_view> fields);
+
+}  // namespace text_client_internal
+
+class TextReplyParser {
+ public:
+  explicit TextReplyParser(TextReplyLimits limits = {}) : limits_(limits) {}
+
+  // Parses one reply element from the front of `in`: kOk with `consumed` and `*out` filled,
+  // kNeedMore, or kMustClose with `error` (static text) when `in` starts with garbage.
+  ParseResult Parse(std::string_view in, TextReply* out) const;
+
+ private:
+  ParseResult ParseValue(std::string_view in, std::string_view line, size_t line_end,
+                         TextReply* out) const;
+
+  TextReplyLimits limits_;
+};
+
+}  // namespace memkv::protocol
+
+#endif  // MEMKV_PROTOCOL_TEXT_CLIENT_H_

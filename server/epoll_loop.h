@@ -1,0 +1,93 @@
+// EpollLoop: the EventLoop over Linux epoll, imitating completions with readiness.
+//
+// Level-triggered: a readable stream gets one read() per wake-up (64 KiB at most), so that one
+// busy client cannot monopolise the loop, and a send that would block waits for EPOLLOUT. The
+// callbacks a readiness loop could run re-entrantly (OnSendComplete inside Send, OnClosed inside
+// CloseStream) are deferred to the end of the current event, so handlers see the same ordering
+// as under io_uring.
+//
+// Threads: as EventLoop — Post() and Stop() from any thread, everything else on the loop thread.
+#ifndef MEMKV_SERVER_EPOLL_LOOP_H_
+#define MEMKV_SERVER_EPOLL_LOOP_H_
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/event_loop.h"
+#include "server/socket_util.h"
+
+namespace memkv::server {
+
+class EpollLoop final : public EventLoop {
+ public:
+  static absl::StatusOr<std::unique_ptr<EpollLoop>> Create();
+  ~EpollLoop() override;
+
+  IoEngine engine() const override { return IoEngine::kEpoll; }
+  void Run() override;
+  void Stop() override;
+  void Post(absl::AnyInvocable<void() &&> task) override;
+  absl::Status StartAccepting(int listen_fd, AcceptCallback on_accept) override;
+  absl::Status AddStream(int fd, StreamHandler* handler) override;
+  void Send(int fd, std::string_view data) override;
+  void PauseReceive(int fd) override;
+  void ResumeReceive(int fd) override;
+  void CloseStream(int fd) override;
+
+ private:
+  // What an epoll_event's data.ptr points at.
+  struct Source {
+    enum class Kind { kWakeup, kListener, kStream };
+    Kind kind;
+  };
+  struct Listener : Source {
+    int fd = -1;
+    AcceptCallback on_accept;
+  };
+  struct Stream : Source {
+    UniqueFd fd;
+    StreamHandler* handler = nullptr;
+    const char* send_data = nullptr;  // unsent rest of the current Send
+    size_t send_left = 0;
+    bool sending = false;
+    bool paused = false;
+    bool closing = false;  // CloseStream called or an error seen; OnClosed pending
+    bool closed = false;   // OnClosed ran; the object waits in graveyard_ for the batch to end
+  };
+
+  EpollLoop(UniqueFd epoll_fd, UniqueFd wake_fd, UniqueFd spare_fd);
+  Stream* Find(int fd);
+  void UpdateInterest(Stream* stream);
+  void HandleReadable(Stream* stream);
+  void HandleWritable(Stream* stream);
+  void HandleAccept(Listener* listener);
+  void WriteSome(Stream* stream);
+  void MarkClosing(Stream* stream);
+  void RunDeferred();
+  void RunPostedTasks();
+  void CloseAllStreams();
+
+  UniqueFd epoll_fd_;
+  UniqueFd wake_fd_;
+  // Kept open so that EMFILE can be answered by closing the newest connection instead of
+  // spinning on a listening socket that stays readable.
+  UniqueFd spare_fd_;
+  Source wake_source_{Source::Kind::kWakeup};
+  std::vector<std::unique_ptr<Stream>> streams_;  // indexed by fd
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<Stream*> completed_sends_;  // OnSendComplete to run at the end of this event
+  std::vector<Stream*> closing_;          // OnClosed to run at the end of this event
+  std::vector<std::unique_ptr<Stream>> graveyard_;  // freed after the epoll batch
+  std::vector<char> read_buffer_;
+  std::atomic<bool> stop_{false};
+
+  absl::Mutex post_mutex_;
+  std::vector<absl::AnyInvocable<void() &&>> posted_ ABSL_GUARDED_BY(post_mutex_);
+};
+
+}  // namespace memkv::server
+
+#endif  // MEMKV_SERVER_EPOLL_LOOP_H_

@@ -1,0 +1,76 @@
+// acceptor (the default, memcached's pattern): one acceptor thread accepts every connection and
+// hands it to one of N worker loops through EventLoop::Post; the worker owns it for life. The
+// acceptor picks round-robin, or with --balance least-conn the worker with the fewest open
+// connections (counted at hand-over, so a burst of accepts sees its own choices).
+//
+//   clients ──> [ acceptor ] ──Post──┬─> [ worker0: serve ]
+//                                    ├─> [ worker1: serve ]
+//                                    └─> [ workerN-1: serve ]
+#include <memory>
+
+#include "server/frontend.h"
+
+namespace memkv::server {
+namespace {
+
+class AcceptorFrontend final : public WorkerFrontend {
+ public:
+  explicit AcceptorFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
+
+  absl::Status Start() override {
+    absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.options, false);
+    if (!ports.ok()) return ports.status();
+    ports_ = *std::move(ports);
+    absl::StatusOr<std::vector<std::unique_ptr<Worker>>> workers =
+        MakeWorkers(env_, "worker", env_.options->threads, ThreadRole::kExecutes);
+    if (!workers.ok()) return workers.status();
+    absl::StatusOr<std::vector<std::unique_ptr<Worker>>> acceptor =
+        MakeWorkers(env_, "acceptor", 1, ThreadRole::kAcceptsOnly);
+    if (!acceptor.ok()) return acceptor.status();
+    workers_ = *std::move(workers);
+    serving_ = workers_.size();
+    Worker* accepting = acceptor->front().get();
+    workers_.push_back(std::move(acceptor->front()));
+    for (ListeningPort& port : ports_) {
+      PortDialect dialect = port.dialect;
+      absl::Status status =
+          accepting->loop()->StartAccepting(port.fd.get(), [this, accepting, dialect](int fd) {
+            HandOff(accepting, PickWorker(), UniqueFd(fd), dialect, env_.server);
+          });
+      if (!status.ok()) return status;
+    }
+    StartWorkers();
+    return absl::OkStatus();
+  }
+
+ private:
+  // Runs on the acceptor thread only, so next_ needs no lock.
+  Worker* PickWorker() {
+    size_t chosen = next_ % serving_;
+    if (env_.options->balance == Balance::kLeastConn) {
+      // Ties go to the first candidate after the last choice, so equal workers still rotate.
+      int64_t fewest = workers_[chosen]->assigned().load(std::memory_order_relaxed);
+      for (size_t k = 1; k < serving_; ++k) {
+        size_t i = (next_ + k) % serving_;
+        int64_t n = workers_[i]->assigned().load(std::memory_order_relaxed);
+        if (n < fewest) {
+          fewest = n;
+          chosen = i;
+        }
+      }
+    }
+    next_ = chosen + 1;
+    return workers_[chosen].get();
+  }
+
+  size_t serving_ = 0;  // workers_[0, serving_) serve connections; the last one accepts
+  size_t next_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Frontend>> MakeAcceptorFrontend(const FrontendEnv& env) {
+  return std::make_unique<AcceptorFrontend>(env);
+}
+
+}  // namespace memkv::server

@@ -1,0 +1,51 @@
+// reuseport: N workers, each with its own SO_REUSEPORT listening socket on the same address and
+// port. The kernel hashes each new connection to one socket's accept queue, so workers never
+// share an accept queue and never wake for another's connection; a busy worker's queue does
+// not drain into an idle one, though, which is the price of the sharding.
+//
+//   clients ──> kernel hash ─┬─> (socket0) [ worker0: accept + serve ]
+//                            ├─> (socket1) [ worker1: accept + serve ]
+//                            └─> (socketN-1) [ workerN-1: accept + serve ]
+#include <memory>
+
+#include "server/frontend.h"
+
+namespace memkv::server {
+namespace {
+
+class ReuseportFrontend final : public WorkerFrontend {
+ public:
+  explicit ReuseportFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
+
+  absl::Status Start() override {
+    absl::StatusOr<std::vector<std::unique_ptr<Worker>>> workers =
+        MakeWorkers(env_, "worker", env_.options->threads, ThreadRole::kExecutes);
+    if (!workers.ok()) return workers.status();
+    workers_ = *std::move(workers);
+    ServerContext* server = env_.server;
+    for (auto& owned : workers_) {
+      Worker* worker = owned.get();
+      absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.options, true);
+      if (!ports.ok()) return ports.status();
+      for (ListeningPort& port : *ports) {
+        PortDialect dialect = port.dialect;
+        absl::Status status =
+            worker->loop()->StartAccepting(port.fd.get(), [worker, dialect, server](int fd) {
+              AdmitOnLoop(worker, UniqueFd(fd), dialect, server);
+            });
+        if (!status.ok()) return status;
+        ports_.push_back(std::move(port));
+      }
+    }
+    StartWorkers();
+    return absl::OkStatus();
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Frontend>> MakeReuseportFrontend(const FrontendEnv& env) {
+  return std::make_unique<ReuseportFrontend>(env);
+}
+
+}  // namespace memkv::server

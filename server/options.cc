@@ -1,0 +1,355 @@
+#include "server/options.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+#include "server/frontend.h"
+
+namespace memkv::server {
+namespace {
+
+using Setter = absl::Status (*)(std::string_view value, Options* options);
+
+// One command-line option. The table below is the only place an option is defined.
+struct OptionSpec {
+  char short_flag;                // 0 = long form only
+  std::string_view long_flag;     // without the leading "--"
+  std::string_view value_name;    // empty = a switch that takes no value
+  std::string_view default_text;  // applied through `set` before parsing; empty = none
+  std::string_view description;   // one line for --help
+  Setter set;
+};
+
+absl::Status Bad(std::string_view flag, std::string_view value, std::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrFormat("invalid value '%s' for %s: %s", value, flag, why));
+}
+
+absl::StatusOr<int64_t> ParseInt(std::string_view flag, std::string_view value, int64_t min,
+                                 int64_t max) {
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &n))
+    return Bad(flag, value, "not a number");
+  if (n < min || n > max) {
+    return Bad(flag, value, absl::StrFormat("must be between %d and %d", min, max));
+  }
+  return n;
+}
+
+// memcached's -I syntax: a byte count with an optional k or m (or g) suffix, any case.
+absl::StatusOr<size_t> ParseSize(std::string_view flag, std::string_view value) {
+  std::string_view digits = value;
+  uint64_t unit = 1;
+  if (!digits.empty()) {
+    switch (absl::ascii_tolower(digits.back())) {
+      case 'k':
+        unit = uint64_t{1} << 10;
+        break;
+      case 'm':
+        unit = uint64_t{1} << 20;
+        break;
+      case 'g':
+        unit = uint64_t{1} << 30;
+        break;
+    }
+    if (unit != 1) digits.remove_suffix(1);
+  }
+  uint64_t n = 0;
+  if (!absl::SimpleAtoi(absl::string_view(digits.data(), digits.size()), &n) || n == 0 ||
+      n > (uint64_t{1} << 40) / unit) {
+    return Bad(flag, value, "expected a size such as 1048576, 512k or 1m");
+  }
+  return static_cast<size_t>(n * unit);
+}
+
+absl::Status SetPort(std::string_view v, Options* o) {
+  auto n = ParseInt("--port", v, 1, 65535);
+  if (!n.ok()) return n.status();
+  o->port = static_cast<int>(*n);
+  return absl::OkStatus();
+}
+
+absl::Status SetListen(std::string_view v, Options* o) {
+  if (v.empty()) return Bad("--listen", v, "empty address");
+  o->listen_address = std::string(v);
+  return absl::OkStatus();
+}
+
+absl::Status SetThreads(std::string_view v, Options* o) {
+  if (v == "auto") {
+    o->threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return absl::OkStatus();
+  }
+  auto n = ParseInt("--threads", v, 1, 1024);
+  if (!n.ok()) return n.status();
+  o->threads = static_cast<int>(*n);
+  return absl::OkStatus();
+}
+
+absl::Status SetMemory(std::string_view v, Options* o) {
+  auto n = ParseInt("--memory-limit", v, 1, int64_t{1} << 20);
+  if (!n.ok()) return n.status();
+  o->memory_limit_mb = static_cast<size_t>(*n);
+  return absl::OkStatus();
+}
+
+absl::Status SetConnLimit(std::string_view v, Options* o) {
+  auto n = ParseInt("--conn-limit", v, 1, 1 << 24);
+  if (!n.ok()) return n.status();
+  o->conn_limit = static_cast<int>(*n);
+  return absl::OkStatus();
+}
+
+absl::Status SetMaxItem(std::string_view v, Options* o) {
+  auto n = ParseSize("--max-item-size", v);
+  if (!n.ok()) return n.status();
+  o->max_item_bytes = *n;
+  return absl::OkStatus();
+}
+
+absl::Status SetVerbose(std::string_view, Options* o) {
+  ++o->verbosity;
+  return absl::OkStatus();
+}
+
+absl::Status SetMode(std::string_view v, Options* o) {
+  if (FindMode(v) == nullptr) {
+    std::string names;
+    for (const ModeSpec& m : Modes()) {
+      absl::StrAppendFormat(&names, "%s%s", names.empty() ? "" : ", ", m.name);
+    }
+    return Bad("--mode", v, absl::StrFormat("expected one of %s", names));
+  }
+  o->mode = std::string(v);
+  return absl::OkStatus();
+}
+
+absl::Status SetIo(std::string_view v, Options* o) {
+  if (v == "epoll") {
+    o->io = IoEngine::kEpoll;
+  } else if (v == "uring") {
+    o->io = IoEngine::kUring;
+  } else {
+    return Bad("--io", v, "expected epoll or uring");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetIoStrict(std::string_view, Options* o) {
+  o->io_strict = true;
+  return absl::OkStatus();
+}
+
+absl::Status SetBalance(std::string_view v, Options* o) {
+  if (v == "round-robin") {
+    o->balance = Balance::kRoundRobin;
+  } else if (v == "least-conn") {
+    o->balance = Balance::kLeastConn;
+  } else {
+    return Bad("--balance", v, "expected round-robin or least-conn");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetRespPort(std::string_view v, Options* o) {
+  auto n = ParseInt("--resp-port", v, 0, 65535);
+  if (!n.ok()) return n.status();
+  o->resp_port = static_cast<int>(*n);
+  return absl::OkStatus();
+}
+
+absl::Status SetDispatchers(std::string_view v, Options* o) {
+  auto n = ParseInt("--dispatchers", v, 1, 256);
+  if (!n.ok()) return n.status();
+  o->dispatchers = static_cast<int>(*n);
+  return absl::OkStatus();
+}
+
+absl::Status SetHelp(std::string_view, Options* o) {
+  o->help = true;
+  return absl::OkStatus();
+}
+
+absl::Status SetVersion(std::string_view, Options* o) {
+  o->version = true;
+  return absl::OkStatus();
+}
+
+constexpr OptionSpec kOptions[] = {
+    {'p', "port", "PORT", "11211", "TCP port for the memcached protocols (and RESP)", SetPort},
+    {'l', "listen", "ADDR", "127.0.0.1", "IPv4 or IPv6 address to listen on", SetListen},
+    {'t', "threads", "N", "auto", "worker threads (auto = hardware threads)", SetThreads},
+    {'m', "memory-limit", "MB", "64", "item memory in megabytes", SetMemory},
+    {'c', "conn-limit", "N", "1024", "most simultaneous client connections", SetConnLimit},
+    {'I', "max-item-size", "SIZE", "1m", "largest item, bytes or with k/m suffix", SetMaxItem},
+    {'v', "verbose", "", "", "log to stderr; -vv also logs each connection", SetVerbose},
+    {0, "mode", "MODE", "acceptor", "front-end architecture (see MODES below)", SetMode},
+    {0, "io", "ENGINE", "epoll", "I/O engine: epoll or uring (falls back to epoll)", SetIo},
+    {0, "io-strict", "", "", "exit instead of falling back when uring is unavailable", SetIoStrict},
+    {0, "balance", "POLICY", "round-robin", "acceptor mode: round-robin or least-conn", SetBalance},
+    {0, "resp-port", "PORT", "0", "extra port that speaks RESP only (inline too); 0 = off",
+     SetRespPort},
+    {0, "dispatchers", "K", "1", "dispatcher threads (hybrid mode)", SetDispatchers},
+    {'h', "help", "", "", "print this help and exit", SetHelp},
+    {'V', "version", "", "", "print the version and exit", SetVersion},
+};
+
+const OptionSpec* FindShort(char c) {
+  for (const OptionSpec& spec : kOptions) {
+    if (spec.short_flag == c) return &spec;
+  }
+  return nullptr;
+}
+
+const OptionSpec* FindLong(std::string_view name) {
+  for (const OptionSpec& spec : kOptions) {
+    if (spec.long_flag == name) return &spec;
+  }
+  return nullptr;
+}
+
+absl::Status Validate(const Options& o) {
+  if (o.max_item_bytes < 1024) {
+    return absl::InvalidArgumentError("--max-item-size must be at least 1k");
+  }
+  if (o.max_item_bytes > (o.memory_limit_mb << 20) / 2) {
+    return absl::InvalidArgumentError(
+        "--max-item-size cannot be larger than half of --memory-limit");
+  }
+  if (o.resp_port != 0 && o.resp_port == o.port) {
+    return absl::InvalidArgumentError("--resp-port must differ from --port");
+  }
+  return absl::OkStatus();
+}
+
+// Parses one argument that starts with "--". `next` is the following argument, if any;
+// `*used_next` says whether it was taken as this flag's value.
+absl::Status ParseLong(std::string_view arg, const std::string* next, bool* used_next, Options* o) {
+  std::string_view name = arg.substr(2);
+  std::string_view value;
+  bool has_inline_value = false;
+  if (size_t eq = name.find('='); eq != std::string_view::npos) {
+    value = name.substr(eq + 1);
+    name = name.substr(0, eq);
+    has_inline_value = true;
+  }
+  const OptionSpec* spec = FindLong(name);
+  if (spec == nullptr)
+    return absl::InvalidArgumentError(absl::StrFormat("unknown flag --%s", name));
+  if (spec->value_name.empty()) {
+    if (has_inline_value) {
+      return absl::InvalidArgumentError(absl::StrFormat("--%s takes no value", name));
+    }
+    return spec->set("", o);
+  }
+  if (!has_inline_value) {
+    if (next == nullptr) {
+      return absl::InvalidArgumentError(absl::StrFormat("--%s needs a value", name));
+    }
+    value = *next;
+    *used_next = true;
+  }
+  return spec->set(value, o);
+}
+
+// Parses one argument that starts with a single '-': a cluster of switches ("-vv") possibly
+// ending in one flag that takes a value, either attached ("-p11211") or as the next argument.
+absl::Status ParseShort(std::string_view arg, const std::string* next, bool* used_next,
+                        Options* o) {
+  for (size_t i = 1; i < arg.size(); ++i) {
+    const OptionSpec* spec = FindShort(arg[i]);
+    if (spec == nullptr) {
+      return absl::InvalidArgumentError(absl::StrFormat("unknown flag -%c", arg[i]));
+    }
+    if (spec->value_name.empty()) {
+      if (absl::Status s = spec->set("", o); !s.ok()) return s;
+      continue;
+    }
+    if (i + 1 < arg.size()) return spec->set(arg.substr(i + 1), o);
+    if (next == nullptr) {
+      return absl::InvalidArgumentError(absl::StrFormat("-%c needs a value", arg[i]));
+    }
+    *used_next = true;
+    return spec->set(*next, o);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Options DefaultOptions() {
+  Options options;
+  for (const OptionSpec& spec : kOptions) {
+    if (!spec.default_text.empty()) {
+      // The defaults are constants of this file; a bad one is a programming error caught by
+      // options_test, so the status is not propagated.
+      spec.set(spec.default_text, &options).IgnoreError();
+    }
+  }
+  return options;
+}
+
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
+  Options options = DefaultOptions();
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    const std::string* next = i + 1 < args.size() ? &args[i + 1] : nullptr;
+    bool used_next = false;
+    absl::Status status;
+    if (arg.size() > 2 && arg.substr(0, 2) == "--") {
+      status = ParseLong(arg, next, &used_next, &options);
+    } else if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-') {
+      status = ParseShort(arg, next, &used_next, &options);
+    } else {
+      status = absl::InvalidArgumentError(absl::StrFormat("unexpected argument '%s'", arg));
+    }
+    if (!status.ok()) return status;
+    if (used_next) ++i;
+  }
+  if (options.help || options.version) return options;
+  if (absl::Status s = Validate(options); !s.ok()) return s;
+  return options;
+}
+
+std::string UsageText(std::string_view program) {
+  std::string out = absl::StrFormat(
+      "Usage: %s [options]\n"
+      "A memcached-compatible cache server (memcached text and meta protocols, and RESP).\n\n"
+      "Options:\n",
+      program);
+  for (const OptionSpec& spec : kOptions) {
+    std::string flags = spec.short_flag != 0
+                            ? absl::StrFormat("-%c, --%s", spec.short_flag, spec.long_flag)
+                            : absl::StrFormat("    --%s", spec.long_flag);
+    if (!spec.value_name.empty()) absl::StrAppendFormat(&flags, " %s", spec.value_name);
+    absl::StrAppendFormat(&out, "  %-26s %s", flags, spec.description);
+    if (!spec.default_text.empty()) absl::StrAppendFormat(&out, " [%s]", spec.default_text);
+    out += "\n";
+  }
+  out += "\nModes (--mode):\n";
+  for (const ModeSpec& mode : Modes()) {
+    absl::StrAppendFormat(&out, "  %s%s\n", mode.name,
+                          mode.make == nullptr ? " (not implemented yet)" : "");
+    std::string_view summary = mode.summary;
+    while (!summary.empty()) {
+      size_t eol = std::min(summary.find('\n'), summary.size());
+      absl::StrAppendFormat(&out, "      %s\n", summary.substr(0, eol));
+      summary.remove_prefix(std::min(eol + 1, summary.size()));
+    }
+  }
+  return out;
+}
+
+std::string_view BalanceName(Balance balance) {
+  return balance == Balance::kLeastConn ? "least-conn" : "round-robin";
+}
+
+std::string_view IoEngineName(IoEngine io) { return io == IoEngine::kUring ? "uring" : "epoll"; }
+
+}  // namespace memkv::server

@@ -1,0 +1,62 @@
+// Options: every command-line setting of the memkv server, parsed once at start and then passed
+// by const reference to whatever needs it (no global settings object).
+//
+// Each option is defined once, in the table in options.cc, with its flags, its default (as the
+// text a user would type) and a one-line description; the same table drives parsing, defaults
+// and `--help`. Flags are spelled as memcached spells them where memcached has them.
+//
+// Threads: plain value type; parse on one thread, then share read-only.
+#ifndef MEMKV_SERVER_OPTIONS_H_
+#define MEMKV_SERVER_OPTIONS_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/event_loop.h"
+
+namespace memkv::server {
+
+// How the acceptor mode picks the worker that gets a new connection.
+enum class Balance { kRoundRobin, kLeastConn };
+
+struct Options {
+  int port = 0;                            // -p: memcached-dialect TCP port
+  std::string listen_address;              // -l: IPv4 or IPv6 literal
+  int threads = 0;                         // -t: worker threads (resolved: never 0 after parsing)
+  size_t memory_limit_mb = 0;              // -m
+  int conn_limit = 0;                      // -c: most client connections open at once
+  size_t max_item_bytes = 0;               // -I
+  int verbosity = 0;                       // -v, -vv
+  std::string mode;                        // --mode: a front-end registered in frontend.cc
+  IoEngine io = IoEngine::kEpoll;          // --io
+  bool io_strict = false;                  // --io-strict: no fallback from uring to epoll
+  Balance balance = Balance::kRoundRobin;  // --balance
+  int resp_port = 0;                       // --resp-port: RESP-only port, 0 = off
+  int dispatchers = 0;                     // --dispatchers: dispatcher threads (hybrid mode)
+  bool help = false;                       // -h: print usage and exit 0
+  bool version = false;                    // -V: print version and exit 0
+};
+
+// The options with every default from the table applied (what `memkv` with no flags runs with).
+Options DefaultOptions();
+
+// Parses argv (argv[0] is the program name). Errors are InvalidArgument with a one-line message
+// naming the flag; the caller prints it with a usage hint and exits with kUsageExitCode.
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args);
+
+// Exit status for a bad command line. 2, the usual status for usage errors of Unix tools
+// (memcached itself mixes 1 and EX_USAGE = 64); memkv uses 2 for every usage error, including
+// asking for a mode that is not built yet.
+inline constexpr int kUsageExitCode = 2;
+
+// `memkv --help`: every flag with its default and description, then the front-end modes.
+std::string UsageText(std::string_view program);
+
+std::string_view BalanceName(Balance balance);
+std::string_view IoEngineName(IoEngine io);
+
+}  // namespace memkv::server
+
+#endif  // MEMKV_SERVER_OPTIONS_H_

@@ -1,0 +1,30 @@
+#include "server/server_info.h"
+
+namespace memkv::server {
+
+RunningServerInfo::RunningServerInfo(const Options& options, IoEngine io, int64_t start_time_millis)
+    : start_time_millis_(start_time_millis),
+      mode_(options.mode),
+      io_(io),
+      max_connections_(static_cast<uint64_t>(options.conn_limit)),
+      tcp_port_(options.port),
+      verbosity_(options.verbosity) {}
+
+void RunningServerInfo::AddThreadStats(std::string name, const CommandStats* stats,
+                                       ThreadRole role) {
+  absl::MutexLock lock(&mu_);
+  threads_.emplace_back(std::move(name), stats);
+  if (role == ThreadRole::kExecutes) ++executing_threads_;
+}
+
+int RunningServerInfo::thread_count() const {
+  absl::MutexLock lock(&mu_);
+  return executing_threads_;
+}
+
+std::vector<std::pair<std::string, const CommandStats*>> RunningServerInfo::AllThreadStats() const {
+  absl::MutexLock lock(&mu_);
+  return threads_;
+}
+
+}  // namespace memkv::server

@@ -1,0 +1,213 @@
+// ShardedEngine: the Engine behind Engine::Create. It hashes each key once, routes the call to the
+// shard picked by the hash's high bits, and owns the background reclaimer.
+#include "storage/engine.h"
+
+#include <algorithm>
+#include <bit>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "storage/reclaimer.h"
+#include "storage/shard.h"
+#include "xxhash.h"
+
+namespace memkv::storage {
+namespace {
+
+constexpr int kMaxShards = 1 << 12;
+constexpr size_t kMaxItemBytes = size_t{1} << 30;
+// A shard's budget must hold at least this much, so that small limits use fewer shards rather
+// than slices too small to hold a working set.
+constexpr size_t kMinShardBudget = size_t{1} << 20;
+
+class ShardedEngine final : public Engine {
+ public:
+  ShardedEngine(const EngineOptions& options, const Clock* clock, int shard_bits)
+      : options_(options), clock_(clock), shard_bits_(shard_bits) {
+    const int count = 1 << shard_bits;
+    options_.shard_count = count;
+    for (int i = 0; i < count; ++i) {
+      ShardConfig config;
+      config.index = i;
+      config.shard_bits = shard_bits;
+      config.budget_bytes = options.memory_limit_bytes / count;
+      config.max_item_bytes = options.max_item_bytes;
+      shards_.push_back(std::make_unique<Shard>(config, clock));
+    }
+    if (options.start_background_reclaimer) {
+      reclaimer_ = std::make_unique<Reclaimer>(absl::Milliseconds(options.reclaim_period_millis),
+                                               [this] { ReclaimExpiredForTest(); });
+    }
+  }
+
+  // Stops the reclaimer before the shards it walks go away.
+  ~ShardedEngine() override { reclaimer_.reset(); }
+
+  LookupResult Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> on_hit) override {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Get(key, hash, on_hit);
+  }
+
+  absl::StatusOr<StoreOutcome> Store(std::string_view key, std::string_view value,
+                                     const StoreArgs& args) override {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Store(key, hash, value, args);
+  }
+
+  DeleteResult Delete(std::string_view key, uint64_t compare_cas) override {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Delete(key, hash, compare_cas);
+  }
+
+  bool Touch(std::string_view key, int64_t expiry_millis) override {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Touch(key, hash, expiry_millis);
+  }
+
+  ArithmeticOutcome Increment(std::string_view key, uint64_t delta, bool decrement,
+                              uint64_t compare_cas) override {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Increment(key, hash, delta, decrement, compare_cas);
+  }
+
+  absl::StatusOr<UpdateOutcome> Update(
+      std::string_view key, absl::FunctionRef<Mutation(const ItemView* current)> decide) override {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Update(key, hash, decide);
+  }
+
+  absl::StatusOr<bool> StoreAllIfNoneExist(
+      absl::Span<const std::pair<std::string_view, std::string_view>> pairs) override;
+
+  void FlushAll(int64_t delay_millis) override {
+    const int64_t when = clock_->NowMillis() + std::max<int64_t>(delay_millis, 0);
+    for (auto& shard : shards_) shard->FlushAt(when);
+  }
+
+  uint64_t ItemCount() const override {
+    uint64_t count = 0;
+    for (const auto& shard : shards_) count += shard->Stats().curr_items;
+    return count;
+  }
+
+  EngineStats Stats() const override;
+  const Clock& clock() const override { return *clock_; }
+  const EngineOptions& options() const override { return options_; }
+
+  void ReclaimExpiredForTest() override {
+    for (auto& shard : shards_) {
+      shard->ReclaimPass(static_cast<size_t>(options_.reclaim_buckets_per_pass));
+    }
+  }
+
+ private:
+  static uint64_t Hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+  size_t ShardIndex(uint64_t hash) const {
+    // The high bits: the low bits pick the bucket inside the shard.
+    return shard_bits_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - shard_bits_));
+  }
+  Shard& ShardFor(uint64_t hash) { return *shards_[ShardIndex(hash)]; }
+
+  EngineOptions options_;
+  const Clock* const clock_;
+  const int shard_bits_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<Reclaimer> reclaimer_;  // last: stopped first
+};
+
+// Locks several shards in index order (the one lock order for multi-shard operations) and
+// unlocks them on destruction.
+class MultiShardLock {
+ public:
+  explicit MultiShardLock(std::vector<Shard*> shards) : shards_(std::move(shards)) {
+    for (Shard* shard : shards_) shard->mu().Lock();
+  }
+  ~MultiShardLock() {
+    for (auto it = shards_.rbegin(); it != shards_.rend(); ++it) (*it)->mu().Unlock();
+  }
+  MultiShardLock(const MultiShardLock&) = delete;
+  MultiShardLock& operator=(const MultiShardLock&) = delete;
+
+ private:
+  std::vector<Shard*> shards_;
+};
+
+absl::StatusOr<bool> ShardedEngine::StoreAllIfNoneExist(
+    absl::Span<const std::pair<std::string_view, std::string_view>> pairs)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  std::vector<uint64_t> hashes;
+  std::vector<size_t> indexes;
+  for (const auto& [key, value] : pairs) {
+    if (key.size() + value.size() > options_.max_item_bytes) {
+      return absl::ResourceExhaustedError("object too large for cache");
+    }
+    hashes.push_back(Hash(key));
+    indexes.push_back(ShardIndex(hashes.back()));
+  }
+  std::vector<size_t> order = indexes;
+  std::sort(order.begin(), order.end());
+  order.erase(std::unique(order.begin(), order.end()), order.end());
+  std::vector<Shard*> involved;
+  for (size_t index : order) involved.push_back(shards_[index].get());
+
+  const int64_t now = clock_->NowMillis();
+  MultiShardLock lock(std::move(involved));
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    if (shards_[indexes[i]]->HasLiveLocked(pairs[i].first, hashes[i], now)) return false;
+  }
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    absl::Status status =
+        shards_[indexes[i]]->SetLocked(pairs[i].first, hashes[i], pairs[i].second, now);
+    if (!status.ok()) return status;  // out of memory: the pairs before this one stay stored
+  }
+  return true;
+}
+
+EngineStats ShardedEngine::Stats() const {
+  EngineStats total;
+  for (const auto& shard : shards_) {
+    const StoreStats s = shard->Stats();
+    total.curr_items += s.curr_items;
+    total.total_items += s.total_items;
+    total.bytes += s.bytes;
+    total.evictions += s.evictions;
+    total.reclaimed += s.reclaimed;
+    total.expired_unfetched += s.expired_unfetched;
+    total.evicted_unfetched += s.evicted_unfetched;
+    total.hash_buckets += s.hash_buckets;
+  }
+  total.limit_maxbytes = options_.memory_limit_bytes;
+  return total;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options,
+                                                       const Clock* clock) {
+  if (clock == nullptr) return absl::InvalidArgumentError("clock must not be null");
+  // Records keep value lengths in 32 bits; memcached's own ceiling for -I is 1 GiB.
+  if (options.max_item_bytes == 0 || options.max_item_bytes > kMaxItemBytes) {
+    return absl::InvalidArgumentError("max_item_bytes must be between 1 byte and 1 GiB");
+  }
+  // memcached's rule and message (memcached -m 1 -I 1m refuses to start).
+  if (options.max_item_bytes > options.memory_limit_bytes / 2) {
+    return absl::InvalidArgumentError("Cannot set item size limit higher than 1/2 of memory max.");
+  }
+  if (options.shard_count < 1 || options.shard_count > kMaxShards) {
+    return absl::InvalidArgumentError(absl::StrCat("shard_count must be in 1..", kMaxShards));
+  }
+  if (options.reclaim_period_millis <= 0 || options.reclaim_buckets_per_pass <= 0) {
+    return absl::InvalidArgumentError("reclaim period and buckets per pass must be > 0");
+  }
+  int bits = std::bit_width(static_cast<unsigned>(options.shard_count - 1));
+  // Fewer shards when the limit is small: each must hold two of the largest items.
+  while (bits > 0 && options.memory_limit_bytes >> bits <
+                         std::max(2 * options.max_item_bytes, kMinShardBudget)) {
+    --bits;
+  }
+  return std::unique_ptr<Engine>(new ShardedEngine(options, clock, bits));
+}
+
+}  // namespace memkv::storage

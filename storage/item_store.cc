@@ -1,0 +1,276 @@
+#include "storage/item_store.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "xxhash.h"
+
+namespace memkv::storage {
+namespace {
+
+// glibc malloc's header and rounding, charged to each large value.
+constexpr size_t kMallocOverhead = 16;
+
+absl::Status OutOfMemory() { return absl::ResourceExhaustedError("out of memory storing object"); }
+
+uint64_t HashOf(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+bool Overlaps(std::string_view part, std::string_view range) {
+  return !part.empty() && part.data() < range.data() + range.size() &&
+         range.data() < part.data() + part.size();
+}
+
+size_t ExternalCharge(size_t value_len) { return value_len + kMallocOverhead; }
+
+}  // namespace
+
+size_t ItemStore::SegmentBytesFor(size_t budget_bytes) {
+  return std::clamp<size_t>(std::bit_floor(std::max<size_t>(budget_bytes / 16, 1)), 32 << 10,
+                            1 << 20);
+}
+
+ItemStore::ItemStore(size_t budget_bytes)
+    : budget_bytes_(budget_bytes),
+      log_(SegmentBytesFor(budget_bytes)),
+      max_inline_bytes_(log_.segment_bytes() / 8) {
+  stats_.hash_buckets = index_.bucket_count();
+}
+
+ItemStore::~ItemStore() { Clear(); }
+
+uint32_t* ItemStore::LinkTo(std::string_view key, uint64_t hash) {
+  uint32_t* link = BucketFor(hash);
+  while (*link != kNull) {
+    char* record = log_.At(*link);
+    if (ItemRecord(record).key() == key) return link;
+    link = NextOf(*link);
+  }
+  return link;
+}
+
+uint32_t* ItemStore::LinkTo(Ref ref) {
+  uint32_t* link = BucketFor(HashOf(Record(ref).key()));
+  while (*link != ref) {
+    assert(*link != kNull);
+    link = NextOf(*link);
+  }
+  return link;
+}
+
+ItemStore::Ref ItemStore::Find(std::string_view key, uint64_t hash) const {
+  return *const_cast<ItemStore*>(this)->LinkTo(key, hash);
+}
+
+void ItemStore::MarkAccessed(Ref ref, uint32_t now_sec) {
+  ItemRecord record = Record(ref);
+  record.set(ItemRecord::kFetched, true);
+  record.set(ItemRecord::kAccessed, true);
+  record.set_last_access_sec(now_sec);
+}
+
+absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_millis) {
+  ItemRecord record = Record(ref);
+  if (record.FitsMeta(meta)) {
+    record.WriteMeta(meta);
+    return absl::OkStatus();
+  }
+  // The record has no room for a flags or expiry field: rewrite it with one.
+  const std::string key(record.key());
+  const std::string value(record.value());
+  const std::string_view parts[2] = {value, {}};
+  return Put(key, HashOf(key), parts, meta, now_millis);
+}
+
+bool ItemStore::OverwriteInPlace(Ref ref, std::string_view value, const ItemMeta& meta) {
+  ItemRecord record = Record(ref);
+  if (value.size() != record.value_len() || !record.FitsMeta(meta)) return false;
+  if (!value.empty()) std::memcpy(record.value_data(), value.data(), value.size());
+  record.WriteMeta(meta);
+  return true;
+}
+
+void ItemStore::Retire(Ref ref, RemoveReason reason) {
+  ItemRecord record = Record(ref);
+  record.set(ItemRecord::kDead, true);
+  --stats_.curr_items;
+  stats_.bytes -= record.size();
+  if (record.has(ItemRecord::kExternal)) {
+    std::free(record.external_block());
+    external_bytes_ -= ExternalCharge(record.value_len());
+    stats_.bytes -= record.value_len();
+  }
+  const bool fetched = record.has(ItemRecord::kFetched);
+  if (reason == RemoveReason::kExpired) {
+    ++stats_.reclaimed;
+    if (!fetched) ++stats_.expired_unfetched;
+  } else if (reason == RemoveReason::kEvicted) {
+    ++stats_.evictions;
+    if (!fetched) ++stats_.evicted_unfetched;
+  }
+}
+
+void ItemStore::Remove(Ref ref, RemoveReason reason) {
+  uint32_t* link = LinkTo(ref);
+  *link = Record(ref).next();
+  Retire(ref, reason);
+}
+
+size_t ItemStore::CleanRecord(Ref ref, int64_t now_millis) {
+  ItemRecord record = Record(ref);
+  const size_t size = record.size();
+  if (record.has(ItemRecord::kDead)) return size;
+  if (IsExpired(record.expiry_millis(), now_millis)) {
+    Remove(ref, RemoveReason::kExpired);
+  } else if (record.has(ItemRecord::kAccessed)) {
+    // Second chance: move it to the head of the log, forgetting the access.
+    const Ref moved = log_.AppendForCleaning(size);
+    std::memcpy(log_.At(moved), log_.At(ref), size);
+    ItemRecord(log_.At(moved)).set(ItemRecord::kAccessed, false);
+    *LinkTo(ref) = moved;
+  } else {
+    Remove(ref, RemoveReason::kEvicted);
+  }
+  return size;
+}
+
+bool ItemStore::CleanOne(int64_t now_millis) {
+  if (!log_.has_sealed()) {
+    if (log_.head_empty()) return false;
+    log_.SealHead();
+  }
+  log_.CleanOldest([&](Ref ref) { return CleanRecord(ref, now_millis); });
+  return true;
+}
+
+int ItemStore::MaxPasses() const {
+  // Every pass clears the second chances of one segment's items, so after twice the number of
+  // segments everything left is cold and cleaning frees space.
+  return 2 * static_cast<int>(budget_bytes_ / log_.segment_bytes()) + 8;
+}
+
+absl::Status ItemStore::Allocate(size_t bytes, int64_t now_millis, Ref* ref) {
+  for (int pass = 0; pass < MaxPasses(); ++pass) {
+    if ((*ref = log_.TryAppend(bytes)) != kNull) return absl::OkStatus();
+    if (log_.TakeFreeHead()) continue;
+    if (used_bytes() + log_.segment_bytes() <= budget_bytes_ && log_.AllocateHead()) continue;
+    if (!CleanOne(now_millis)) break;
+  }
+  return OutOfMemory();
+}
+
+absl::Status ItemStore::FitBudget(int64_t now_millis) {
+  for (int pass = 0; pass < MaxPasses(); ++pass) {
+    if (used_bytes() <= budget_bytes_) return absl::OkStatus();
+    if (log_.ReleaseOneFree()) continue;
+    if (!CleanOne(now_millis)) break;
+  }
+  return used_bytes() <= budget_bytes_ ? absl::OkStatus() : OutOfMemory();
+}
+
+bool ItemStore::AliasesStoredValue(std::string_view key, uint64_t hash,
+                                   const std::string_view (&parts)[2]) const {
+  const Ref old = Find(key, hash);
+  if (old == kNull) return false;
+  const std::string_view old_value = Record(old).value();
+  return Overlaps(parts[0], old_value) || Overlaps(parts[1], old_value);
+}
+
+absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
+                            const ItemMeta& meta, int64_t now_millis) {
+  const size_t value_len = parts[0].size() + parts[1].size();
+  const bool external = ItemRecord::SizeFor(key.size(), value_len, meta, false) > max_inline_bytes_;
+  const size_t size = ItemRecord::SizeFor(key.size(), value_len, meta, external);
+  const size_t charge = external ? ExternalCharge(value_len) : 0;
+  if (size + charge + 2 * log_.segment_bytes() > budget_bytes_) return OutOfMemory();
+
+  // Making room may clean the segment holding the item this one replaces; if the parts point
+  // into it (append, prepend, Update), copy them out first. Only then, to save the copy.
+  std::string copy;
+  std::string_view source[2] = {parts[0], parts[1]};
+  const bool may_clean = external || !log_.HeadHasRoom(size) || used_bytes() > budget_bytes_;
+  if (may_clean && AliasesStoredValue(key, hash, parts)) {
+    copy.reserve(value_len);
+    copy.append(parts[0]).append(parts[1]);
+    source[0] = copy;
+    source[1] = {};
+  }
+
+  external_bytes_ += charge;
+  Ref ref = kNull;
+  absl::Status status = FitBudget(now_millis);
+  if (status.ok()) status = Allocate(size, now_millis, &ref);
+  if (!status.ok()) {
+    external_bytes_ -= charge;
+    return status;
+  }
+  ItemRecord record(log_.At(ref));
+  record.Init(key, value_len, meta, external);
+  char* dest = record.value_data();
+  if (external) {
+    dest = static_cast<char*>(std::malloc(std::max<size_t>(value_len, 1)));
+    if (dest == nullptr) throw std::bad_alloc();
+    record.set_external_block(dest);
+  }
+  // memcpy from an empty view's null data is undefined even for 0 bytes.
+  if (!source[0].empty()) std::memcpy(dest, source[0].data(), source[0].size());
+  if (!source[1].empty()) std::memcpy(dest + source[0].size(), source[1].data(), source[1].size());
+
+  uint32_t* link = LinkTo(key, hash);
+  const Ref old = *link;
+  record.set_next(old == kNull ? kNull : Record(old).next());
+  *link = ref;
+  ++stats_.curr_items;
+  ++stats_.total_items;
+  stats_.bytes += size + (external ? value_len : 0);
+  if (old != kNull) Retire(old, RemoveReason::kDeleted);
+  if (stats_.curr_items > index_.bucket_count()) Grow(now_millis);
+  return absl::OkStatus();
+}
+
+void ItemStore::Grow(int64_t now_millis) {
+  index_.Split([&](Ref ref) { return HashOf(Record(ref).key()); },
+               [&](Ref ref) { return NextOf(ref); });
+  stats_.hash_buckets = index_.bucket_count();
+  // The index counts against the budget: give back segments if it no longer holds.
+  (void)FitBudget(now_millis);
+}
+
+void ItemStore::Clear() {
+  for (size_t bucket = 0; bucket < index_.bucket_count(); ++bucket) {
+    for (Ref ref = index_.Head(bucket); ref != kNull;) {
+      ItemRecord record = Record(ref);
+      if (record.has(ItemRecord::kExternal)) std::free(record.external_block());
+      ref = record.next();
+    }
+  }
+  index_.Clear();
+  log_.Reset();
+  external_bytes_ = 0;
+  stats_.curr_items = 0;
+  stats_.bytes = 0;
+}
+
+void ItemStore::ReclaimExpired(int64_t now_millis, size_t max_buckets) {
+  const size_t visits = std::min(max_buckets, index_.bucket_count());
+  for (size_t n = 0; n < visits; ++n) {
+    if (++reclaim_cursor_ >= index_.bucket_count()) reclaim_cursor_ = 0;
+    uint32_t* link = &index_.Head(reclaim_cursor_);
+    while (*link != kNull) {
+      const Ref ref = *link;
+      ItemRecord record = Record(ref);
+      if (IsExpired(record.expiry_millis(), now_millis)) {
+        *link = record.next();
+        Retire(ref, RemoveReason::kExpired);
+      } else {
+        link = NextOf(ref);
+      }
+    }
+  }
+}
+
+}  // namespace memkv::storage

@@ -1,0 +1,137 @@
+// ItemStore: the items of one shard and the hash index that finds them, within a memory budget.
+//
+// Items are ItemRecords (item_record.h) packed into a SegmentLog (segment_log.h); the index is a
+// BucketIndex (bucket_index.h) of 4-byte chain heads with chains threaded through the records'
+// `next` field, at a load of at most one item per bucket. The hash is not stored: chains compare
+// keys, and a bucket split or an unlink recomputes XXH3 of the key (about 5 ns for 20 bytes).
+//
+// Eviction is the log's cleaning: when the budget is reached, the oldest segment is cleaned;
+// expired and deleted records in it are dropped, records read since the last pass (kAccessed) get
+// a second chance and are re-appended, the rest are evicted. This approximates LRU the way CLOCK
+// does. Values larger than 1/8 of a segment live in their own allocation, counted in the budget.
+//
+// The budget covers segments (all of them, including free and reserve ones), large values and
+// the index.
+//
+// Threads: not thread-safe. The owning Shard calls it with the shard's lock held.
+#ifndef MEMKV_STORAGE_ITEM_STORE_H_
+#define MEMKV_STORAGE_ITEM_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "storage/bucket_index.h"
+#include "storage/item_meta.h"
+#include "storage/item_record.h"
+#include "storage/segment_log.h"
+
+namespace memkv::storage {
+
+struct StoreStats {
+  uint64_t curr_items = 0;
+  uint64_t total_items = 0;
+  uint64_t bytes = 0;  // record + large value bytes of live items
+  uint64_t evictions = 0;
+  uint64_t reclaimed = 0;
+  uint64_t expired_unfetched = 0;
+  uint64_t evicted_unfetched = 0;
+  uint64_t hash_buckets = 0;
+};
+
+class ItemStore {
+ public:
+  // A reference to a stored item, valid until the next call that may allocate or remove
+  // (Put, SetMeta, Remove, Clear, ReclaimExpired).
+  using Ref = uint32_t;
+  static constexpr Ref kNull = SegmentLog::kNull;
+
+  // The segment size for a shard budget: 1/16 of it (so cleaning one segment frees a small
+  // fraction), a power of two between 32 KiB and 1 MiB.
+  static size_t SegmentBytesFor(size_t budget_bytes);
+
+  explicit ItemStore(size_t budget_bytes);
+  ~ItemStore();
+  ItemStore(const ItemStore&) = delete;
+  ItemStore& operator=(const ItemStore&) = delete;
+
+  // The item stored under key (whose XXH3 hash is `hash`), or kNull. Does not look at expiry.
+  Ref Find(std::string_view key, uint64_t hash) const;
+  std::string_view Key(Ref ref) const { return Record(ref).key(); }
+  std::string_view Value(Ref ref) const { return Record(ref).value(); }
+  ItemMeta Meta(Ref ref) const { return Record(ref).meta(); }
+
+  // Records a read: sets fetched and the access time, and earns the item a second chance when
+  // the cleaner reaches it.
+  void MarkAccessed(Ref ref, uint32_t now_sec);
+  // Replaces the item's meta fields, keeping key and value. Rewrites the record when it lacks a
+  // field the new meta needs (which may fail as Put fails).
+  absl::Status SetMeta(Ref ref, const ItemMeta& meta, int64_t now_millis);
+
+  // Overwrites the value in place when `value` has the same length and `meta` fits the record
+  // (incr/decr, which memcached pads to the old length); false, and nothing changed, otherwise.
+  bool OverwriteInPlace(Ref ref, std::string_view value, const ItemMeta& meta);
+
+  // Stores key -> parts[0] + parts[1] with `meta`, replacing any item under key. The parts may
+  // point into the replaced item's value. Makes room as described above; fails with
+  // ResourceExhausted "out of memory storing object" if none can be made.
+  absl::Status Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
+                   const ItemMeta& meta, int64_t now_millis);
+
+  void Remove(Ref ref, RemoveReason reason);
+  // Removes every item (flush_all). Memory stays with the store for reuse.
+  void Clear();
+  // Removes expired items from at most max_buckets buckets, continuing where the last call
+  // stopped.
+  void ReclaimExpired(int64_t now_millis, size_t max_buckets);
+
+  const StoreStats& stats() const { return stats_; }
+  // Bytes held against the budget: segments, large values and the index.
+  size_t memory_bytes() const { return used_bytes(); }
+  size_t budget_bytes() const { return budget_bytes_; }
+  size_t segment_bytes() const { return log_.segment_bytes(); }
+
+ private:
+  ItemRecord Record(Ref ref) const { return ItemRecord(log_.At(ref)); }
+  uint32_t* BucketFor(uint64_t hash) { return &index_.Head(index_.BucketOf(hash)); }
+  uint32_t* NextOf(Ref ref) const {
+    // `next` is the record's first field and records are 8-byte aligned.
+    return reinterpret_cast<uint32_t*>(log_.At(ref));
+  }
+  // The link (bucket or record `next`) holding the reference of key's record, or the chain's
+  // terminating 0 if key is absent.
+  uint32_t* LinkTo(std::string_view key, uint64_t hash);
+  // The link holding `ref` (which must be linked).
+  uint32_t* LinkTo(Ref ref);
+  // Marks an unlinked record dead, frees its large value and counts the removal.
+  void Retire(Ref ref, RemoveReason reason);
+  size_t used_bytes() const {
+    return log_.allocated_bytes() + external_bytes_ + index_.memory_bytes();
+  }
+  // Whether a part points into the value now stored under key.
+  bool AliasesStoredValue(std::string_view key, uint64_t hash,
+                          const std::string_view (&parts)[2]) const;
+  // Space for a record of `bytes` in the log, cleaning or growing as needed.
+  absl::Status Allocate(size_t bytes, int64_t now_millis, Ref* ref);
+  // Cleans or releases segments until the budget holds.
+  absl::Status FitBudget(int64_t now_millis);
+  // Cleans the oldest segment (sealing the head first if nothing else is sealed).
+  bool CleanOne(int64_t now_millis);
+  size_t CleanRecord(Ref ref, int64_t now_millis);
+  void Grow(int64_t now_millis);
+  int MaxPasses() const;
+
+  const size_t budget_bytes_;
+  SegmentLog log_;
+  const size_t max_inline_bytes_;
+  BucketIndex index_;
+  size_t external_bytes_ = 0;  // large values, with an estimate of malloc's own overhead
+  size_t reclaim_cursor_ = 0;
+  StoreStats stats_;
+};
+
+}  // namespace memkv::storage
+
+#endif  // MEMKV_STORAGE_ITEM_STORE_H_

@@ -1,0 +1,279 @@
+#include "storage/shard.h"
+
+#include <string>
+
+#include "storage/decimal.h"
+
+namespace memkv::storage {
+namespace {
+
+absl::Status TooLarge() { return absl::ResourceExhaustedError("object too large for cache"); }
+
+uint32_t Seconds(int64_t millis) { return static_cast<uint32_t>(millis / 1000); }
+
+}  // namespace
+
+Shard::Shard(const ShardConfig& config, const Clock* clock)
+    : config_(config), clock_(clock), store_(config.budget_bytes) {}
+
+uint64_t Shard::NextCas() {
+  // Interleaving the shard index makes CAS uniques engine-wide without a shared atomic: on the
+  // 2-core dev VM a relaxed fetch_add contended by 2 threads cost 8-9 ns against 1.2 ns for a
+  // counter each thread owns. Small beside a store (~1 us), but this one is free: the shard's
+  // lock is held anyway.
+  return (++cas_counter_ << config_.shard_bits) | static_cast<uint64_t>(config_.index);
+}
+
+void Shard::ApplyDueFlush(int64_t now_millis) {
+  if (flush_at_millis_ != 0 && now_millis >= flush_at_millis_) {
+    store_.Clear();
+    flush_at_millis_ = 0;
+  }
+}
+
+ItemStore::Ref Shard::FindLive(std::string_view key, uint64_t hash, int64_t now_millis,
+                               bool* expired) {
+  ApplyDueFlush(now_millis);
+  *expired = false;
+  ItemStore::Ref ref = store_.Find(key, hash);
+  if (ref != ItemStore::kNull && IsExpired(store_.Meta(ref).expiry_millis, now_millis)) {
+    store_.Remove(ref, RemoveReason::kExpired);
+    *expired = true;
+    return ItemStore::kNull;
+  }
+  return ref;
+}
+
+ItemView Shard::View(ItemStore::Ref ref) const {
+  const ItemMeta meta = store_.Meta(ref);
+  ItemView view;
+  view.key = store_.Key(ref);
+  view.value = store_.Value(ref);
+  view.client_flags = meta.client_flags;
+  view.cas = meta.cas;
+  view.expiry_millis = meta.expiry_millis;
+  view.last_access_millis = int64_t{meta.last_access_sec} * 1000;
+  view.fetched = meta.fetched;
+  view.stale = meta.stale;
+  view.win_token_sent = meta.win_token_sent;
+  return view;
+}
+
+absl::Status Shard::PutLocked(std::string_view key, uint64_t hash,
+                              const std::string_view (&parts)[2], const ItemMeta& meta,
+                              int64_t now_millis) {
+  if (IsExpired(meta.expiry_millis, now_millis)) {
+    // memcached answers STORED and the item is gone at once; so is any older value.
+    RemoveIfPresent(key, hash);
+    return absl::OkStatus();
+  }
+  return store_.Put(key, hash, parts, meta, now_millis);
+}
+
+LookupResult Shard::Get(std::string_view key, uint64_t hash,
+                        absl::FunctionRef<void(const ItemView&)> on_hit) {
+  const int64_t now = clock_->NowMillis();
+  absl::MutexLock lock(&mu_);
+  bool expired;
+  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  if (ref == ItemStore::kNull) return expired ? LookupResult::kExpired : LookupResult::kMiss;
+  on_hit(View(ref));
+  store_.MarkAccessed(ref, Seconds(now));
+  return LookupResult::kHit;
+}
+
+absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
+                                          std::string_view value, const StoreArgs& args) {
+  const int64_t now = clock_->NowMillis();
+  const bool concatenate = args.mode == StoreMode::kAppend || args.mode == StoreMode::kPrepend;
+  // As memcached, which sizes the item before looking at the key: a value too large fails
+  // whatever the mode, and a plain set also drops the old value so that it is not served stale.
+  const bool plain_set = args.mode == StoreMode::kSet && args.compare_cas == 0;
+  absl::MutexLock lock(&mu_);
+  if (!concatenate && key.size() + value.size() > config_.max_item_bytes) {
+    if (plain_set) RemoveIfPresent(key, hash);
+    return TooLarge();
+  }
+  bool expired;
+  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  const bool present = ref != ItemStore::kNull;
+  if (args.compare_cas != 0) {
+    if (!present) return StoreOutcome{StoreResult::kNotFound, 0};
+    if (store_.Meta(ref).cas != args.compare_cas) return StoreOutcome{StoreResult::kExists, 0};
+  }
+  if ((args.mode == StoreMode::kAdd && present) ||
+      ((args.mode == StoreMode::kReplace || concatenate) && !present)) {
+    return StoreOutcome{StoreResult::kNotStored, 0};
+  }
+  ItemMeta meta;
+  std::string_view parts[2] = {value, {}};
+  if (concatenate) {
+    // memcached answers NOT_STORED when the combined item would be too large.
+    if (key.size() + store_.Value(ref).size() + value.size() > config_.max_item_bytes) {
+      return StoreOutcome{StoreResult::kNotStored, 0};
+    }
+    const ItemMeta old = store_.Meta(ref);
+    meta.client_flags = old.client_flags;
+    meta.expiry_millis = old.expiry_millis;
+    parts[0] = args.mode == StoreMode::kAppend ? store_.Value(ref) : value;
+    parts[1] = args.mode == StoreMode::kAppend ? value : store_.Value(ref);
+  } else {
+    meta.client_flags = args.client_flags;
+    meta.expiry_millis = args.expiry_millis;
+  }
+  meta.cas = args.new_cas != 0 ? args.new_cas : NextCas();
+  meta.last_access_sec = Seconds(now);
+  if (absl::Status status = PutLocked(key, hash, parts, meta, now); !status.ok()) {
+    if (plain_set) RemoveIfPresent(key, hash);
+    return status;
+  }
+  return StoreOutcome{StoreResult::kStored, meta.cas};
+}
+
+void Shard::RemoveIfPresent(std::string_view key, uint64_t hash) {
+  if (ItemStore::Ref old = store_.Find(key, hash); old != ItemStore::kNull) {
+    store_.Remove(old, RemoveReason::kDeleted);
+  }
+}
+
+DeleteResult Shard::Delete(std::string_view key, uint64_t hash, uint64_t compare_cas) {
+  const int64_t now = clock_->NowMillis();
+  absl::MutexLock lock(&mu_);
+  bool expired;
+  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  if (ref == ItemStore::kNull) return DeleteResult::kNotFound;
+  if (compare_cas != 0 && store_.Meta(ref).cas != compare_cas) return DeleteResult::kExists;
+  store_.Remove(ref, RemoveReason::kDeleted);
+  return DeleteResult::kDeleted;
+}
+
+bool Shard::Touch(std::string_view key, uint64_t hash, int64_t expiry_millis) {
+  const int64_t now = clock_->NowMillis();
+  absl::MutexLock lock(&mu_);
+  bool expired;
+  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  if (ref == ItemStore::kNull) return false;
+  store_.MarkAccessed(ref, Seconds(now));
+  ItemMeta meta = store_.Meta(ref);
+  meta.expiry_millis = expiry_millis;
+  return store_.SetMeta(ref, meta, now).ok();
+}
+
+ArithmeticOutcome Shard::Increment(std::string_view key, uint64_t hash, uint64_t delta,
+                                   bool decrement, uint64_t compare_cas) {
+  const int64_t now = clock_->NowMillis();
+  absl::MutexLock lock(&mu_);
+  bool expired;
+  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  if (ref == ItemStore::kNull) return {ArithmeticResult::kNotFound, 0, 0};
+  ItemMeta meta = store_.Meta(ref);
+  if (compare_cas != 0 && meta.cas != compare_cas) return {ArithmeticResult::kExists, 0, 0};
+  const std::string_view old_value = store_.Value(ref);
+  const std::optional<uint64_t> current = ParseIncrementable(old_value);
+  if (!current.has_value()) return {ArithmeticResult::kNonNumeric, 0, 0};
+  const uint64_t result = ApplyDelta(*current, delta, decrement);
+  const std::string text = FormatIncremented(result, old_value.size());
+  meta.cas = NextCas();
+  meta.last_access_sec = Seconds(now);
+  if (!store_.OverwriteInPlace(ref, text, meta)) {
+    // Only a number longer than the old value needs memory; if none can be found the old value
+    // stays and the caller sees a miss (the interface has no out-of-memory outcome for incr).
+    const std::string_view parts[2] = {text, {}};
+    if (!store_.Put(key, hash, parts, meta, now).ok()) return {ArithmeticResult::kNotFound, 0, 0};
+  }
+  return {ArithmeticResult::kOk, result, meta.cas};
+}
+
+absl::StatusOr<UpdateOutcome> Shard::Update(
+    std::string_view key, uint64_t hash,
+    absl::FunctionRef<Mutation(const ItemView* current)> decide) {
+  const int64_t now = clock_->NowMillis();
+  absl::MutexLock lock(&mu_);
+  bool expired;
+  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  Mutation mutation;
+  if (ref == ItemStore::kNull) {
+    mutation = decide(nullptr);
+  } else {
+    const ItemView view = View(ref);
+    mutation = decide(&view);
+  }
+  return ApplyMutation(key, hash, ref, mutation, now);
+}
+
+absl::StatusOr<UpdateOutcome> Shard::ApplyMutation(std::string_view key, uint64_t hash,
+                                                   ItemStore::Ref ref, const Mutation& m,
+                                                   int64_t now_millis) {
+  const bool existed = ref != ItemStore::kNull;
+  switch (m.kind) {
+    case Mutation::Kind::kNone:
+      return UpdateOutcome{existed, existed ? store_.Meta(ref).cas : 0};
+    case Mutation::Kind::kDelete:
+      if (existed) store_.Remove(ref, RemoveReason::kDeleted);
+      return UpdateOutcome{existed, 0};
+    case Mutation::Kind::kStore: {
+      if (key.size() + m.parts[0].size() + m.parts[1].size() > config_.max_item_bytes) {
+        return TooLarge();
+      }
+      ItemMeta meta;
+      meta.client_flags = m.client_flags;
+      meta.expiry_millis = m.expiry_millis;
+      meta.cas = m.new_cas != 0 ? m.new_cas : NextCas();
+      meta.last_access_sec = Seconds(now_millis);
+      meta.win_token_sent = m.set_win_token_sent;
+      if (absl::Status s = PutLocked(key, hash, m.parts, meta, now_millis); !s.ok()) return s;
+      return UpdateOutcome{existed, IsExpired(meta.expiry_millis, now_millis) ? 0 : meta.cas};
+    }
+    case Mutation::Kind::kModify: {
+      if (!existed) return UpdateOutcome{false, 0};
+      ItemMeta meta = store_.Meta(ref);
+      if (m.set_client_flags) meta.client_flags = m.client_flags;
+      if (m.set_expiry) meta.expiry_millis = m.expiry_millis;
+      if (m.set_win_token_sent) meta.win_token_sent = true;
+      if (m.set_stale) {
+        meta.stale = true;
+        meta.cas = m.new_cas != 0 ? m.new_cas : NextCas();
+      } else if (m.new_cas != 0) {
+        meta.cas = m.new_cas;
+      }
+      if (absl::Status s = store_.SetMeta(ref, meta, now_millis); !s.ok()) return s;
+      return UpdateOutcome{true, meta.cas};
+    }
+  }
+  return UpdateOutcome{existed, 0};
+}
+
+void Shard::FlushAt(int64_t when_millis) {
+  const int64_t now = clock_->NowMillis();
+  absl::MutexLock lock(&mu_);
+  flush_at_millis_ = when_millis;
+  ApplyDueFlush(now);
+}
+
+void Shard::ReclaimPass(size_t max_buckets) {
+  const int64_t now = clock_->NowMillis();
+  absl::MutexLock lock(&mu_);
+  ApplyDueFlush(now);
+  store_.ReclaimExpired(now, max_buckets);
+}
+
+StoreStats Shard::Stats() const {
+  absl::MutexLock lock(&mu_);
+  return store_.stats();
+}
+
+bool Shard::HasLiveLocked(std::string_view key, uint64_t hash, int64_t now_millis) {
+  bool expired;
+  return FindLive(key, hash, now_millis, &expired) != ItemStore::kNull;
+}
+
+absl::Status Shard::SetLocked(std::string_view key, uint64_t hash, std::string_view value,
+                              int64_t now_millis) {
+  ItemMeta meta;
+  meta.cas = NextCas();
+  meta.last_access_sec = Seconds(now_millis);
+  const std::string_view parts[2] = {value, {}};
+  return PutLocked(key, hash, parts, meta, now_millis);
+}
+
+}  // namespace memkv::storage

@@ -1,0 +1,92 @@
+// Shard: one lock-protected slice of the Engine. It owns an ItemStore and applies memcached's
+// rules on top of it: store modes, CAS checks, expiry (lazy, on every access), pending flushes,
+// incr/decr, and the generic Update mutation.
+//
+// Threads: the public methods without a "Locked" suffix take the shard's lock themselves and may
+// be called from any thread. "Locked" methods require the caller to hold mu() (Engine does, for
+// operations that span shards). Callbacks run with the lock held.
+//
+// Eviction is approximately LRU: see item_store.h.
+#ifndef MEMKV_STORAGE_SHARD_H_
+#define MEMKV_STORAGE_SHARD_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "storage/clock.h"
+#include "storage/engine.h"
+#include "storage/item_store.h"
+
+namespace memkv::storage {
+
+struct ShardConfig {
+  int index = 0;       // this shard's number, interleaved into its CAS uniques
+  int shard_bits = 0;  // log2 of the shard count
+  size_t budget_bytes = 0;
+  size_t max_item_bytes = 0;
+};
+
+class Shard {
+ public:
+  Shard(const ShardConfig& config, const Clock* clock);
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  LookupResult Get(std::string_view key, uint64_t hash,
+                   absl::FunctionRef<void(const ItemView&)> on_hit);
+  absl::StatusOr<StoreOutcome> Store(std::string_view key, uint64_t hash, std::string_view value,
+                                     const StoreArgs& args);
+  DeleteResult Delete(std::string_view key, uint64_t hash, uint64_t compare_cas);
+  bool Touch(std::string_view key, uint64_t hash, int64_t expiry_millis);
+  ArithmeticOutcome Increment(std::string_view key, uint64_t hash, uint64_t delta, bool decrement,
+                              uint64_t compare_cas);
+  absl::StatusOr<UpdateOutcome> Update(std::string_view key, uint64_t hash,
+                                       absl::FunctionRef<Mutation(const ItemView* current)> decide);
+  // Schedules removal of every item at `when_millis` (replacing a pending flush); applied at once
+  // if that time has come.
+  void FlushAt(int64_t when_millis);
+  // One bounded reclaim pass (the background reclaimer's unit of work).
+  void ReclaimPass(size_t max_buckets);
+  StoreStats Stats() const;
+
+  absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
+  // Applies a due flush, removes the key if expired, and says whether a live item remains.
+  bool HasLiveLocked(std::string_view key, uint64_t hash, int64_t now_millis)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores key -> value with zero flags, no expiry and a fresh CAS.
+  absl::Status SetLocked(std::string_view key, uint64_t hash, std::string_view value,
+                         int64_t now_millis) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+ private:
+  // The live item under key, or kNull; an expired one is removed first (*expired set to true).
+  ItemStore::Ref FindLive(std::string_view key, uint64_t hash, int64_t now_millis, bool* expired)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyDueFlush(int64_t now_millis) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveIfPresent(std::string_view key, uint64_t hash) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint64_t NextCas() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  ItemView View(ItemStore::Ref ref) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores key -> parts[0] + parts[1]; an expiry already past removes the key instead.
+  absl::Status PutLocked(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
+                         const ItemMeta& meta, int64_t now_millis)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<UpdateOutcome> ApplyMutation(std::string_view key, uint64_t hash,
+                                              ItemStore::Ref ref, const Mutation& m,
+                                              int64_t now_millis)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const ShardConfig config_;
+  const Clock* const clock_;
+  mutable absl::Mutex mu_;
+  ItemStore store_ ABSL_GUARDED_BY(mu_);
+  uint64_t cas_counter_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t flush_at_millis_ ABSL_GUARDED_BY(mu_) = 0;  // 0 = no flush pending
+};
+
+}  // namespace memkv::storage
+
+#endif  // MEMKV_STORAGE_SHARD_H_

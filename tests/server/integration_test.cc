@@ -1,0 +1,293 @@
+// Integration tests: the real memkv binary over real loopback sockets, once per front-end mode
+// and I/O engine. Each test starts its own server on a free port (ctest runs every test as its
+// own process, so a server cannot be shared between tests anyway).
+//
+// Adding a mode to every test: one entry in kModes.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/support/memkv_process.h"
+
+namespace memkv {
+namespace {
+
+using ::memkv::testing::MemkvProcess;
+using ::memkv::testing::Stats;
+using ::memkv::testing::TestClient;
+
+// The front-end modes and I/O engines that exist; every test runs on each combination.
+const std::string kModes[] = {"single", "acceptor", "shared", "reuseport"};
+const std::string kIoEngines[] = {"epoll", "uring"};
+
+using Combination = std::tuple<std::string, std::string>;
+
+class IntegrationTest : public ::testing::TestWithParam<Combination> {
+ protected:
+  const std::string& mode() const { return std::get<0>(GetParam()); }
+  const std::string& io() const { return std::get<1>(GetParam()); }
+
+  // Starts memkv in this test's mode and engine with `extra` flags (default 2 threads, so that
+  // the multi-thread modes really have several workers on a 2-core machine).
+  std::unique_ptr<MemkvProcess> StartServer(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--mode", mode(), "--io", io(), "-t", "2"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto server = std::make_unique<MemkvProcess>(MEMKV_BINARY_PATH, args);
+    EXPECT_TRUE(server->ok()) << server->error();
+    return server;
+  }
+};
+
+std::string Repeat(std::string_view piece, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out.append(piece);
+  return out;
+}
+
+// The sum of `name` over every per-thread line ("thread:worker0:curr_connections").
+int64_t SumThreadStat(const std::map<std::string, std::string>& stats, std::string_view name) {
+  int64_t sum = 0;
+  for (const auto& [key, value] : stats) {
+    size_t colon = key.rfind(':');
+    if (key.rfind("thread:", 0) == 0 && key.substr(colon + 1) == name) {
+      sum += std::stoll(value);
+    }
+  }
+  return sum;
+}
+
+// Waits until the server reports `want` open connections in total (the asking one included).
+// Closing is asynchronous on the server side; this polls, it does not time anything.
+bool WaitForConnections(TestClient& client, int64_t want) {
+  for (int i = 0; i < 2000; ++i) {
+    auto stats = Stats(client);
+    if (stats.count("curr_connections") && std::stoll(stats["curr_connections"]) == want) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+TEST_P(IntegrationTest, SetThenGetAsInTheReadme) {
+  auto server = StartServer();
+  TestClient client(server->port());
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ(client.Call("set a 0 0 1\r\nx\r\nget a\r\n", "END\r\n"),
+            "STORED\r\nVALUE a 0 1\r\nx\r\nEND\r\n");
+}
+
+TEST_P(IntegrationTest, AcceptsBareNewlines) {
+  auto server = StartServer();
+  TestClient client(server->port());
+  EXPECT_EQ(client.Call("set b 5 0 2\nhi\r\nget b\n", "END\r\n"),
+            "STORED\r\nVALUE b 5 2\r\nhi\r\nEND\r\n");
+  EXPECT_EQ(client.Call("version\n"), "VERSION 1.6.18-memkv-0.1\r\n");
+}
+
+TEST_P(IntegrationTest, PipelinedRequestsAnswerInOrder) {
+  auto server = StartServer();
+  TestClient client(server->port());
+  // Far more than one wake-up's budget of requests, in one write.
+  std::string request;
+  std::string expected;
+  for (int i = 0; i < 500; ++i) {
+    std::string key = "p" + std::to_string(i);
+    std::string value = std::to_string(i * 7);
+    request += "set " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+    request += "get " + key + "\r\n";
+    expected += "STORED\r\nVALUE " + key + " 0 " + std::to_string(value.size()) + "\r\n" + value +
+                "\r\nEND\r\n";
+  }
+  request += "get p0 p499 missing\r\n";
+  expected += "VALUE p0 0 1\r\n0\r\nVALUE p499 0 4\r\n3493\r\nEND\r\n";
+  ASSERT_TRUE(client.Send(request));
+  EXPECT_EQ(client.ReadExactly(expected.size()), expected);
+}
+
+TEST_P(IntegrationTest, StoresAndReturnsOneMegabyteValue) {
+  auto server = StartServer();
+  TestClient client(server->port());
+  std::string value(1000000, 'v');
+  for (size_t i = 0; i < value.size(); i += 997) value[i] = static_cast<char>('a' + i % 26);
+  EXPECT_EQ(client.Call("set big 0 0 1000000\r\n" + value + "\r\n"), "STORED\r\n");
+  std::string expected = "VALUE big 0 1000000\r\n" + value + "\r\nEND\r\n";
+  ASSERT_TRUE(client.Send("get big\r\n"));
+  EXPECT_TRUE(client.ReadExactly(expected.size()) == expected);
+}
+
+TEST_P(IntegrationTest, TooLargeValueIsSwallowedAndConnectionSurvives) {
+  auto server = StartServer();
+  TestClient client(server->port());
+  std::string value(2 << 20, 'x');
+  EXPECT_EQ(client.Call("set huge 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n"),
+            "SERVER_ERROR object too large for cache\r\n");
+  EXPECT_EQ(client.Call("get huge\r\n", "END\r\n"), "END\r\n");
+  EXPECT_EQ(client.Call("set small 0 0 2\r\nok\r\nget small\r\n", "END\r\n"),
+            "STORED\r\nVALUE small 0 2\r\nok\r\nEND\r\n");
+}
+
+TEST_P(IntegrationTest, ClientVanishingMidValueCostsOnlyItsConnection) {
+  auto server = StartServer();
+  TestClient other(server->port());
+  {
+    TestClient quitter(server->port());
+    ASSERT_TRUE(quitter.Send("set half 0 0 100\r\n" + std::string(50, 'h')));
+  }
+  EXPECT_EQ(other.Call("get half\r\n", "END\r\n"), "END\r\n");
+  TestClient fresh(server->port());
+  EXPECT_EQ(fresh.Call("set after 0 0 1\r\n1\r\n"), "STORED\r\n");
+  EXPECT_TRUE(server->Running());
+}
+
+TEST_P(IntegrationTest, ClientVanishingMidResponseCostsOnlyItsConnection) {
+  auto server = StartServer();
+  TestClient other(server->port());
+  std::string value(500000, 'r');
+  EXPECT_EQ(other.Call("set r 0 0 500000\r\n" + value + "\r\n"), "STORED\r\n");
+  {
+    TestClient reader(server->port());
+    ASSERT_TRUE(reader.Send(Repeat("get r\r\n", 40)));  // 20 MB of replies, never read
+    EXPECT_EQ(reader.ReadExactly(10), "VALUE r 0 ");
+  }
+  EXPECT_EQ(other.Call("set s 0 0 1\r\n1\r\n"), "STORED\r\n");
+  EXPECT_TRUE(WaitForConnections(other, 1));
+  EXPECT_TRUE(server->Running());
+}
+
+TEST_P(IntegrationTest, FiftyConcurrentClients) {
+  auto server = StartServer();
+  constexpr int kClients = 50;
+  std::vector<std::thread> threads;
+  std::vector<int> good(kClients, 0);
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      TestClient client(server->port());
+      for (int i = 0; i < 20; ++i) {
+        std::string key = "c" + std::to_string(c) + "_" + std::to_string(i);
+        std::string reply =
+            client.Call("set " + key + " 0 0 3\r\nabc\r\nget " + key + "\r\n", "END\r\n");
+        if (reply == "STORED\r\nVALUE " + key + " 0 3\r\nabc\r\nEND\r\n") ++good[c];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int c = 0; c < kClients; ++c) EXPECT_EQ(good[c], 20) << "client " << c;
+}
+
+TEST_P(IntegrationTest, QuitClosesAfterEarlierReplies) {
+  auto server = StartServer();
+  TestClient client(server->port());
+  ASSERT_TRUE(client.Send("set q 0 0 1\r\nx\r\nquit\r\nset r 0 0 1\r\ny\r\n"));
+  EXPECT_EQ(client.ReadExactly(8), "STORED\r\n");
+  EXPECT_TRUE(client.ReadsEof());
+  TestClient other(server->port());
+  EXPECT_EQ(other.Call("get r\r\n", "END\r\n"), "END\r\n");
+}
+
+TEST_P(IntegrationTest, StatsShowModeEngineAndThreads) {
+  auto server = StartServer();
+  TestClient client(server->port());
+  EXPECT_EQ(client.Call("set k 0 0 1\r\nv\r\n"), "STORED\r\n");
+  auto stats = Stats(client);
+  EXPECT_EQ(stats["mode"], mode());
+  EXPECT_EQ(stats["io_engine"], io());  // uring falls back only where the kernel refuses it
+  EXPECT_EQ(stats["threads"], mode() == "single" ? "1" : "2");
+  EXPECT_GE(std::stoll(stats["cmd_set"]), 1);
+  auto threads = Stats(client);
+  EXPECT_TRUE(threads.count("thread:worker0:requests")) << "no per-thread counters";
+  EXPECT_GE(SumThreadStat(threads, "requests"), 2);
+  EXPECT_GT(SumThreadStat(threads, "bytes_read"), 0);
+  EXPECT_GT(SumThreadStat(threads, "bytes_written"), 0);
+  EXPECT_GE(SumThreadStat(threads, "curr_connections"), 1);
+}
+
+TEST_P(IntegrationTest, MetaAndRespShareThePort) {
+  auto server = StartServer();
+  TestClient meta(server->port());
+  EXPECT_EQ(meta.Call("ms mk 2\r\nhi\r\nmg mk v\r\n", "hi\r\n"), "HD\r\nVA 2\r\nhi\r\n");
+  EXPECT_EQ(meta.Call("get mk\r\n", "END\r\n"), "VALUE mk 0 2\r\nhi\r\nEND\r\n");
+  TestClient resp(server->port());
+  EXPECT_EQ(resp.Call("*1\r\n$4\r\nPING\r\n"), "+PONG\r\n");
+  EXPECT_EQ(resp.Call("*2\r\n$3\r\nGET\r\n$2\r\nmk\r\n", "hi\r\n"), "$2\r\nhi\r\n");
+}
+
+TEST_P(IntegrationTest, RespPortAllowsInlineCommands) {
+  int resp_port = ::memkv::testing::FreePort();
+  auto server = StartServer({"--resp-port", std::to_string(resp_port)});
+  TestClient client(resp_port);
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ(client.Call("PING\r\n"), "+PONG\r\n");
+  EXPECT_EQ(client.Call("SET ik iv\r\n"), "+OK\r\n");
+  TestClient memcached(server->port());
+  EXPECT_EQ(memcached.Call("get ik\r\n", "END\r\n"), "VALUE ik 0 2\r\niv\r\nEND\r\n");
+}
+
+TEST_P(IntegrationTest, ClientThatNeverReadsIsHeldToBoundedMemory) {
+  auto server = StartServer();
+  TestClient other(server->port());
+  std::string value(256 << 10, 'g');
+  EXPECT_EQ(other.Call("set g 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n"),
+            "STORED\r\n");
+  long rss_before = server->RssKib();
+  TestClient greedy(server->port());
+  // 4000 requests (36 KB) asking for 1 GB of replies: without back-pressure the server would
+  // buffer all of it.
+  ASSERT_TRUE(greedy.Send(Repeat("get g\r\n", 4000)));
+  // The server keeps serving others meanwhile, and by then has run what it will run.
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(other.Call("set o 0 0 1\r\n1\r\n"), "STORED\r\n");
+  }
+  long rss_after = server->RssKib();
+  EXPECT_LT(rss_after - rss_before, 96 * 1024) << "before " << rss_before << " KiB";
+  auto threads = Stats(other);
+  EXPECT_LT(SumThreadStat(threads, "bytes_written"), int64_t{200} << 20);
+}
+
+TEST_P(IntegrationTest, RefusesConnectionsBeyondTheLimit) {
+  auto server = StartServer({"-c", "3"});
+  TestClient first(server->port());
+  ASSERT_TRUE(WaitForConnections(first, 1));  // the readiness probe has gone
+  TestClient second(server->port());
+  TestClient third(server->port());
+  EXPECT_EQ(second.Call("version\r\n"), "VERSION 1.6.18-memkv-0.1\r\n");
+  EXPECT_EQ(third.Call("version\r\n"), "VERSION 1.6.18-memkv-0.1\r\n");
+  TestClient fourth(server->port());
+  EXPECT_EQ(fourth.ReadUntil("\r\n"), "ERROR Too many open connections\r\n");
+  EXPECT_TRUE(fourth.ReadsEof());
+  EXPECT_GE(std::stoll(Stats(first)["rejected_connections"]), 1);
+  third.Close();
+  ASSERT_TRUE(WaitForConnections(first, 2));
+  TestClient fifth(server->port());
+  EXPECT_EQ(fifth.Call("version\r\n"), "VERSION 1.6.18-memkv-0.1\r\n");
+}
+
+TEST_P(IntegrationTest, SigtermExitsZeroWithClientsConnected) {
+  auto server = StartServer();
+  TestClient idle(server->port());
+  TestClient busy(server->port());
+  EXPECT_EQ(busy.Call("set t 0 0 1\r\n1\r\n"), "STORED\r\n");
+  int status = server->Stop();
+  ASSERT_TRUE(WIFEXITED(status)) << "wait status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_TRUE(idle.ReadsEof());
+}
+
+std::string CombinationName(const ::testing::TestParamInfo<Combination>& info) {
+  return std::get<0>(info.param) + "_" + std::get<1>(info.param);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllModes, IntegrationTest,
+                         ::testing::Combine(::testing::ValuesIn(kModes),
+                                            ::testing::ValuesIn(kIoEngines)),
+                         CombinationName);
+
+}  // namespace
+}  // namespace memkv

@@ -1,0 +1,54 @@
+"""memccapable -a (libmemcached-tools), a third-party client's ASCII protocol conformance suite,
+against memkv in every front-end mode x I/O engine. Each combination must report
+"All tests passed" with no failed test.
+
+Usage: memccapable_test.py --binary path/to/memkv [--mode M ...] [--io E ...]
+"""
+
+import shutil
+import subprocess
+import sys
+
+from memkv_server import MemkvServer, available_modes, test_arguments
+
+
+def run_memccapable(port):
+    """Runs memccapable -a against 127.0.0.1:port; returns (ok, output)."""
+    try:
+        result = subprocess.run(
+            ["memccapable", "-a", "-h", "127.0.0.1", "-p", str(port), "-t", "10"],
+            capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired as e:
+        return False, f"memccapable timed out\n{e.stdout or ''}"
+    output = result.stdout + result.stderr
+    lines = output.splitlines()
+    passed = [l for l in lines if l.rstrip().endswith("[pass]")]
+    failed = [l for l in lines if "[FAIL]" in l]
+    ok = (result.returncode == 0 and "All tests passed" in output and not failed
+          and len(passed) > 0)
+    return ok, output
+
+
+def main():
+    args = test_arguments()
+    if shutil.which("memccapable") is None:
+        print("memccapable not found: install libmemcached-tools")
+        return 1
+    passed = failed = 0
+    for mode in available_modes(args.binary, args.modes):
+        for io in args.ios:
+            with MemkvServer(args.binary, ["--mode", mode, "--io", io, "-t", "2"]) as server:
+                ok, output = run_memccapable(server.port)
+            name = f"{mode} x {io}"
+            if ok:
+                passed += 1
+                print(f"PASS {name}: {output.strip().splitlines()[-1]}")
+            else:
+                failed += 1
+                print(f"FAIL {name}:\n{output}")
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# redis-benchmark against memkv's RESP port and against redis-server 7 (persistence off) on this
+# machine, in alternating runs: SET and GET, 50 clients, without and with -P 16 pipelining.
+# Prints each run's requests/s, the median per case, and the ratio memkv / redis-server.
+#
+# Usage: tools/resp_vs_redis.sh [path/to/memkv] [-- memkv flags...]
+#   env: ROUNDS (default 5) runs of each case per server; REQUESTS (default 200000) per run;
+#        KEYSPACE (default 100000) for -r; DATA (default 3) value bytes for -d.
+# Example: tools/resp_vs_redis.sh build/server/memkv -- --mode acceptor --io epoll -t 2
+# Not a test: figures depend on the machine; docs/resp.md says where they were taken.
+set -euo pipefail
+
+MEMKV=${1:-build/server/memkv}
+shift || true
+[[ ${1:-} == "--" ]] && shift
+MEMKV_FLAGS=("$@")
+ROUNDS=${ROUNDS:-5}
+REQUESTS=${REQUESTS:-200000}
+KEYSPACE=${KEYSPACE:-100000}
+DATA=${DATA:-3}
+
+for tool in redis-server redis-benchmark python3; do
+  command -v "$tool" >/dev/null || { echo "$tool not found (tools/install_deps.sh)" >&2; exit 1; }
+done
+[[ -x $MEMKV ]] || { echo "not an executable: $MEMKV" >&2; exit 1; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+  for _ in $(seq 100); do
+    (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}
+
+REDIS_PORT=$(free_port)
+MEMKV_PORT=$(free_port)
+RESP_PORT=$(free_port)
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; }
+trap cleanup EXIT
+
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+  --daemonize no >/dev/null &
+PIDS+=($!)
+"$MEMKV" -p "$MEMKV_PORT" -l 127.0.0.1 --resp-port "$RESP_PORT" "${MEMKV_FLAGS[@]}" >/dev/null &
+PIDS+=($!)
+wait_port "$REDIS_PORT"
+wait_port "$RESP_PORT"
+
+RESULTS=$(mktemp)
+trap 'cleanup; rm -f "$RESULTS"' EXIT
+
+echo "# $(nproc) CPUs, $(uname -sr); redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
+echo "# memkv: $MEMKV ${MEMKV_FLAGS[*]}"
+echo "# redis-benchmark -t set,get -c 50 -n $REQUESTS -r $KEYSPACE -d $DATA [-P 16], $ROUNDS rounds"
+for round in $(seq "$ROUNDS"); do
+  for pipeline in 1 16; do
+    # Alternate which server goes first, so that neither always runs on a warmer machine.
+    if ((round % 2)); then order="memkv redis"; else order="redis memkv"; fi
+    for server in $order; do
+      port=$RESP_PORT
+      [[ $server == redis ]] && port=$REDIS_PORT
+      redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -c 50 -n "$REQUESTS" -r "$KEYSPACE" \
+        -d "$DATA" -P "$pipeline" --csv 2>/dev/null |
+        awk -F'"' -v s="$server" -v p="$pipeline" -v r="$round" \
+          '$2=="SET"||$2=="GET" {print s, $2, p, r, $4}' | tee -a "$RESULTS"
+    done
+  done
+done
+
+python3 - "$RESULTS" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    server, test, pipeline, _, rps = line.split()
+    runs.setdefault((test, int(pipeline)), {}).setdefault(server, []).append(float(rps))
+print()
+print(f"{'case':<12} {'memkv req/s':>14} {'redis req/s':>14} {'memkv/redis':>12}")
+for (test, pipeline), by in sorted(runs.items(), key=lambda kv: (kv[0][1], kv[0][0] != "SET")):
+    m, r = statistics.median(by["memkv"]), statistics.median(by["redis"])
+    case = f"{test} -P {pipeline}" if pipeline > 1 else test
+    print(f"{case:<12} {m:>14,.0f} {r:>14,.0f} {m / r:>11.2f}x")
+PY
