@@ -8,10 +8,15 @@ round trip to be sure everything was processed, reads VmRSS again and prints
 
     server, items, rss growth, bytes/item, overhead/item (= bytes/item - key - value bytes)
 
+With --overwrite N it checks instead that the memory limit holds under a long overwrite workload:
+memkv and memcached with -m 64 take N pipelined sets of random 10-2000 byte values over 2,000,000
+keys, and every million sets it prints the whole-process RSS and the live bytes from `stats`.
+
 Every process it starts is stopped by its own PID.
 
 Usage:
     tools/memory_overhead.py [path/to/memkv] [--items N] [--no-redis] [--no-memcached]
+    tools/memory_overhead.py [path/to/memkv] --overwrite 5000000
 
 Without a path it looks for build/server/memkv, then build-*/server/memkv, under the repository.
 """
@@ -19,6 +24,7 @@ Without a path it looks for build/server/memkv, then build-*/server/memkv, under
 import argparse
 import glob
 import os
+import random
 import shutil
 import signal
 import socket
@@ -29,6 +35,8 @@ import time
 KEY_BYTES = 20
 VALUE_BYTES = 100
 BATCH = 2000  # commands per send: large enough to pipeline, small enough to keep buffers small
+OVERWRITE_KEYS = 2_000_000
+MIB = 1 << 20
 
 
 def free_port():
@@ -94,12 +102,31 @@ class Memcache:
         if not reply.startswith(b"VALUE "):
             raise RuntimeError(f"last item missing: {reply[:200]!r}")
 
-    def items(self):
+    def overwrite(self, count, report):
+        rng = random.Random(1)
+        filler = b"v" * 2000
+        for start in range(0, count, BATCH):
+            batch = []
+            for _ in range(min(BATCH, count - start)):
+                size = rng.randrange(10, 2001)
+                batch.append(b"set %s 0 0 %d noreply\r\n%s\r\n" %
+                             (key(rng.randrange(OVERWRITE_KEYS)), size, filler[:size]))
+            self.sock.sendall(b"".join(batch))
+            done = start + len(batch)
+            if done % 1_000_000 == 0 or done == count:
+                self.sock.sendall(b"get absent\r\n")
+                read_until(self.sock, b"END\r\n")
+                report(done)
+
+    def stat(self, name):
         self.sock.sendall(b"stats\r\n")
         for line in read_until(self.sock, b"END\r\n").split(b"\r\n"):
-            if line.startswith(b"STAT curr_items "):
+            if line.startswith(b"STAT %s " % name):
                 return int(line.split()[2])
         return -1
+
+    def items(self):
+        return self.stat(b"curr_items")
 
 
 class Redis:
@@ -163,6 +190,27 @@ def measure(name, argv, port, client_class, count):
             process.wait()
 
 
+def overwrite(name, argv, port, count):
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        sock = connect(port, process)
+        client = Memcache(sock)
+
+        def report(done):
+            print(f"{name:<10} {done:>9} {rss_bytes(process.pid) / MIB:>8.1f} "
+                  f"{client.stat(b'bytes') / MIB:>8.1f} {client.items():>8}", flush=True)
+
+        client.overwrite(count, report)
+        sock.close()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def find_memkv(repo):
     for pattern in ("build/server/memkv", "build-*/server/memkv"):
         for path in sorted(glob.glob(os.path.join(repo, pattern))):
@@ -177,23 +225,31 @@ def main():
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--no-memcached", action="store_true")
     parser.add_argument("--no-redis", action="store_true")
+    parser.add_argument("--overwrite", type=int, metavar="N",
+                        help="instead: N random-size sets over 2M keys with -m 64")
     args = parser.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    limit_mb = "64" if args.overwrite else "2048"
 
     runs = []
     memkv = args.memkv or find_memkv(repo)
     if memkv:
         port = free_port()
-        runs.append(("memkv", [memkv, "-p", str(port), "-l", "127.0.0.1", "-m", "2048", "-t", "1"],
+        runs.append(("memkv", [memkv, "-p", str(port), "-l", "127.0.0.1", "-m", limit_mb, "-t", "1"],
                      port, Memcache))
     else:
         print("memkv binary not found: skipping it (pass its path)", file=sys.stderr)
     if not args.no_memcached and shutil.which("memcached"):
         port = free_port()
-        argv = ["memcached", "-p", str(port), "-l", "127.0.0.1", "-U", "0", "-m", "2048", "-t", "1"]
+        argv = ["memcached", "-p", str(port), "-l", "127.0.0.1", "-U", "0", "-m", limit_mb, "-t", "1"]
         if os.geteuid() == 0:
             argv += ["-u", "root"]  # memcached refuses to run as root without it
         runs.append(("memcached", argv, port, Memcache))
+    if args.overwrite:
+        print(f"{'server':<10} {'sets':>9} {'rss MiB':>8} {'live MiB':>8} {'items':>8}")
+        for name, argv, port, _ in runs:
+            overwrite(name, argv, port, args.overwrite)
+        return
     if not args.no_redis and shutil.which("redis-server"):
         port = free_port()
         runs.append(("redis", ["redis-server", "--port", str(port), "--bind", "127.0.0.1",

@@ -14,13 +14,16 @@
 Usage: redis_cli_test.py --binary path/to/memkv [--mode M ...] [--io uring|epoll ...]
 """
 
+import fcntl
 import os
 import pty
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 import traceback
@@ -201,24 +204,47 @@ def check_cli(port, expected):
 
 
 def check_interactive_help(port):
-    """An interactive redis-cli (stdin a terminal) reads COMMAND DOCS and answers `help set`."""
+    """An interactive redis-cli (stdin a terminal) reads COMMAND DOCS and answers `help set`.
+
+    The pseudo-terminal says it is 80 columns wide; should redis-cli's line editor (linenoise)
+    still ask for the cursor position (ESC [6n), this plays the terminal and answers.
+    """
     pid, fd = pty.fork()
     if pid == 0:
+        # An 80-column terminal, so that the line editor need not measure it.
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
         os.execvp("redis-cli", ["redis-cli", "-h", "127.0.0.1", "-p", str(port)])
     output = b""
-    try:
-        os.write(fd, b"help set\r\n")
-        os.write(fd, b"get nosuchkey\r\n")
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and b"(nil)" not in output:
+    answered = 0
+
+    def expect(marker, since=0, timeout=10):
+        """Reads until `marker` appears after output[since:]; returns the end of the output."""
+        nonlocal output, answered
+        deadline = time.monotonic() + timeout
+        while marker not in output[since:] and time.monotonic() < deadline:
             ready, _, _ = select.select([fd], [], [], 0.2)
             if ready:
                 try:
                     output += os.read(fd, 65536)
                 except OSError:
                     break
-        os.write(fd, b"quit\r\n")
-        time.sleep(0.2)
+            while output.count(b"\x1b[6n") > answered:
+                os.write(fd, b"\x1b[1;80R")
+                answered += 1
+        return len(output)
+
+    prompt = f"127.0.0.1:{port}> ".encode()
+    try:
+        # One command at a time, each typed only once the prompt is back.
+        mark = expect(prompt)
+        os.write(fd, b"help set\r")
+        mark = expect(b"Set the string value of a key", mark)
+        mark = expect(prompt, mark)
+        os.write(fd, b"get nosuchkey\r")
+        mark = expect(b"(nil)", mark)
+        mark = expect(prompt, mark)
+        os.write(fd, b"quit\r")
+        expect(b"\x00", mark, timeout=1)  # give it a moment to exit
     finally:
         try:
             os.kill(pid, signal.SIGTERM)
@@ -276,6 +302,8 @@ def check_one_keyspace(memcached_port, resp_port):
         except Exception as e:  # noqa: BLE001 - reported below
             errors.append(e)
 
+    # memcached incr of a missing key does nothing: the counter must exist before both start.
+    check(shared.set("race:counter", 0) is True, "SET race:counter")
     threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
     for t in threads:
         t.start()
