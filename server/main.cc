@@ -96,11 +96,7 @@ int Serve(const Options& options) {
   return 0;
 }
 
-}  // namespace
-}  // namespace memkv::server
-
-int main(int argc, char** argv) {
-  using namespace memkv::server;  // NOLINT: main is the one user of this namespace here
+int Main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   std::string program = args.empty() ? "memkv" : args[0];
   absl::StatusOr<Options> options = ParseOptions(args);
@@ -118,3 +114,8 @@ int main(int argc, char** argv) {
   }
   return Serve(*options);
 }
+
+}  // namespace
+}  // namespace memkv::server
+
+int main(int argc, char** argv) { return memkv::server::Main(argc, argv); }

@@ -39,13 +39,23 @@ class IntegrationTest : public ::testing::TestWithParam<Combination> {
 
   // Starts memkv in this test's mode and engine with `extra` flags (default 2 threads, so that
   // the multi-thread modes really have several workers on a 2-core machine).
-  std::unique_ptr<MemkvProcess> StartServer(std::vector<std::string> extra = {}) {
+  MemkvProcess* StartServer(std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"--mode", mode(), "--io", io(), "-t", "2"};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto server = std::make_unique<MemkvProcess>(MEMKV_BINARY_PATH, args);
-    EXPECT_TRUE(server->ok()) << server->error();
-    return server;
+    server_ = std::make_unique<MemkvProcess>(MEMKV_BINARY_PATH, args);
+    EXPECT_TRUE(server_->ok()) << server_->error();
+    return server_.get();
   }
+
+  // Every server must stop cleanly on SIGTERM: exit status 0, which also means no sanitizer
+  // report (they exit non-zero) when the suite runs under ASan/UBSan.
+  void TearDown() override {
+    if (server_ == nullptr) return;
+    int status = server_->Stop();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
+  }
+
+  std::unique_ptr<MemkvProcess> server_;
 };
 
 std::string Repeat(std::string_view piece, int times) {

@@ -69,6 +69,8 @@ TEST_P(ModePromiseTest, ReuseportSpreadsConnectionsOverWorkers) {
   for (const auto& [name, n] : counts) busy += n > 0 ? 1 : 0;
   // 40 connections all hashed to one of 4 sockets: probability 4^-39.
   EXPECT_GE(busy, 2) << "every connection landed on one worker";
+  clients.clear();
+  EXPECT_EQ(server.Stop(), 0) << "memkv did not exit cleanly on SIGTERM";
 }
 
 // Opens one connection and returns the worker it landed on; checks that this worker had the
@@ -114,6 +116,7 @@ TEST_P(ModePromiseTest, LeastConnSendsNewConnectionsToTheEmptiestWorker) {
   std::string first = OpenOnEmptiest(server.port(), observer, &clients);
   EXPECT_EQ(first, emptied);
   for (int i = 0; i < 2; ++i) OpenOnEmptiest(server.port(), observer, &clients);
+  EXPECT_EQ(server.Stop(), 0) << "memkv did not exit cleanly on SIGTERM";
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ModePromiseTest, ::testing::ValuesIn(kIoEngines),

@@ -261,7 +261,10 @@ def check_one_keyspace(memcached_port, resp_port):
     """python3-redis on both ports and pymemcache, all connected at once, see one keyspace."""
     shared = redis.Redis(host="127.0.0.1", port=memcached_port, socket_timeout=10)
     dedicated = redis.Redis(host="127.0.0.1", port=resp_port, socket_timeout=10)
-    mc = MemcacheClient(("127.0.0.1", memcached_port), connect_timeout=10, timeout=10)
+    # default_noreply=False: each store waits for its reply, so that the next read (on another
+    # connection, maybe another thread) comes after it.
+    mc = MemcacheClient(("127.0.0.1", memcached_port), default_noreply=False, connect_timeout=10,
+                        timeout=10)
     check(shared.ping() is True and dedicated.ping() is True, "PING on both ports")
     check(shared.set("from:redis", b"\x00binary\r\n") is True, "redis SET")
     check(mc.get("from:redis") == b"\x00binary\r\n", "memcached get of a RESP key")
@@ -295,7 +298,8 @@ def check_one_keyspace(memcached_port, resp_port):
 
     def reader():
         try:
-            m = MemcacheClient(("127.0.0.1", memcached_port), connect_timeout=10, timeout=10)
+            m = MemcacheClient(("127.0.0.1", memcached_port), default_noreply=False,
+                               connect_timeout=10, timeout=10)
             for i in range(500):
                 m.get(f"race:{i % 10}")
                 m.incr("race:counter", 1)

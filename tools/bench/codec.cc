@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
 #include "tools/bench/strings.h"
 
 namespace memkv::bench {

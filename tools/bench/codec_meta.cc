@@ -2,7 +2,6 @@
 // per key and an "mn" whose MN ends the answer (misses stay silent); "ms <key> <bytes>" for sets.
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "protocol/meta_client.h"
 #include "tools/bench/codec.h"
 #include "tools/bench/strings.h"

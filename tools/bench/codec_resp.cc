@@ -3,7 +3,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "protocol/resp_client.h"
 #include "tools/bench/codec.h"
 #include "tools/bench/strings.h"

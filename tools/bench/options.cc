@@ -6,7 +6,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "tools/bench/strings.h"
 
 namespace memkv::bench {

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
 #include "tools/bench/strings.h"
 
 namespace memkv::bench {
