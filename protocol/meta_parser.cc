@@ -28,7 +28,6 @@ constexpr std::string_view kFlagsTooLong = "CLIENT_ERROR options flags too long"
 constexpr std::string_view kInvalidOrDuplicate = "CLIENT_ERROR invalid or duplicate flag";
 constexpr std::string_view kSetMode = "CLIENT_ERROR invalid mode for ms M token";
 constexpr std::string_view kArithmeticMode = "CLIENT_ERROR invalid mode for ma M token";
-constexpr std::string_view kTooLarge = "SERVER_ERROR object too large for cache";
 constexpr std::string_view kBadDataChunk = "CLIENT_ERROR bad data chunk";
 
 // memcached's tokenizer splits off at most 23 tokens (MAX_TOKENS 24 with the terminal one), and
@@ -273,6 +272,9 @@ std::string_view CheckKeyAndFlags(const Tokens& t, size_t max_key, std::string_v
 }  // namespace
 
 bool LooksLikeMetaCommand(std::string_view input) {
+  // memcached tokenizes the line before it looks at the command, so spaces before it are
+  // skipped ("  mg foo v" is a meta get); tabs are not separators ("\tmg" is unknown).
+  input.remove_prefix(std::min(input.find_first_not_of(' '), input.size()));
   if (input.size() < 3 || input[0] != 'm') return false;
   if (std::string_view("ngsdae").find(input[1]) == std::string_view::npos) return false;
   return input[2] == ' ' || input[2] == '\r' || input[2] == '\n';
@@ -383,19 +385,23 @@ ParseResult ParseSet(std::string_view input, const Line& line, const MetaParserL
   std::string_view error = PreparseFlags(t, 3, out);
   if (error.empty() && !SetModeFromToken(out->mode, out)) error = kSetMode;
   if (error.empty() && OpaqueTooLong(*out)) error = kOpaqueTooLong;
-  if (error.empty()) {
-    const size_t item_size = kItemOverheadBytes + out->key().size() + static_cast<size_t>(length) +
-                             (out->client_flags != 0 ? kFlagsBytes : 0);
-    if (item_size > limits.max_item_bytes) error = kTooLarge;
-  }
   // From here on memcached knows the data length and drops the data of a refused request.
   if (!error.empty()) return Fail(line.size, error, data_size);
+  out->command = MetaCommand::kSet;
+  const size_t item_size = kItemOverheadBytes + out->key().size() + static_cast<size_t>(length) +
+                           (out->client_flags != 0 ? kFlagsBytes : 0);
+  if (item_size > limits.max_item_bytes) {
+    // Checked last, as memcached's item_alloc comes after every check above. Not an error of the
+    // parser's: memcached also deletes the old item, which only the executor can do, and it
+    // answers before the data arrives, which is swallowed whatever it holds.
+    out->too_large = true;
+    return {ParseStatus::kOk, line.size, {}, data_size};
+  }
   const size_t total = line.size + data_size;
   if (input.size() < total) return NeedMore();
   // memcached reads exactly length + 2 bytes and checks only that they end in CRLF.
   if (input[total - 2] != '\r' || input[total - 1] != '\n') return Fail(total, kBadDataChunk);
   out->value = input.substr(line.size, static_cast<size_t>(length));
-  out->command = MetaCommand::kSet;
   return Ok(total);
 }
 

@@ -7,12 +7,16 @@
 // "\r\n". A request cut at any byte parses the same as whole: until the whole request is there
 // Parse answers kNeedMore and consumes nothing.
 //
+// An ms whose item would exceed max_item_bytes is kOk with `too_large` set in the request,
+// `consumed` = its command line and `swallow` = its data block plus CRLF, which the caller drops
+// as it arrives: memcached answers it at once and deletes the old item, which the executor does.
+//
 // Errors are memcached 1.6.18's, byte for byte (see meta_parser.cc for where each comes from):
 //   - kClientError with `error` = "CLIENT_ERROR bad command line format", "CLIENT_ERROR invalid
-//     flag", "ERROR" (mg without a key), "SERVER_ERROR object too large for cache", ...;
-//     `consumed` = the line, `swallow` = the ms data block (plus CRLF) memcached drops after a
-//     refused ms header whose size it could read. A data block not ended by "\r\n" is "CLIENT_ERROR
-//     bad data chunk" and is consumed with its header. Meta errors are never silenced by q.
+//     flag", "ERROR" (mg without a key), ...; `consumed` = the line, `swallow` = the ms data
+//     block (plus CRLF) memcached drops after a refused ms header whose size it could read. A
+//     data block not ended by "\r\n" is "CLIENT_ERROR bad data chunk" and is consumed with its
+//     header. Meta errors are never silenced by q.
 //   - kMustClose with an empty `error`: no newline within max_line_length bytes; memcached
 //     closes such a connection without a word.
 //
@@ -30,14 +34,15 @@
 
 namespace memkv::protocol {
 
-// True when `input` starts with a meta command token: "mn", "mg", "ms", "md", "ma" or "me"
-// followed by a space, '\r' or '\n'. False for a shorter prefix ("m", "mg"): the caller hands
-// such input to the text parser, which asks for more bytes without consuming any.
+// True when `input` starts, after any spaces, with a meta command token: "mn", "mg", "ms",
+// "md", "ma" or "me" followed by a space, '\r' or '\n'. False for a shorter prefix ("m", "  mg"):
+// the caller hands such input to the text parser, which asks for more bytes without consuming
+// any.
 bool LooksLikeMetaCommand(std::string_view input);
 
 struct MetaParserLimits {
-  // Largest key + value an ms may carry (memcached -I, default 1 MiB). A larger one is answered
-  // "SERVER_ERROR object too large for cache" and its data swallowed.
+  // Largest item an ms may carry (memcached -I, default 1 MiB), sized as memcached sizes it. A
+  // larger one is parsed as too_large and its data swallowed.
   size_t max_item_bytes = size_t{1} << 20;
   // Longest key as sent (memcached KEY_MAX_LENGTH; checked before base64 decoding).
   size_t max_key_length = 250;

@@ -88,6 +88,10 @@ struct MetaRequest {
   // ms.
   MetaSetMode set_mode = MetaSetMode::kSet;
   std::string_view value;  // the data block, without its CRLF
+  // The item would exceed the size limit: the parser took only the command line (the data is
+  // ParseResult::swallow) and `value` is empty. The executor answers "SERVER_ERROR object too
+  // large for cache" and, as memcached does, deletes the key.
+  bool too_large = false;
 
   // ma.
   bool decrement = false;  // M D or M -

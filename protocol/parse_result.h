@@ -13,7 +13,9 @@
 namespace memkv::protocol {
 
 enum class ParseStatus {
-  kOk,           // one whole message parsed; `consumed` bytes belong to it
+  kOk,           // one message parsed; `consumed` bytes belong to it, and `swallow` more, to
+                 // skip as they arrive, when it is executed without them (a memcached store too
+                 // large to keep is answered from its command line; its value is dropped)
   kNeedMore,     // the input holds no whole message yet
   kClientError,  // a bad message: reply `error`, drop `consumed` bytes, then skip `swallow` more
                  // bytes as they arrive (a value whose header was refused); the connection lives
@@ -30,7 +32,8 @@ struct ParseResult {
   // protocol answers no error to a request that said noreply, and closes some connections
   // without a word.
   std::string_view error;
-  // kClientError: bytes after `consumed` that belong to the refused message and must be dropped.
+  // kOk / kClientError: bytes after `consumed` that belong to the message (a refused or too
+  // large value) and must be dropped, even those not received yet. Zero for most messages.
   size_t swallow = 0;
 };
 

@@ -63,7 +63,6 @@ namespace {
 constexpr std::string_view kError = "ERROR";
 constexpr std::string_view kBadFormat = "CLIENT_ERROR bad command line format";
 constexpr std::string_view kBadDataChunk = "CLIENT_ERROR bad data chunk";
-constexpr std::string_view kTooLarge = "SERVER_ERROR object too large for cache";
 constexpr std::string_view kInvalidExptime = "CLIENT_ERROR invalid exptime argument";
 constexpr std::string_view kInvalidDelta = "CLIENT_ERROR invalid numeric delta argument";
 constexpr std::string_view kDeleteUsage =
@@ -390,17 +389,6 @@ ParseResult TextParser::ParseStorage(TextCommand command, const Tokens& t, std::
   if (is_cas && !SafeStrtoull(t[5], &cas_unique)) return Fail(line_size, kBadFormat, noreply);
   if (length < 0 || length > INT_MAX - 2) return Fail(line_size, kBadFormat, noreply);
   const size_t bytes = static_cast<size_t>(length);
-  const size_t item_size = kItemOverheadBytes + key.size() + bytes + (flags ? kFlagsBytes : 0);
-  if (item_size > limits_.max_item_bytes) {
-    // memcached answers at once and then drops the data block, whatever it holds.
-    return Fail(line_size, kTooLarge, noreply, bytes + 2);
-  }
-  const size_t total = line_size + bytes + 2;
-  if (input.size() < total) return NeedMore();
-  // memcached reads exactly bytes + 2 and checks only that they end in CRLF.
-  if (input[total - 2] != '\r' || input[total - 1] != '\n') {
-    return Fail(total, kBadDataChunk, noreply);
-  }
   out->command = command;
   out->key = key;
   out->client_flags = flags;
@@ -408,6 +396,19 @@ ParseResult TextParser::ParseStorage(TextCommand command, const Tokens& t, std::
   out->bytes = static_cast<uint32_t>(bytes);
   out->cas_unique = cas_unique;
   out->noreply = noreply;
+  const size_t item_size = kItemOverheadBytes + key.size() + bytes + (flags ? kFlagsBytes : 0);
+  if (item_size > limits_.max_item_bytes) {
+    // memcached answers at once and then drops the data block, whatever it holds. Not an error
+    // of the parser's: a set also deletes the old item, which only the executor can do.
+    out->too_large = true;
+    return {ParseStatus::kOk, line_size, {}, bytes + 2};
+  }
+  const size_t total = line_size + bytes + 2;
+  if (input.size() < total) return NeedMore();
+  // memcached reads exactly bytes + 2 and checks only that they end in CRLF.
+  if (input[total - 2] != '\r' || input[total - 1] != '\n') {
+    return Fail(total, kBadDataChunk, noreply);
+  }
   out->value = input.substr(line_size, bytes);
   return Ok(total);
 }

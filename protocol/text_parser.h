@@ -6,12 +6,16 @@
 // until the whole request is there Parse answers kNeedMore and consumes nothing, so the caller
 // keeps the bytes, appends what arrives next and calls again.
 //
+// A storage command whose item would exceed max_item_bytes is kOk with `too_large` set in the
+// request, consumed = its command line and swallow = its data block plus CRLF, which the caller
+// drops as it arrives: memcached answers such a request at once (and a set deletes the old item),
+// so the executor sees it before its data does.
+//
 // Errors are memcached 1.6's, byte for byte (see text_parser.cc for the cases):
 //   - kClientError, `error` = the reply line ("ERROR", "CLIENT_ERROR bad command line format",
-//     "SERVER_ERROR object too large for cache", "CLIENT_ERROR bad data chunk", ...), consumed =
-//     the bytes memcached drops with it, swallow = data bytes still to drop as they arrive (a
-//     refused value). `error` is EMPTY when the request said noreply: memcached then sends
-//     nothing, not even for errors, and the caller must send nothing either.
+//     "CLIENT_ERROR bad data chunk", ...), consumed = the bytes memcached drops with it.
+//     `error` is EMPTY when the request said noreply: memcached then sends nothing, not even for
+//     errors, and the caller must send nothing either.
 //   - kMustClose with an empty `error`: memcached closes the connection without a word (a line
 //     of more than 2048 bytes that is not a get/gets, or an HTTP request line).
 //
@@ -39,8 +43,8 @@ struct Tokens;
 
 struct TextParserLimits {
   // memcached -I (default 1 MiB). An item larger than this, sized as memcached sizes it (key +
-  // value + 59 bytes of header, + 4 when the client flags are nonzero), is answered "SERVER_ERROR
-  // object too large for cache" and its data swallowed.
+  // value + 59 bytes of header, + 4 when the client flags are nonzero), is parsed as too_large
+  // and its data swallowed.
   size_t max_item_bytes = size_t{1} << 20;
   // Longest key (memcached KEY_MAX_LENGTH).
   size_t max_key_length = 250;

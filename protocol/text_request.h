@@ -71,6 +71,11 @@ struct TextRequest {
   uint64_t delta = 0;       // incr, decr
   bool noreply = false;     // the request ended in "noreply": send no reply at all
   std::string_view value;   // storage commands: the data block, without its CRLF
+  // Storage commands: the item would exceed the size limit. The parser took only the command
+  // line (the data is ParseResult::swallow) and `value` is empty; the executor answers
+  // "SERVER_ERROR object too large for cache" and, for set only, deletes the key as memcached
+  // does.
+  bool too_large = false;
 
   std::string_view stats_argument;  // stats: the first argument ("" for plain `stats`)
   int64_t flush_delay = 0;          // flush_all: seconds (as sent; 0 = now)
@@ -90,6 +95,7 @@ struct TextRequest {
     delta = 0;
     noreply = false;
     value = {};
+    too_large = false;
     stats_argument = {};
     flush_delay = 0;
     has_flush_delay = false;

@@ -148,6 +148,7 @@ size_t Connection::Process(std::string_view input) {
     switch (step.status) {
       case ParseStatus::kOk:
         exec_.stats->requests.Add();
+        swallow_ = step.swallow;  // the value of a store too large to keep, answered already
         if (step.outcome == ExecOutcome::kClose) closing_ = true;
         break;
       case ParseStatus::kClientError:

@@ -117,6 +117,7 @@ size_t DispatchConnection::Frame(std::string_view input) {
     switch (step.status) {
       case ParseStatus::kOk:
         AddRequest(request, step.dialect);
+        swallow_ = step.swallow;  // the value of a store too large to keep: not sent along
         break;
       case ParseStatus::kClientError:
         env_.stats->protocol_errors.Add();

@@ -1,16 +1,24 @@
 // EpollLoop: the EventLoop over Linux epoll, imitating completions with readiness.
 //
-// Level-triggered: a readable stream gets one read() per wake-up (64 KiB at most), so that one
-// busy client cannot monopolise the loop, and a send that would block waits for EPOLLOUT. The
-// callbacks a readiness loop could run re-entrantly (OnSendComplete inside Send, OnClosed inside
-// CloseStream) are deferred to the end of the current event, so handlers see the same ordering
-// as under io_uring.
+// Level-triggered rather than edge-triggered: a readable stream gets one recv() of at most 64 KiB
+// per wake-up, so one busy client cannot monopolise the loop, and what it did not get to read is
+// simply reported again by the next epoll_wait; edge-triggered would need a list of "still
+// readable" streams of our own to be equally fair. Level-triggered also makes back-pressure a
+// plain mask change (PauseReceive drops EPOLLIN) and leaves nothing to lose when a handler
+// closes a stream in the middle of a batch. A send that would block waits for EPOLLOUT.
+//
+// The callbacks a readiness loop could run re-entrantly (OnSendComplete inside Send, OnClosed
+// inside CloseStream) are deferred to the end of the current event, so handlers see the same
+// ordering as under io_uring, and a handler is never re-entered.
 //
 // Threads: as EventLoop — Post() and Stop() from any thread, everything else on the loop thread.
 #ifndef MEMKV_SERVER_EPOLL_LOOP_H_
 #define MEMKV_SERVER_EPOLL_LOOP_H_
 
+#include <sys/epoll.h>
+
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -38,6 +46,8 @@ class EpollLoop final : public EventLoop {
   void CloseStream(int fd) override;
 
  private:
+  using Clock = std::chrono::steady_clock;
+
   // What an epoll_event's data.ptr points at.
   struct Source {
     enum class Kind { kWakeup, kListener, kStream };
@@ -46,13 +56,17 @@ class EpollLoop final : public EventLoop {
   struct Listener : Source {
     int fd = -1;
     AcceptCallback on_accept;
+    // Taken out of the epoll set after an accept error that would otherwise make the
+    // level-triggered listener report readiness in a tight loop (EMFILE with no spare, ENOMEM).
+    bool backing_off = false;
+    Clock::time_point retry_at;
   };
   struct Stream : Source {
     UniqueFd fd;
     StreamHandler* handler = nullptr;
     const char* send_data = nullptr;  // unsent rest of the current Send
     size_t send_left = 0;
-    bool sending = false;
+    bool sending = false;  // waiting for EPOLLOUT
     bool paused = false;
     bool closing = false;  // CloseStream called or an error seen; OnClosed pending
     bool closed = false;   // OnClosed ran; the object waits in graveyard_ for the batch to end
@@ -61,9 +75,15 @@ class EpollLoop final : public EventLoop {
   EpollLoop(UniqueFd epoll_fd, UniqueFd wake_fd, UniqueFd spare_fd);
   Stream* Find(int fd);
   void UpdateInterest(Stream* stream);
+  void Dispatch(const epoll_event& event);
+  void HandleStreamEvent(Stream* stream, uint32_t events);
   void HandleReadable(Stream* stream);
   void HandleWritable(Stream* stream);
   void HandleAccept(Listener* listener);
+  bool AcceptOne(Listener* listener);
+  absl::Status WatchListener(Listener* listener);
+  void BackOff(Listener* listener);
+  int RetryListenersAndGetTimeout();
   void WriteSome(Stream* stream);
   void MarkClosing(Stream* stream);
   void RunDeferred();
@@ -72,8 +92,8 @@ class EpollLoop final : public EventLoop {
 
   UniqueFd epoll_fd_;
   UniqueFd wake_fd_;
-  // Kept open so that EMFILE can be answered by closing the newest connection instead of
-  // spinning on a listening socket that stays readable.
+  // Kept open so that EMFILE can be answered by closing the newest connection at once (the
+  // client sees a close rather than a hang) instead of spinning on a listener that stays readable.
   UniqueFd spare_fd_;
   Source wake_source_{Source::Kind::kWakeup};
   std::vector<std::unique_ptr<Stream>> streams_;  // indexed by fd

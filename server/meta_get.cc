@@ -135,13 +135,16 @@ struct Before {
 // and writes the reply. Returns false on a miss that created nothing.
 bool GetWithUpdate(const MetaRequest& request, ExecContext& context, const Before& before,
                    int64_t now, std::string* out) {
-  storage::Engine& engine = *context.engine;
   bool hit = false;
   bool created = false;
   HitDecision decision;
   const absl::StatusOr<storage::UpdateOutcome> outcome =
-      engine.Update(request.key(), [&](const storage::ItemView* item) {
+      context.engine->Update(request.key(), [&](const storage::ItemView* item) {
         storage::Mutation m;
+        // memcached bumps the item (marks it fetched, refreshes its access time) after the
+        // reply, so that h and l report the state before this request; u skips the bump, and
+        // the fast path's Get has already made it.
+        m.mark_accessed = !request.no_bump && !before.known;
         if (item == nullptr) {
           if (!request.has_vivify) return m;
           // An empty stub whose token is already out: the caller of this mg recaches.
@@ -175,10 +178,6 @@ bool GetWithUpdate(const MetaRequest& request, ExecContext& context, const Befor
     hit = true;
   }
   if (!hit) return false;
-  // memcached bumps the item (marks it fetched, refreshes its access time) after the reply,
-  // so that h and l report the state before this request; u skips the bump.
-  // TODO(engine): a Mutation flag that marks the item accessed would save this second lookup.
-  if (!request.no_bump && !before.known) engine.Get(request.key(), [](const storage::ItemView&) {});
   CountHit(decision.ttl_set, *context.stats);
   return true;
 }

@@ -88,8 +88,7 @@ void CountCasStore(StoreResult result, CommandStats& stats) {
 // compares the item's CAS with 0, so it never matches) and I (invalidate), where a C older
 // than the item's CAS still stores, as a stale item that keeps the old TTL and token.
 absl::StatusOr<storage::StoreOutcome> StoreCasSpecial(const MetaRequest& request,
-                                                      ExecContext& context, int64_t expiry,
-                                                      bool* stale_store) {
+                                                      ExecContext& context, int64_t expiry) {
   storage::StoreOutcome result;
   const absl::StatusOr<storage::UpdateOutcome> outcome =
       context.engine->Update(request.key(), [&](const storage::ItemView* item) {
@@ -107,69 +106,39 @@ absl::StatusOr<storage::StoreOutcome> StoreCasSpecial(const MetaRequest& request
           return m;
         }
         result.result = StoreResult::kStored;
-        *stale_store = !match;
+        const bool stale = !match;
         m.kind = storage::Mutation::Kind::kStore;
         m.parts[0] = request.value;
         m.client_flags = request.client_flags;
-        m.expiry_millis = *stale_store ? item->expiry_millis : expiry;
-        m.set_win_token_sent = *stale_store && item->win_token_sent;
+        m.expiry_millis = stale ? item->expiry_millis : expiry;
+        m.set_stale = stale;
+        m.set_win_token_sent = stale && item->win_token_sent;
         m.new_cas = request.has_new_cas ? request.new_cas : 0;
         return m;
       });
   if (!outcome.ok()) return outcome.status();
   result.cas = outcome->cas;
-  if (*stale_store) {
-    // TODO(engine): let a kStore mutation mark the new item stale, making this one step.
-    const absl::StatusOr<storage::UpdateOutcome> marked =
-        context.engine->Update(request.key(), [&](const storage::ItemView* item) {
-          storage::Mutation m;
-          if (item == nullptr || item->cas != result.cas) return m;
-          m.kind = storage::Mutation::Kind::kModify;
-          m.set_stale = true;
-          m.new_cas = request.has_new_cas ? request.new_cas : 0;
-          return m;
-        });
-    if (marked.ok() && marked->existed) result.cas = marked->cas;
-  }
   return result;
-}
-
-// md I on an item whose recache token is out: memcached withdraws the token so that the next
-// reader wins. kModify can only set win_token_sent, so the stale item is re-stored without it
-// (same value, flags, expiry and CAS) and marked stale again.
-// TODO(engine): let kModify clear win_token_sent, making md I one step again.
-void WithdrawWinToken(const MetaRequest& request, ExecContext& context) {
-  (void)context.engine->Update(request.key(), [&](const storage::ItemView* item) {
-    storage::Mutation m;
-    if (item == nullptr || !item->stale || !item->win_token_sent) return m;
-    m.kind = storage::Mutation::Kind::kStore;
-    m.parts[0] = item->value;
-    m.client_flags = item->client_flags;
-    m.expiry_millis = item->expiry_millis;
-    m.new_cas = item->cas;
-    return m;
-  });
-  (void)context.engine->Update(request.key(), [&](const storage::ItemView* item) {
-    storage::Mutation m;
-    if (item == nullptr || item->stale) return m;
-    m.kind = storage::Mutation::Kind::kModify;
-    m.set_stale = true;
-    m.new_cas = item->cas;
-    return m;
-  });
 }
 
 }  // namespace
 
 void ExecuteSet(const MetaRequest& request, ExecContext& context, std::string* out) {
+  if (request.too_large) {
+    // memcached sizes the item before it looks at the mode and, failing, drops the old item in
+    // every mode (ME, MR, MA, C and I too, unlike the classic commands), so that readers do not
+    // keep data the client meant to replace. q does not hide the error; no cmd_set is counted.
+    context.engine->Delete(request.key());
+    out->append("SERVER_ERROR object too large for cache\r\n");
+    return;
+  }
   CommandStats& stats = *context.stats;
   const int64_t now = context.engine->clock().NowMillis();
   const int64_t expiry = request.has_ttl ? ExpiryFromTtl(request.ttl, now) : 0;
   const bool cas_store = IsCasStore(request);
   absl::StatusOr<storage::StoreOutcome> outcome;
-  bool stale_store = false;
   if (cas_store && (request.compare_cas == 0 || request.invalidate)) {
-    outcome = StoreCasSpecial(request, context, expiry, &stale_store);
+    outcome = StoreCasSpecial(request, context, expiry);
   } else {
     storage::StoreArgs args;
     args.mode = StoreModeOf(request.set_mode);
@@ -189,8 +158,10 @@ void ExecuteSet(const MetaRequest& request, ExecContext& context, std::string* o
       AppendSetReply(request, StoreResult::kNotStored, 0, out);
       return;
     }
-    // The engine's messages are memcached's: "object too large for cache", "out of memory
-    // storing object".
+    // memcached drops the old item when it cannot allocate the new one, whatever the mode
+    // (checked with memcached -M: an ms ME out of memory removed the key). The engine's
+    // messages are memcached's: "out of memory storing object", "object too large for cache".
+    context.engine->Delete(request.key());
     const auto message = outcome.status().message();
     out->append("SERVER_ERROR ").append(message.data(), message.size()).append("\r\n");
     return;
@@ -207,7 +178,6 @@ void ExecuteDelete(const MetaRequest& request, ExecContext& context, std::string
   CommandStats& stats = *context.stats;
   const int64_t now = context.engine->clock().NowMillis();
   std::string_view code = protocol::kMetaStored;
-  bool clear_token = false;
   (void)context.engine->Update(request.key(), [&](const storage::ItemView* item) {
     storage::Mutation m;
     if (item == nullptr || (request.has_compare_cas && item->cas != request.compare_cas)) {
@@ -220,9 +190,8 @@ void ExecuteDelete(const MetaRequest& request, ExecContext& context, std::string
       m.kind = storage::Mutation::Kind::kDelete;
       return m;
     }
-    // Invalidate: keep the item, stale, with a new CAS (and T's TTL); memcached also withdraws
-    // the recache token so that the next reader wins.
-    clear_token = item->win_token_sent;
+    // Invalidate: keep the item, stale, with a new CAS (and T's TTL); set_stale also withdraws
+    // the recache token, as memcached does, so that the next reader wins.
     m.kind = storage::Mutation::Kind::kModify;
     m.set_stale = true;
     m.set_expiry = request.has_ttl;
@@ -230,7 +199,6 @@ void ExecuteDelete(const MetaRequest& request, ExecContext& context, std::string
     m.new_cas = request.has_new_cas ? request.new_cas : 0;
     return m;
   });
-  if (clear_token) WithdrawWinToken(request, context);
   if (code == protocol::kMetaStored && request.quiet) return;
   out->append(code);
   AppendOpaqueAndKey(request, out);

@@ -53,7 +53,8 @@ struct PipelineConfig {
 
 // One step of the pipeline over the front of the input.
 struct PipelineStep {
-  // kOk: one request of `consumed` bytes was taken (and executed, by ParseAndExecute).
+  // kOk: one request of `consumed` bytes was taken (and executed, by ParseAndExecute); drop
+  //   `swallow` more bytes as they arrive (the value of a store too large to keep).
   // kNeedMore: no whole request yet; nothing consumed.
   // kClientError: its error reply was appended; drop `consumed`, then `swallow` more bytes as
   //   they arrive; the connection lives.

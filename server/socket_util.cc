@@ -11,9 +11,10 @@
 
 namespace memkv::server {
 
-absl::Status ErrnoStatus(const char* what) {
-  int saved = errno;
-  return absl::InternalError(absl::StrCat(what, ": ", strerror(saved)));
+absl::Status ErrnoStatus(const char* what) { return ErrnoStatus(what, errno); }
+
+absl::Status ErrnoStatus(const char* what, int error_number) {
+  return absl::ErrnoToStatus(error_number, what);
 }
 
 absl::Status SetNonBlocking(int fd) {
@@ -28,6 +29,28 @@ absl::Status SetNoDelay(int fd) {
     return ErrnoStatus("setsockopt(TCP_NODELAY)");
   }
   return absl::OkStatus();
+}
+
+bool IsPerConnectionAcceptError(int error_number) {
+  switch (error_number) {
+    // accept(2): "Linux accept() passes already-pending network errors on the new socket as an
+    // error code from accept()"; the listening socket itself is fine.
+    case ECONNABORTED:
+    case EINTR:
+    case EPROTO:
+    case EPERM:
+    case ENETDOWN:
+    case ENOPROTOOPT:
+    case EHOSTDOWN:
+    case ENONET:
+    case EHOSTUNREACH:
+    case EOPNOTSUPP:
+    case ENETUNREACH:
+    case ETIMEDOUT:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace memkv::server

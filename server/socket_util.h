@@ -41,8 +41,15 @@ class UniqueFd {
 
 absl::Status SetNonBlocking(int fd);
 absl::Status SetNoDelay(int fd);
-// An absl::Status for the current errno, prefixed with what failed.
+// An absl::Status for the current errno (or for `error_number`, an errno value such as the
+// negated result of an io_uring completion), prefixed with what failed. The code follows the
+// errno (EMFILE is kResourceExhausted, EPERM kPermissionDenied, ...).
 absl::Status ErrnoStatus(const char* what);
+absl::Status ErrnoStatus(const char* what, int error_number);
+
+// True for accept() errors that concern only the one connection being accepted (it was reset
+// while in the backlog, a firewall refused it, ...): the next accept may well succeed.
+bool IsPerConnectionAcceptError(int error_number);
 
 }  // namespace memkv::server
 

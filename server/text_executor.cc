@@ -127,6 +127,14 @@ void ReplyStored(const TextRequest& request, storage::StoreResult result, Comman
 }
 
 void ExecuteStore(const TextRequest& request, ExecContext& context, std::string* out) {
+  if (request.too_large) {
+    // memcached cannot allocate the item. A set also drops the old one so that readers do not
+    // keep data the client meant to replace; cas, add, replace, append and prepend keep it
+    // (checked on memcached 1.6.18). No cmd_set is counted: nothing was allocated.
+    if (request.command == TextCommand::kSet) context.engine->Delete(request.key);
+    if (!request.noreply) protocol::AppendTextServerError("object too large for cache", out);
+    return;
+  }
   CommandStats& stats = *context.stats;
   if (request.command == TextCommand::kCas && request.cas_unique == 0) {
     stats.cmd_set.Add();

@@ -107,9 +107,17 @@ struct Mutation {
   int64_t expiry_millis = 0;
   bool set_client_flags = false;  // kModify
   bool set_expiry = false;        // kModify
-  bool set_stale = false;         // kModify: mark invalidated (meta I) and give it the stale CAS
-  bool set_win_token_sent = false;  // kModify / kStore
-  uint64_t new_cas = 0;           // kStore: nonzero = use this CAS; kModify: nonzero = set CAS
+  // kModify: mark invalidated (meta md I), give it the stale CAS (new_cas, else a fresh one) and
+  // withdraw the recache token, so that the next reader wins (memcached clears ITEM_TOKEN_SENT).
+  // kStore: the new item is stale (meta ms I with an older CAS); its token is set_win_token_sent.
+  bool set_stale = false;
+  // kModify / kStore: the recache token is out. Applied after set_stale's withdrawal.
+  bool set_win_token_sent = false;
+  uint64_t new_cas = 0;  // kStore: nonzero = use this CAS; kModify: nonzero = set CAS
+  // kNone / kModify / kStore: after the mutation, mark the item that remains read, as Get does
+  // (fetched, access time, a second chance from eviction). The callback still sees the state
+  // before this access. Ignored by kDelete, and when no item remains.
+  bool mark_accessed = false;
 };
 
 struct UpdateOutcome {

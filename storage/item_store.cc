@@ -79,11 +79,16 @@ absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_milli
     record.WriteMeta(meta);
     return absl::OkStatus();
   }
-  // The record has no room for a flags or expiry field: rewrite it with one.
+  // The record has no room for a flags or expiry field: rewrite it with one, keeping its second
+  // chance (which lives outside ItemMeta) so that a read just before, as Touch makes, counts.
+  const bool accessed = record.has(ItemRecord::kAccessed);
   const std::string key(record.key());
   const std::string value(record.value());
   const std::string_view parts[2] = {value, {}};
-  return Put(key, HashOf(key), parts, meta, now_millis);
+  const uint64_t hash = HashOf(key);
+  absl::Status status = Put(key, hash, parts, meta, now_millis);
+  if (status.ok() && accessed) Record(Find(key, hash)).set(ItemRecord::kAccessed, true);
+  return status;
 }
 
 bool ItemStore::OverwriteInPlace(Ref ref, std::string_view value, const ItemMeta& meta) {

@@ -67,7 +67,7 @@ class ItemStore {
   // the cleaner reaches it.
   void MarkAccessed(Ref ref, uint32_t now_sec);
   // Replaces the item's meta fields, keeping key and value. Rewrites the record when it lacks a
-  // field the new meta needs (which may fail as Put fails).
+  // field the new meta needs (which may fail as Put fails); the rewrite keeps the second chance.
   absl::Status SetMeta(Ref ref, const ItemMeta& meta, int64_t now_millis);
 
   // Overwrites the value in place when `value` has the same length and `meta` fits the record

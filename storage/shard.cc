@@ -207,7 +207,9 @@ absl::StatusOr<UpdateOutcome> Shard::ApplyMutation(std::string_view key, uint64_
   const bool existed = ref != ItemStore::kNull;
   switch (m.kind) {
     case Mutation::Kind::kNone:
-      return UpdateOutcome{existed, existed ? store_.Meta(ref).cas : 0};
+      if (!existed) return UpdateOutcome{false, 0};
+      if (m.mark_accessed) store_.MarkAccessed(ref, Seconds(now_millis));
+      return UpdateOutcome{true, store_.Meta(ref).cas};
     case Mutation::Kind::kDelete:
       if (existed) store_.Remove(ref, RemoveReason::kDeleted);
       return UpdateOutcome{existed, 0};
@@ -220,22 +222,32 @@ absl::StatusOr<UpdateOutcome> Shard::ApplyMutation(std::string_view key, uint64_
       meta.expiry_millis = m.expiry_millis;
       meta.cas = m.new_cas != 0 ? m.new_cas : NextCas();
       meta.last_access_sec = Seconds(now_millis);
+      meta.stale = m.set_stale;
       meta.win_token_sent = m.set_win_token_sent;
       if (absl::Status s = PutLocked(key, hash, m.parts, meta, now_millis); !s.ok()) return s;
-      return UpdateOutcome{existed, IsExpired(meta.expiry_millis, now_millis) ? 0 : meta.cas};
+      if (IsExpired(meta.expiry_millis, now_millis)) return UpdateOutcome{existed, 0};
+      if (m.mark_accessed) {
+        // Put does not say where the record went; finding it again under the lock costs one
+        // bucket walk, where the caller's own Get would cost a hash and a lock too.
+        store_.MarkAccessed(store_.Find(key, hash), Seconds(now_millis));
+      }
+      return UpdateOutcome{existed, meta.cas};
     }
     case Mutation::Kind::kModify: {
       if (!existed) return UpdateOutcome{false, 0};
+      // Before reading the meta, so that SetMeta writes the access back with the other fields.
+      if (m.mark_accessed) store_.MarkAccessed(ref, Seconds(now_millis));
       ItemMeta meta = store_.Meta(ref);
       if (m.set_client_flags) meta.client_flags = m.client_flags;
       if (m.set_expiry) meta.expiry_millis = m.expiry_millis;
-      if (m.set_win_token_sent) meta.win_token_sent = true;
       if (m.set_stale) {
         meta.stale = true;
+        meta.win_token_sent = false;
         meta.cas = m.new_cas != 0 ? m.new_cas : NextCas();
       } else if (m.new_cas != 0) {
         meta.cas = m.new_cas;
       }
+      if (m.set_win_token_sent) meta.win_token_sent = true;
       if (absl::Status s = store_.SetMeta(ref, meta, now_millis); !s.ok()) return s;
       return UpdateOutcome{true, meta.cas};
     }

@@ -37,7 +37,7 @@ std::string Describe(const ParseResult& r, const MetaRequest& m) {
   if (m.has_new_cas) s << " E=" << m.new_cas;
   s << " mode=" << static_cast<int>(m.mode) << " set_mode=" << static_cast<int>(m.set_mode)
     << " decr=" << m.decrement << " D=" << m.delta << " J=" << m.initial << " value='" << m.value
-    << "'";
+    << "' too_large=" << m.too_large;
   return s.str();
 }
 
@@ -78,6 +78,11 @@ Case Err(std::string input, std::string error, size_t swallow = 0, size_t consum
   return {std::move(input), ParseStatus::kClientError, std::move(error), swallow, consumed};
 }
 Case Close(std::string input) { return {std::move(input), ParseStatus::kMustClose}; }
+// An ms too large to store: taken with its line alone, its data (plus CRLF) to be swallowed.
+Case TooLarge(std::string input, size_t swallow) {
+  const size_t line = input.find('\n') + 1;
+  return {std::move(input), ParseStatus::kOk, "", swallow, line};
+}
 
 const std::string kBadFormat = "CLIENT_ERROR bad command line format";
 const std::string kBadToken = "CLIENT_ERROR bad token in command line format";
@@ -206,9 +211,19 @@ std::vector<Case> AllCases() {
           "CLIENT_ERROR opaque token too long", 4),
       Err("ms foo 2 MX O12345678901234567890123456789012\r\nhi\r\n",
           "CLIENT_ERROR invalid mode for ms M token", 4),
-      Err("ms a 2000000 T0\r\n", "SERVER_ERROR object too large for cache", 2000002),
-      Err("ms a 1048517\r\n", "SERVER_ERROR object too large for cache", 1048519),
-      Err("ms a 1048513 F1\r\n", "SERVER_ERROR object too large for cache", 1048515),
+      // Too large: the line is taken, the data swallowed whatever it holds, in every mode.
+      TooLarge("ms a 2000000 T0\r\n", 2000002),
+      TooLarge("ms a 1048517\r\n", 1048519),
+      TooLarge("ms a 1048513 F1\r\n", 1048515),
+      TooLarge("ms a 1048517 ME q O1 k c C5 I\r\n", 1048519),
+      TooLarge("ms a 1048517 MA\r\n", 1048519),
+      TooLarge("ms YQ== 1048517 b\r\n", 1048519),  // sized by the decoded key
+      TooLarge("ms a 1048517\r\nnot the data\r\n", 1048519),
+      Ok("ms a 1048516\r\n" + std::string(1048516, 'v') + "\r\n"),
+      Ok("ms YQ== 1048516 b\r\n" + std::string(1048516, 'v') + "\r\n"),
+      // Errors memcached finds before it sizes the item still win.
+      Err("ms a 1048517 MX\r\n", "CLIENT_ERROR invalid mode for ms M token", 1048519),
+      Err("ms a 1048517 zz\r\n", "CLIENT_ERROR invalid flag", 1048519),
       Err("ms foo 2\r\nhix\r\n", "CLIENT_ERROR bad data chunk", 0, 14),
       Err("ms foo 2\nhi\nmn\n", "CLIENT_ERROR bad data chunk", 0, 13),
       Err("ms foo 2 q\r\nhixx", "CLIENT_ERROR bad data chunk", 0, 16),  // q never silences errors
@@ -363,9 +378,18 @@ TEST_F(MetaParserTest, LimitsComeFromTheConstructor) {
   EXPECT_EQ(small.Parse("mg abcd v\r\n", &r).status, ParseStatus::kOk);
   // 59 bytes of overhead + key 1 + value 40 = 100: fits; 41 does not.
   EXPECT_EQ(small.Parse("ms a 40\r\n", &r).status, ParseStatus::kNeedMore);
-  const ParseResult too_large = small.Parse("ms a 41\r\n", &r);
-  EXPECT_EQ(too_large.error, "SERVER_ERROR object too large for cache");
+  const ParseResult too_large = small.Parse("ms a 41 MR\r\n", &r);
+  EXPECT_EQ(too_large.status, ParseStatus::kOk);
+  EXPECT_EQ(too_large.consumed, 12u);
   EXPECT_EQ(too_large.swallow, 43u);
+  EXPECT_TRUE(too_large.error.empty());
+  EXPECT_EQ(r.command, MetaCommand::kSet);
+  EXPECT_EQ(r.key(), "a");
+  EXPECT_EQ(r.set_mode, MetaSetMode::kReplace);
+  EXPECT_TRUE(r.too_large);
+  EXPECT_TRUE(r.value.empty());
+  ASSERT_EQ(small.Parse("ms a 1\r\nx\r\n", &r).status, ParseStatus::kOk);
+  EXPECT_FALSE(r.too_large);  // Clear() resets it
   EXPECT_EQ(small.Parse(std::string(30, 'm'), &r).status, ParseStatus::kNeedMore);
   EXPECT_EQ(small.Parse(std::string(31, 'm'), &r).status, ParseStatus::kMustClose);
 }
@@ -394,10 +418,26 @@ TEST(LooksLikeMetaCommandTest, RecognisesMetaTokensOnly) {
   for (const char* yes : {"mn\r\n", "mn\n", "mg foo", "ms ", "md\r", "ma x", "me foo"}) {
     EXPECT_TRUE(LooksLikeMetaCommand(yes)) << yes;
   }
-  for (const char* no :
-       {"", "m", "mg", "mx foo", "mgx", "get foo", " mg foo", "mg\tfoo", "MG foo", "meta"}) {
+  for (const char* no : {"", "m", "mg", "mx foo", "mgx", "get foo", "mg\tfoo", "MG foo", "meta"}) {
     EXPECT_FALSE(LooksLikeMetaCommand(no)) << no;
   }
+}
+
+TEST(LooksLikeMetaCommandTest, SkipsLeadingSpacesAsMemcachedsTokenizerDoes) {
+  // memcached 1.6.18 answers "  mn" with MN and " mg k v" with the value.
+  for (const char* yes : {" mg foo", "  mn\r\n", "   ms k 2\r\n", " md\r", "    me k"}) {
+    EXPECT_TRUE(LooksLikeMetaCommand(yes)) << yes;
+  }
+  // Tabs are not separators ("\tmg k v" is ERROR); too short a prefix waits for more bytes.
+  for (const char* no : {"\tmg foo", " \tmg foo", "   ", "  m", "  mg", "  get foo"}) {
+    EXPECT_FALSE(LooksLikeMetaCommand(no)) << no;
+  }
+  MetaParser parser;
+  MetaRequest r;
+  const ParseResult result = parser.Parse("  mg foo v\r\n", &r);
+  EXPECT_EQ(result.status, ParseStatus::kOk);
+  EXPECT_EQ(r.command, MetaCommand::kGet);
+  EXPECT_EQ(r.key(), "foo");
 }
 
 TEST(Base64Test, RoundTripsAndMatchesMemcachedsQuirks) {

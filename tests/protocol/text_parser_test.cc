@@ -43,6 +43,7 @@ std::string Describe(const TextRequest& r) {
   if (r.cas_unique != 0) absl::StrAppend(&s, " cas=", r.cas_unique);
   if (r.delta != 0) absl::StrAppend(&s, " delta=", r.delta);
   if (r.noreply) s += " noreply";
+  if (r.too_large) s += " too_large";
   if (!r.stats_argument.empty()) s += " arg=" + Str(r.stats_argument);
   if (r.has_flush_delay) absl::StrAppend(&s, " delay=", r.flush_delay);
   if (r.verbosity != 0) absl::StrAppend(&s, " level=", r.verbosity);
@@ -73,6 +74,8 @@ class FakeConnection {
           ASSERT_GT(r.consumed, 0u);
           ASSERT_LE(r.consumed, buffer_.size());
           Record(Describe(request_), r.consumed);
+          if (r.swallow != 0) events_.back() += absl::StrCat(" +swallow ", r.swallow);
+          swallow_ = r.swallow;
           break;
         case ParseStatus::kClientError:
           ASSERT_GT(r.consumed, 0u);
@@ -365,23 +368,42 @@ TEST(TextParserTest, BadDataChunk) {
   });
 }
 
-TEST(TextParserTest, TooLargeValueIsSwallowed) {
-  // SmallLimits(): -I 1024. memcached's item: key + value + 59 (+ 4 with nonzero flags).
+TEST(TextParserTest, TooLargeValueIsParsedFromItsLineAndSwallowed) {
+  // SmallLimits(): -I 1024. memcached's item: key + value + 59 (+ 4 with nonzero flags). Such a
+  // request is taken as soon as its line is whole, marked too_large (the executor answers and,
+  // for set, deletes the old item), and its data swallowed whatever it holds.
   const std::string big(2000, 'y');
+  const std::string set_a = "set key=a flags=0 exptime=0 bytes=2000 value= too_large";
   ExpectCases({
-      {"set a 0 0 2000\r\n" + big + "\r\nget a\r\n",
-       {"SERVER_ERROR object too large for cache +swallow 2002", "get keys=a"}},
+      {"set a 0 0 2000\r\n" + big + "\r\nget a\r\n", {set_a + " +swallow 2002", "get keys=a"}},
       {"set a 0 0 2000 noreply\r\n" + big + "\r\nget a\r\n",
-       {"<silent> +swallow 2002", "get keys=a"}},
-      // The swallowed bytes are dropped whatever they are.
+       {"set key=a flags=0 exptime=0 bytes=2000 value= noreply too_large +swallow 2002",
+        "get keys=a"}},
       {"set a 0 0 2000\r\n" + std::string(2002, '\n') + "get a\r\n",
-       {"SERVER_ERROR object too large for cache +swallow 2002", "get keys=a"}},
-      {"cas a 0 0 2000 5\r\n", {"SERVER_ERROR object too large for cache +swallow 2002"}},
+       {set_a + " +swallow 2002", "get keys=a"}},
+      // Not even the data block's CRLF is checked.
+      {"set a 0 0 2000\r\n" + big + "xxget a\r\n", {set_a + " +swallow 2002", "get keys=a"}},
+      {"cas a 0 0 2000 5\r\n",
+       {"cas key=a flags=0 exptime=0 bytes=2000 value= cas=5 too_large +swallow 2002"}},
+      {"add a 7 -1 2000\r\n",
+       {"add key=a flags=7 exptime=-1 bytes=2000 value= too_large +swallow 2002"}},
+      {"replace a 0 0 2000\r\n",
+       {"replace key=a flags=0 exptime=0 bytes=2000 value= too_large +swallow 2002"}},
+      {"append a 0 0 2000\r\n",
+       {"append key=a flags=0 exptime=0 bytes=2000 value= too_large +swallow 2002"}},
+      {"prepend a 0 0 2000\r\n",
+       {"prepend key=a flags=0 exptime=0 bytes=2000 value= too_large +swallow 2002"}},
+      // The boundary.
       {"set a 0 0 964\r\n" + std::string(964, 'v') + "\r\n",
        {"set key=a flags=0 exptime=0 bytes=964 value=" + std::string(964, 'v')}},
-      {"set a 0 0 965\r\n", {"SERVER_ERROR object too large for cache +swallow 967"}},
-      {"set a 1 0 961\r\n", {"SERVER_ERROR object too large for cache +swallow 963"}},
-      {"set ab 0 0 964\r\n", {"SERVER_ERROR object too large for cache +swallow 966"}},
+      {"set a 0 0 965\r\n", {"set key=a flags=0 exptime=0 bytes=965 value= too_large +swallow 967"}},
+      {"set a 1 0 961\r\n", {"set key=a flags=1 exptime=0 bytes=961 value= too_large +swallow 963"}},
+      {"set ab 0 0 964\r\n",
+       {"set key=ab flags=0 exptime=0 bytes=964 value= too_large +swallow 966"}},
+      // Line errors still come first, and a too large request leaves nothing behind.
+      {"set a x 0 2000\r\n", {"CLIENT_ERROR bad command line format"}},
+      {"set a 0 0 2000\r\n" + big + "\r\nset b 0 0 1\r\nx\r\n",
+       {set_a + " +swallow 2002", "set key=b flags=0 exptime=0 bytes=1 value=x"}},
   });
 }
 
@@ -391,10 +413,15 @@ TEST(TextParserTest, DefaultItemLimitIsMemcachedsOneMegabyte) {
   // Measured on memcached 1.6.18: 1048516 bytes under a 1-byte key are stored, one more is not.
   const std::string fits = "set a 0 0 1048516\r\n" + std::string(1048516, 'v') + "\r\n";
   EXPECT_EQ(parser.Parse(fits, &request).status, ParseStatus::kOk);
+  EXPECT_FALSE(request.too_large);
   const ParseResult r = parser.Parse("set a 0 0 1048517\r\n", &request);
-  EXPECT_EQ(r.status, ParseStatus::kClientError);
-  EXPECT_EQ(r.error, "SERVER_ERROR object too large for cache");
+  EXPECT_EQ(r.status, ParseStatus::kOk);
+  EXPECT_EQ(r.consumed, 19u);
+  EXPECT_TRUE(r.error.empty());
   EXPECT_EQ(r.swallow, 1048519u);
+  EXPECT_TRUE(request.too_large);
+  EXPECT_EQ(request.key, "a");
+  EXPECT_TRUE(request.value.empty());
 }
 
 TEST(TextParserTest, Touch) {
@@ -528,7 +555,7 @@ TEST(TextParserTest, Pipelines) {
     absl::StrAppend(&input, "bogus\r\n");
     expected.push_back("ERROR");
     absl::StrAppend(&input, "set big 0 0 2000\r\n", std::string(2000, 'b'), "\r\n");
-    expected.push_back("SERVER_ERROR object too large for cache +swallow 2002");
+    expected.push_back("set key=big flags=0 exptime=0 bytes=2000 value= too_large +swallow 2002");
     absl::StrAppend(&input, "delete k", i, " noreply\r\n");
     expected.push_back(absl::StrCat("delete key=k", i, " noreply"));
   }

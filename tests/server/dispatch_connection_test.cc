@@ -248,6 +248,24 @@ TEST_F(DispatchConnectionTest, RefusedValueIsSwallowedAcrossReceives) {
   EXPECT_EQ(loop_.sent, "SERVER_ERROR object too large for cache\r\nEND\r\n");
 }
 
+TEST_F(DispatchConnectionTest, TooLargeSetIsExecutedAndRemovesTheOldValue) {
+  // Framed from its command line alone: a worker deletes the old item and answers while the
+  // value is still arriving; the value's bytes never reach a batch.
+  Receive("set k 0 0 3\r\nold\r\nms m 3\r\nold\r\n");
+  Drain();
+  loop_.sent.clear();
+  std::string big(2 << 20, 'v');
+  Receive("set k 0 0 " + std::to_string(big.size()) + " noreply\r\n" + big.substr(0, 1000));
+  ASSERT_EQ(host_.submitted.size(), 1u);
+  EXPECT_LT(host_.submitted[0].bytes.size(), 100u);
+  Drain();
+  Receive(big.substr(1000) + "\r\nms m " + std::to_string(big.size()) + " MR\r\n" + big +
+          "\r\nget k\r\nmg m v\r\n");
+  Drain();
+  EXPECT_EQ(loop_.sent, "SERVER_ERROR object too large for cache\r\nEND\r\nEN\r\n");
+  EXPECT_EQ(dispatcher_stats_.protocol_errors.Get(), 0u);
+}
+
 TEST_F(DispatchConnectionTest, OnlyOneBatchInFlightAndReceivingPausesWhenTheNextIsFull) {
   Receive(Repeat("get a\r\n", 3 * DispatchConnection::kMaxBatchRequests));
   // One batch at a worker, one full batch waiting; the rest of the input stays unframed.

@@ -191,6 +191,19 @@ TEST_F(ConnectionTest, RefusedValueIsSwallowedAcrossReceives) {
             "SERVER_ERROR object too large for cache\r\nVERSION 1.6.18-memkv-0.1\r\n");
 }
 
+TEST_F(ConnectionTest, TooLargeSetRemovesTheOldValueBeforeItsDataArrives) {
+  Receive("set k 0 0 3\r\nold\r\n");
+  Drain();
+  // Answered from the command line: the old item is gone before the value has arrived.
+  Receive("set k 0 0 3000000\r\n" + std::string(1000, 'z'));
+  Drain();
+  EXPECT_EQ(loop_->AllSent(), "STORED\r\nSERVER_ERROR object too large for cache\r\n");
+  Receive(std::string(3000000 - 1000, 'z') + "\r\nget k\r\n");
+  Drain();
+  EXPECT_EQ(loop_->AllSent(),
+            "STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n");
+}
+
 TEST_F(ConnectionTest, StopsRunningRequestsAtTheHighWaterMark) {
   std::string value(1 << 20, 'v');
   value.resize(value.size() - 100);

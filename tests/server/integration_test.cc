@@ -156,6 +156,29 @@ TEST_P(IntegrationTest, TooLargeValueIsSwallowedAndConnectionSurvives) {
             "STORED\r\nVALUE small 0 2\r\nok\r\nEND\r\n");
 }
 
+TEST_P(IntegrationTest, TooLargeStoresDeleteWhereMemcachedDeletes) {
+  auto server = StartServer();
+  TestClient client(server->port());
+  const std::string value(2 << 20, 'x');
+  const std::string size = std::to_string(value.size());
+  const std::string kTooLarge = "SERVER_ERROR object too large for cache\r\n";
+  // set and every ms form drop the old item; add, replace, append, prepend and cas keep it.
+  for (const std::string command : {"set", "ms", "ms-ME", "add", "replace", "append", "cas"}) {
+    SCOPED_TRACE(command);
+    ASSERT_EQ(client.Call("set k 0 0 3\r\nold\r\n"), "STORED\r\n");
+    std::string line;
+    if (command == "ms") line = "ms k " + size;
+    if (command == "ms-ME") line = "ms k " + size + " ME";
+    if (command == "cas") line = "cas k 0 0 " + size + " 1";
+    if (line.empty()) line = command + " k 0 0 " + size;
+    const bool deletes = command == "set" || command.starts_with("ms");
+    EXPECT_EQ(client.Call(line + "\r\n" + value + "\r\nmg k v\r\n", deletes ? "EN\r\n" : "old\r\n"),
+              kTooLarge + (deletes ? "EN\r\n" : "VA 3\r\nold\r\n"));
+  }
+  // Meta commands after leading spaces, as memcached's tokenizer allows.
+  EXPECT_EQ(client.Call("  ms k 2\r\nhi\r\n mg k v\r\n", "hi\r\n"), "HD\r\nVA 2\r\nhi\r\n");
+}
+
 TEST_P(IntegrationTest, ClientVanishingMidValueCostsOnlyItsConnection) {
   auto server = StartServer();
   TestClient other(server->port());

@@ -300,6 +300,46 @@ TEST_F(MetaExecutorTest, CountsLikeMemcached) {
   EXPECT_EQ(stats_.delete_hits.Get(), 1u);
 }
 
+TEST_F(MetaExecutorTest, TooLargeSetDeletesTheOldItemInEveryMode) {
+  // memcached 1.6.18 sizes the item before it looks at the mode or the CAS, and drops the old
+  // item whenever that fails: unlike the classic add, replace, append, prepend and cas, every ms
+  // form removes it. q does not hide the error, which carries no return flags.
+  const std::string big(2'000'000, 'x');
+  const std::string kTooLarge = "SERVER_ERROR object too large for cache\r\n";
+  for (const std::string flags : {"", " MS", " ME", " MR", " MA", " MP", " C1", " I C1", " q",
+                                  " O5 k c", " T0 F3", " CAS"}) {
+    SCOPED_TRACE(flags);
+    const std::string cas = CasOf(Run("ms k 3 c\r\nold\r\n"));
+    const std::string request_flags = flags == " CAS" ? " C" + cas : flags;  // a matching CAS
+    EXPECT_EQ(Run("ms k 2000000" + request_flags + "\r\n" + big + "\r\nmg k v\r\n"),
+              kTooLarge + "EN\r\n");
+  }
+  EXPECT_EQ(Run("ms YWJj 2 b\r\nhi\r\nms YWJj 2000000 b\r\n" + big + "\r\nmg abc v\r\n"),
+            "HD\r\n" + kTooLarge + "EN\r\n");
+  EXPECT_EQ(Run("ms none 2000000\r\n" + big + "\r\nmg none\r\n"), kTooLarge + "EN\r\n");
+  EXPECT_EQ(stats_.cmd_set.Get(), 13u);  // the small sets only
+  // A request memcached refuses before sizing the item leaves it alone.
+  EXPECT_EQ(Run("ms k 3\r\nold\r\nms k 2000000 MX\r\n" + big + "\r\nmg k v\r\n"),
+            "HD\r\nCLIENT_ERROR invalid mode for ms M token\r\nVA 3\r\nold\r\n");
+}
+
+TEST_F(MetaExecutorTest, GetWithTouchBumpsUnlessToldNotTo) {
+  // T takes the Update path, which marks the item fetched in the same step; u still skips it.
+  Run("ms a 2\r\nhi\r\nms b 2\r\nhi\r\n");
+  clock_.Advance(4'000);
+  EXPECT_EQ(Run("mg a T30 h l\r\nmg a h l\r\n"), "HD h0 l4\r\nHD h1 l0\r\n");
+  EXPECT_EQ(Run("mg b T30 u h l\r\nmg b h l\r\n"), "HD h0 l4\r\nHD h0 l4\r\n");
+  EXPECT_EQ(Run("mg v N30 u\r\nmg v h\r\n"), "HD W\r\nHD h0 Z\r\n");
+}
+
+TEST_F(MetaExecutorTest, InvalidatingWithdrawsTheTokenAndKeepsTheItem) {
+  const std::string cas = CasOf(Run("ms y 5 T100 F7 c\r\nhello\r\n"));
+  EXPECT_EQ(Run("md y I\r\nmg y\r\n"), "HD\r\nHD X W\r\n");
+  // Invalidated again while its token is out: one new CAS, the next reader wins again.
+  EXPECT_EQ(Run("md y I E42\r\nmg y v c f t\r\n"), "HD\r\nVA 5 c42 f7 t100 X W\r\nhello\r\n");
+  EXPECT_NE(cas, "42");
+}
+
 TEST_F(MetaExecutorTest, ParserErrorsReachTheClient) {
   EXPECT_EQ(Run("mg a zz\r\nms a 2 zz\r\nhi\r\nmn\r\n"),
             "CLIENT_ERROR invalid flag\r\nCLIENT_ERROR invalid flag\r\nMN\r\n");

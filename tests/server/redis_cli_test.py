@@ -5,9 +5,11 @@
    Commands where memkv differs on purpose (one database, strings only, RESP2 only) are checked
    against memkv's own expected output. An interactive redis-cli (under a pseudo-terminal) loads
    its help from COMMAND DOCS and shows it for `help set`.
-2. python3-redis and pymemcache at once against the same server: one keyspace, one TTL, and RESP
+2. Malformed RESP gets Redis's "-ERR Protocol error: ..." and a closed connection, on both
+   ports, while another client stays served.
+3. python3-redis and pymemcache at once against the same server: one keyspace, one TTL, and RESP
    on the shared memcached port (first byte '*') as well as on --resp-port.
-3. redis-benchmark -t ping,set,get,incr,mset -n 20000 -q completes every test without an error or
+4. redis-benchmark -t ping,set,get,incr,mset -n 20000 -q completes every test without an error or
    a warning, also with -P 16 (on --resp-port; PING_INLINE needs inline commands; the shared port
    runs the multibulk tests).
 
@@ -20,6 +22,7 @@ import pty
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -319,6 +322,41 @@ def check_one_keyspace(memcached_port, resp_port):
     check(mc.get("m1") is None, "memcached after FLUSHALL")
 
 
+# Malformed RESP: the reply Redis 7 sends before it closes the connection.
+BAD_INPUT = [
+    (b"*abc\r\n", b"-ERR Protocol error: invalid multibulk length\r\n"),
+    (b"*1\r\n$-1\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),
+    (b"*1\r\n$1073741824\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),  # 1 GB
+    (b"*10000000\r\n$4\r\nPING\r\n", b"-ERR Protocol error: invalid multibulk length\r\n"),
+    (b"*2\r\n$4\r\nECHO\r\nX3\r\n", b"-ERR Protocol error: expected '$', got 'X'\r\n"),
+    (b"*1\r\n$4\r\nPINGXX", b"-ERR Protocol error: expected CRLF after bulk data\r\n"),
+    (b"*" + b"1" * 70000, b"-ERR Protocol error: too big mbulk count string\r\n"),
+]
+
+
+def read_until_closed(sock, timeout=10):
+    sock.settimeout(timeout)
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def check_bad_input(port):
+    """Each malformed request gets its error and a closed connection; a client connected all
+    along is served before and after."""
+    bystander = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10)
+    check(bystander.set("bystander", "ok") is True, "bystander SET")
+    for data, reply in BAD_INPUT:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(b"*1\r\n$4\r\nPING\r\n" + data)
+            got = read_until_closed(sock)
+        check(got == b"+PONG\r\n" + reply, f"{data[:40]!r}: got {got[:200]!r}")
+        check(bystander.get("bystander") == b"ok", f"bystander after {data[:40]!r}")
+
+
 def check_benchmark(port, tests, pipeline):
     args = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", tests, "-n", "20000",
             "-q"]
@@ -374,6 +412,8 @@ def main():
                         ("redis-cli on the shared port", lambda: check_cli(server.port, expected)),
                         ("interactive redis-cli", lambda: check_interactive_help(resp_port)),
                         ("one keyspace", lambda: check_one_keyspace(server.port, resp_port)),
+                        ("bad input", lambda: check_bad_input(resp_port)),
+                        ("bad input, shared port", lambda: check_bad_input(server.port)),
                         ("redis-benchmark", lambda: check_benchmark(
                             resp_port, "ping,set,get,incr,mset", 0)),
                         ("redis-benchmark -P 16", lambda: check_benchmark(

@@ -91,6 +91,7 @@ class TextExecutorTest : public ::testing::Test {
           if (ExecuteText(request_, context_, &out) == ExecOutcome::kClose) {
             return out + "<close>";
           }
+          swallow = r.swallow;  // a value too large to store
           break;
         case protocol::ParseStatus::kClientError:
           if (!r.error.empty()) out.append(r.error.data(), r.error.size()).append("\r\n");
@@ -338,7 +339,7 @@ TEST_F(TextExecutorTest, NoreplySilencesEverything) {
 }
 
 TEST_F(TextExecutorTest, TooLargeValues) {
-  // The parser refuses what memcached would not allocate, and the data is swallowed.
+  // What memcached would not allocate is refused, and the data is swallowed.
   EXPECT_EQ(Run("set big 0 0 70000\r\n" + std::string(70000, 'v') + "\r\nget big\r\n"),
             "SERVER_ERROR object too large for cache\r\nEND\r\n");
   // Appends beyond the limit: memcached cannot allocate the joined item and keeps the old one.
@@ -346,6 +347,40 @@ TEST_F(TextExecutorTest, TooLargeValues) {
   EXPECT_EQ(Run("set j 0 0 40000\r\n" + half + "\r\nappend j 0 0 40000\r\n" + half +
                 "\r\nprepend j 0 0 40000\r\n" + half + "\r\nget j\r\n"),
             "STORED\r\nNOT_STORED\r\nNOT_STORED\r\nVALUE j 0 40000\r\n" + half + "\r\nEND\r\n");
+}
+
+TEST_F(TextExecutorTest, TooLargeSetRemovesTheOldValue) {
+  // memcached 1.6.18 drops the old item when a set is too large, so that readers do not keep
+  // data the client meant to replace; noreply silences the error, not the removal. Nothing is
+  // counted in cmd_set.
+  const std::string big(70000, 'v');
+  EXPECT_EQ(Run("set k 0 0 3\r\nold\r\nset k 0 0 70000\r\n" + big + "\r\nget k\r\n"),
+            "STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n");
+  EXPECT_EQ(Run("set k 0 0 3\r\nold\r\nset k 5 0 70000 noreply\r\n" + big + "\r\nget k\r\n"),
+            "STORED\r\nEND\r\n");
+  EXPECT_EQ(Stats()["cmd_set"], "2");
+  // On a missing key there is nothing to remove.
+  EXPECT_EQ(Run("set none 0 0 70000\r\n" + big + "\r\nget none\r\n"),
+            "SERVER_ERROR object too large for cache\r\nEND\r\n");
+}
+
+TEST_F(TextExecutorTest, TooLargeCasAddReplaceAppendPrependKeepTheOldValue) {
+  // Checked on memcached 1.6.18: only set removes the old item.
+  const std::string big(70000, 'v');
+  Run("set k 0 0 3\r\nold\r\n");
+  const std::string cas = std::to_string(CasOf("k"));  // matches: only the size refuses it
+  const std::vector<std::string> commands = {
+      "add k 0 0 70000",         "replace k 0 0 70000",
+      "append k 0 0 70000",      "prepend k 0 0 70000",
+      "cas k 0 0 70000 " + cas,  "cas k 0 0 70000 " + cas + " noreply"};
+  for (const std::string& command : commands) {
+    SCOPED_TRACE(command);
+    const bool noreply = command.ends_with("noreply");
+    EXPECT_EQ(Run(command + "\r\n" + big + "\r\nget k\r\n"),
+              std::string(noreply ? "" : "SERVER_ERROR object too large for cache\r\n") +
+                  "VALUE k 0 3\r\nold\r\nEND\r\n");
+  }
+  EXPECT_EQ(std::to_string(CasOf("k")), cas);
 }
 
 TEST_F(TextExecutorTest, SetRefusedByTheEngineRemovesTheOldValue) {

@@ -195,6 +195,176 @@ TEST_F(EngineUpdateTest, ModifySetStaleMarksAndBumpsCas) {
   EXPECT_EQ(item->value, "v");
 }
 
+TEST_F(EngineUpdateTest, ModifySetStaleWithdrawsTheWinToken) {
+  MustStore(*engine_, "k", "v");
+  MustUpdate("k", [](const ItemView*) {
+    Mutation m;
+    m.kind = Mutation::Kind::kModify;
+    m.set_win_token_sent = true;
+    return m;
+  });
+  ASSERT_TRUE(Read(*engine_, "k")->win_token_sent);
+  // memcached's md I clears ITEM_TOKEN_SENT: the next reader of the stale item wins.
+  MustUpdate("k", [](const ItemView*) {
+    Mutation m;
+    m.kind = Mutation::Kind::kModify;
+    m.set_stale = true;
+    m.new_cas = 77;
+    return m;
+  });
+  auto item = Read(*engine_, "k");
+  EXPECT_TRUE(item->stale);
+  EXPECT_FALSE(item->win_token_sent);
+  EXPECT_EQ(item->cas, 77u);
+  // Both at once: the token given in the same mutation stays.
+  MustUpdate("k", [](const ItemView*) {
+    Mutation m;
+    m.kind = Mutation::Kind::kModify;
+    m.set_stale = true;
+    m.set_win_token_sent = true;
+    return m;
+  });
+  item = Read(*engine_, "k");
+  EXPECT_TRUE(item->stale);
+  EXPECT_TRUE(item->win_token_sent);
+}
+
+TEST_F(EngineUpdateTest, StoreSetStaleStoresAStaleItem) {
+  MustStore(*engine_, "k", "old");
+  UpdateOutcome out = MustUpdate("k", [](const ItemView*) {
+    Mutation m;
+    m.kind = Mutation::Kind::kStore;
+    m.parts[0] = "new";
+    m.set_stale = true;
+    m.set_win_token_sent = true;
+    m.new_cas = 5;
+    return m;
+  });
+  EXPECT_EQ(out.cas, 5u);
+  auto item = Read(*engine_, "k");
+  EXPECT_EQ(item->value, "new");
+  EXPECT_TRUE(item->stale);
+  EXPECT_TRUE(item->win_token_sent);
+  EXPECT_EQ(item->cas, 5u);
+  // A store without set_stale replaces the stale item with a fresh one.
+  MustUpdate("k", [](const ItemView*) {
+    Mutation m;
+    m.kind = Mutation::Kind::kStore;
+    m.parts[0] = "fresh";
+    return m;
+  });
+  item = Read(*engine_, "k");
+  EXPECT_FALSE(item->stale);
+  EXPECT_FALSE(item->win_token_sent);
+}
+
+// Every kind that leaves an item marks it read when asked, as Get would, and only then; the
+// callback still sees the item as it was before.
+TEST_F(EngineUpdateTest, MarkAccessedMarksTheRemainingItemFetched) {
+  using Kind = Mutation::Kind;
+  for (const Kind kind : {Kind::kNone, Kind::kModify, Kind::kStore}) {
+    for (const bool mark : {false, true}) {
+      SCOPED_TRACE("kind " + std::to_string(static_cast<int>(kind)) + " mark " +
+                   std::to_string(mark));
+      const int64_t stored_at = clock_.NowMillis();
+      MustStore(*engine_, "k", "v");
+      clock_.Advance(5000);
+      bool seen_fetched = true;
+      int64_t seen_access = 0;
+      MustUpdate("k", [&](const ItemView* current) {
+        seen_fetched = current->fetched;
+        seen_access = current->last_access_millis;
+        Mutation m;
+        m.kind = kind;
+        m.parts[0] = "w";
+        m.set_expiry = true;
+        m.expiry_millis = clock_.NowMillis() + 60'000;  // kModify rewrites: no expiry field yet
+        m.mark_accessed = mark;
+        return m;
+      });
+      EXPECT_FALSE(seen_fetched);
+      EXPECT_EQ(seen_access / 1000, stored_at / 1000);
+      auto item = Read(*engine_, "k");
+      ASSERT_TRUE(item.has_value());
+      EXPECT_EQ(item->fetched, mark);
+      // A store sets the access time itself; the others keep the stored one unless marked.
+      const bool bumped = mark || kind == Kind::kStore;
+      EXPECT_EQ(item->last_access_millis / 1000, (bumped ? clock_.NowMillis() : stored_at) / 1000);
+    }
+  }
+}
+
+TEST_F(EngineUpdateTest, MarkAccessedOnAMissingOrDeletedKeyDoesNothing) {
+  UpdateOutcome out = MustUpdate("missing", [](const ItemView*) {
+    Mutation m;
+    m.mark_accessed = true;
+    return m;
+  });
+  EXPECT_FALSE(out.existed);
+  MustStore(*engine_, "k", "v");
+  out = MustUpdate("k", [](const ItemView*) {
+    Mutation m;
+    m.kind = Mutation::Kind::kDelete;
+    m.mark_accessed = true;
+    return m;
+  });
+  EXPECT_TRUE(out.existed);
+  EXPECT_FALSE(Read(*engine_, "k").has_value());
+  // A store whose expiry has already passed leaves nothing to mark.
+  out = MustUpdate("k", [&](const ItemView*) {
+    Mutation m;
+    m.kind = Mutation::Kind::kStore;
+    m.parts[0] = "v";
+    m.expiry_millis = clock_.NowMillis() - 1;
+    m.mark_accessed = true;
+    return m;
+  });
+  EXPECT_EQ(out.cas, 0u);
+  EXPECT_FALSE(Read(*engine_, "k").has_value());
+}
+
+// The second-chance half of "as Get does": items kept read through Update survive a fill of
+// cold items that evicts items nobody reads.
+TEST(EngineUpdateEvictionTest, MarkAccessedGivesASecondChance) {
+  EngineOptions options = TestOptions();
+  options.memory_limit_bytes = size_t{4} << 20;
+  options.max_item_bytes = 64 << 10;
+  options.shard_count = 4;
+  FakeClock clock;
+  auto engine = MakeEngine(options, &clock);
+  constexpr int kHot = 300;
+  auto key = [](const char* prefix, int i) { return prefix + std::to_string(i); };
+  for (int i = 0; i < kHot; ++i) {
+    MustStore(*engine, key("marked", i), "m");
+    MustStore(*engine, key("unmarked", i), "u");
+  }
+  auto touch = [&](const std::string& k, bool mark) {
+    bool existed = false;
+    (void)engine->Update(k, [&](const ItemView* current) {
+      existed = current != nullptr;
+      Mutation m;
+      m.mark_accessed = mark;
+      return m;
+    });
+    return existed;
+  };
+  for (int i = 0; i < 200'000; ++i) {
+    MustStore(*engine, key("cold", i), std::string(100, 'c'));
+    if (i % 2000 == 0) {
+      for (int h = 0; h < kHot; ++h) {
+        ASSERT_TRUE(touch(key("marked", h), true)) << h;
+        touch(key("unmarked", h), false);
+      }
+    }
+  }
+  int unmarked_left = 0;
+  for (int h = 0; h < kHot; ++h) {
+    EXPECT_TRUE(touch(key("marked", h), true)) << h;
+    unmarked_left += touch(key("unmarked", h), false) ? 1 : 0;
+  }
+  EXPECT_EQ(unmarked_left, 0);
+}
+
 TEST_F(EngineUpdateTest, ModifyOnMissingKeyDoesNothing) {
   UpdateOutcome out = MustUpdate("k", [](const ItemView*) {
     Mutation m;

@@ -177,6 +177,27 @@ TEST(ItemStoreTest, ReadItemsGetASecondChance) {
   EXPECT_GT(store.stats().evictions, 10'000u);
 }
 
+// A read followed by a meta change that needs a new field (touch, mg T on an item stored
+// without a TTL) rewrites the record: the read must still earn it a second chance.
+TEST(ItemStoreTest, RewritingSetMetaKeepsTheSecondChance) {
+  ItemStore store(1 << 20);
+  for (int i = 0; i < 100; ++i) {
+    const std::string key = "hot" + std::to_string(i);
+    ASSERT_TRUE(Put(store, key, "h").ok());
+    store.MarkAccessed(store.Find(key, Hash(key)), 1);
+    ItemMeta meta = store.Meta(store.Find(key, Hash(key)));
+    meta.expiry_millis = kNow + 1000;  // the record has no expiry field: rewritten
+    ASSERT_TRUE(store.SetMeta(store.Find(key, Hash(key)), meta, kNow).ok());
+  }
+  // Fill until the first item written after the rewrites is evicted: the segment holding the
+  // rewritten records has then been cleaned exactly once, which a second chance survives.
+  for (int i = 0; Get(store, "cold0").has_value() || i == 0; ++i) {
+    ASSERT_LT(i, 100'000);
+    ASSERT_TRUE(Put(store, "cold" + std::to_string(i), std::string(100, 'c')).ok());
+  }
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(Get(store, "hot" + std::to_string(i)), "h") << i;
+}
+
 TEST(ItemStoreTest, AppendToItselfWhileCleaningCopiesFirst) {
   ItemStore store(1 << 20);
   // Fill to the budget so that every Put below cleans.

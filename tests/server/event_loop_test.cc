@@ -1,0 +1,543 @@
+// Tests of the two EventLoop implementations (epoll, io_uring) over real loopback sockets: echo
+// with many connections and with 16 MiB that cannot fit in the socket buffers, peers that close
+// or reset mid-send and mid-receive, back-pressure, Post from other threads, CloseStream from a
+// callback, two loops on one listening socket, Stop from another thread.
+//
+// No sleeps and no timeouts: every wait is for a condition the loop must bring about, so a
+// broken loop makes a test hang (and ctest's TIMEOUT fail it) rather than pass by luck.
+#include "server/event_loop.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+#include "server/socket_util.h"
+
+namespace memkv::server {
+namespace {
+
+// --- Plain blocking client sockets and a listening socket on 127.0.0.1 ---------------------
+
+UniqueFd ListenLoopback(int* port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  EXPECT_TRUE(fd.valid());
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  EXPECT_EQ(listen(fd.get(), 1024), 0);
+  socklen_t len = sizeof(addr);
+  EXPECT_EQ(getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  *port = ntohs(addr.sin_port);
+  return fd;
+}
+
+// A blocking client. A small receive buffer (set before connecting, so the window is small from
+// the start) makes the server's sends fill up quickly.
+UniqueFd Connect(int port, int receive_buffer = 0) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  EXPECT_TRUE(fd.valid());
+  if (receive_buffer > 0) {
+    setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  EXPECT_EQ(connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0)
+      << strerror(errno);
+  return fd;
+}
+
+void WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    ASSERT_GT(n, 0) << strerror(errno);
+    data.remove_prefix(n);
+  }
+}
+
+std::string ReadExactly(int fd, size_t size) {
+  std::string out(size, '\0');
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = recv(fd, out.data() + got, size - got, 0);
+    if (n <= 0) break;
+    got += n;
+  }
+  out.resize(got);
+  return out;
+}
+
+// Reads until EOF or an error; returns the number of bytes read before it.
+size_t ReadToEnd(int fd) {
+  char buffer[4096];
+  size_t total = 0;
+  for (;;) {
+    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) return total;
+    total += n;
+  }
+}
+
+// Closes with a reset rather than a FIN: SO_LINGER with a zero timeout.
+void Reset(UniqueFd fd) {
+  linger option{1, 0};
+  setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &option, sizeof(option));
+  fd.reset();
+}
+
+std::string Pattern(size_t size, uint32_t seed) {
+  std::string out(size, '\0');
+  for (size_t i = 0; i < size; ++i) {
+    seed = seed * 1664525 + 1013904223;
+    out[i] = static_cast<char>(seed >> 24);
+  }
+  return out;
+}
+
+// --- Handlers ------------------------------------------------------------------------------
+
+// Echoes what it receives. Owned by the test (not self-deleting), so that a second OnClosed or
+// a callback after OnClosed is counted instead of being a use after free.
+class EchoHandler final : public StreamHandler {
+ public:
+  EchoHandler(EventLoop* loop, int fd) : loop_(loop), fd_(fd) {}
+
+  void OnReceive(std::string_view data) override {
+    EXPECT_EQ(closed_.load(), 0) << "OnReceive after OnClosed";
+    received_.fetch_add(data.size());
+    if (close_on_receive_) {
+      loop_->CloseStream(fd_);
+      return;
+    }
+    if (reply_.empty()) {
+      pending_.append(data);
+      MaybeSend();
+    } else if (!sending_) {
+      sending_ = true;  // a fixed reply, sent once: for the mid-send tests
+      loop_->Send(fd_, reply_);
+    }
+  }
+  void OnSendComplete() override {
+    EXPECT_EQ(closed_.load(), 0) << "OnSendComplete after OnClosed";
+    EXPECT_TRUE(sending_);
+    sends_completed_.fetch_add(1);
+    sending_ = false;
+    in_flight_.clear();
+    if (reply_.empty()) MaybeSend();
+  }
+  void OnClosed() override {
+    absl::MutexLock lock(&mu_);
+    closed_.fetch_add(1);
+  }
+
+  // Waits until OnClosed has run at least once; returns how often it ran.
+  int AwaitClosed() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](std::atomic<int>* closed) { return closed->load() > 0; }, &closed_));
+    return closed_.load();
+  }
+
+  int fd() const { return fd_; }
+  int closed() const { return closed_.load(); }
+  size_t received() const { return received_.load(); }
+  int sends_completed() const { return sends_completed_.load(); }
+  void set_close_on_receive() { close_on_receive_ = true; }
+  void set_reply(std::string reply) { reply_ = std::move(reply); }
+
+ private:
+  void MaybeSend() {
+    if (sending_ || pending_.empty()) return;
+    in_flight_.swap(pending_);
+    sending_ = true;  // before Send: a loop may complete it at once
+    loop_->Send(fd_, in_flight_);
+  }
+
+  EventLoop* const loop_;
+  const int fd_;
+  bool close_on_receive_ = false;
+  std::string reply_;
+  std::string pending_;
+  std::string in_flight_;
+  bool sending_ = false;
+  std::atomic<size_t> received_{0};
+  std::atomic<int> sends_completed_{0};
+  absl::Mutex mu_;
+  std::atomic<int> closed_{0};
+};
+
+// Closes its stream from inside OnReceive and deletes itself in OnClosed.
+class CloseOnReceiveHandler final : public StreamHandler {
+ public:
+  CloseOnReceiveHandler(EventLoop* loop, int fd, absl::Notification* closed)
+      : loop_(loop), fd_(fd), closed_(closed) {}
+  void OnReceive(std::string_view) override {
+    loop_->CloseStream(fd_);
+    loop_->CloseStream(fd_);      // twice: still one OnClosed
+    loop_->Send(fd_, "ignored");  // after CloseStream: dropped, no OnSendComplete
+  }
+  void OnSendComplete() override { ADD_FAILURE() << "OnSendComplete after CloseStream"; }
+  void OnClosed() override {
+    closed_->Notify();  // a second OnClosed would Notify twice and crash
+    delete this;
+  }
+
+ private:
+  EventLoop* const loop_;
+  const int fd_;
+  absl::Notification* const closed_;
+};
+
+// --- A loop on its own thread, with its accepted connections ---------------------------------
+
+class LoopThread {
+ public:
+  explicit LoopThread(std::unique_ptr<EventLoop> loop) : loop_(std::move(loop)) {
+    thread_ = std::thread([this] { loop_->Run(); });
+  }
+  ~LoopThread() { StopAndJoin(); }
+
+  EventLoop* loop() { return loop_.get(); }
+
+  void StopAndJoin() {
+    if (!thread_.joinable()) return;
+    loop_->Stop();
+    thread_.join();
+  }
+
+  // Runs fn on the loop thread and waits for it: also a barrier, since tasks run in order.
+  void RunSync(absl::AnyInvocable<void() &&> fn) {
+    absl::Notification done;
+    loop_->Post([&done, fn = std::move(fn)]() mutable {
+      std::move(fn)();
+      done.Notify();
+    });
+    done.WaitForNotification();
+  }
+
+  // Accepts on listen_fd with an EchoHandler per connection.
+  void AcceptEcho(int listen_fd) {
+    RunSync([this, listen_fd] {
+      absl::Status status = loop_->StartAccepting(listen_fd, [this](int fd) { Adopt(fd); });
+      ASSERT_TRUE(status.ok()) << status;
+    });
+  }
+
+  // Takes fd as a stream of this loop with an EchoHandler; loop thread only.
+  void Adopt(int fd) {
+    auto handler = std::make_unique<EchoHandler>(loop_.get(), fd);
+    absl::Status status = loop_->AddStream(fd, handler.get());
+    ASSERT_TRUE(status.ok()) << status;
+    absl::MutexLock lock(&mu_);
+    handlers_.push_back(std::move(handler));
+  }
+
+  // Waits until `count` connections have been accepted; returns the handler of the last one.
+  EchoHandler* AwaitHandler(size_t count) {
+    absl::MutexLock lock(&mu_);
+    auto ready = [this, count]()
+                     ABSL_NO_THREAD_SAFETY_ANALYSIS { return handlers_.size() >= count; };
+    mu_.Await(absl::Condition(&ready));
+    return handlers_[count - 1].get();
+  }
+
+  size_t accepted() {
+    absl::MutexLock lock(&mu_);
+    return handlers_.size();
+  }
+
+  std::vector<EchoHandler*> handlers() {
+    absl::MutexLock lock(&mu_);
+    std::vector<EchoHandler*> out;
+    for (auto& handler : handlers_) out.push_back(handler.get());
+    return out;
+  }
+
+ private:
+  std::unique_ptr<EventLoop> loop_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<EchoHandler>> handlers_ ABSL_GUARDED_BY(mu_);
+};
+
+// --- The tests -----------------------------------------------------------------------------
+
+class EventLoopTest : public ::testing::TestWithParam<IoEngine> {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<EventLoop>> probe = MakeEventLoop(GetParam());
+    if (!probe.ok() && GetParam() == IoEngine::kUring && absl::IsUnavailable(probe.status())) {
+      GTEST_SKIP() << "io_uring is not available here: " << probe.status().message();
+    }
+    ASSERT_TRUE(probe.ok()) << probe.status();
+    EXPECT_EQ((*probe)->engine(), GetParam());
+  }
+
+  std::unique_ptr<LoopThread> StartLoop() {
+    absl::StatusOr<std::unique_ptr<EventLoop>> loop = MakeEventLoop(GetParam());
+    EXPECT_TRUE(loop.ok()) << loop.status();
+    return std::make_unique<LoopThread>(*std::move(loop));
+  }
+};
+
+TEST_P(EventLoopTest, EchoesOnManyConnections) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  constexpr int kClients = 200;
+  std::vector<UniqueFd> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(Connect(port));
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < kClients; ++i) WriteAll(clients[i].get(), Pattern(1 + i * 37, i + round));
+    for (int i = 0; i < kClients; ++i) {
+      ASSERT_EQ(ReadExactly(clients[i].get(), 1 + i * 37), Pattern(1 + i * 37, i + round));
+    }
+  }
+  EXPECT_EQ(loop->accepted(), static_cast<size_t>(kClients));
+  clients.clear();
+  for (EchoHandler* handler : loop->handlers()) EXPECT_EQ(handler->AwaitClosed(), 1);
+}
+
+TEST_P(EventLoopTest, Echoes16MiBThroughPartialWrites) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  // The client writes everything before it reads anything, through a 64 KiB receive window:
+  // the echo cannot fit in the socket buffers, so the loop's sends must stop and resume.
+  UniqueFd client = Connect(port, 64 * 1024);
+  const std::string data = Pattern(16 << 20, 7);
+  WriteAll(client.get(), data);
+  EXPECT_TRUE(ReadExactly(client.get(), data.size()) == data);  // no 16 MiB diff when not
+  EchoHandler* handler = loop->AwaitHandler(1);
+  EXPECT_EQ(handler->received(), data.size());
+  EXPECT_GE(handler->sends_completed(), 1);
+  client.reset();
+  EXPECT_EQ(handler->AwaitClosed(), 1);
+}
+
+TEST_P(EventLoopTest, PeerClosesOrResetsMidSend) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  for (bool reset : {false, true}) {
+    UniqueFd client = Connect(port, 4096);
+    EchoHandler* handler = loop->AwaitHandler(reset ? 2 : 1);
+    loop->RunSync([handler] { handler->set_reply(Pattern(16 << 20, 3)); });
+    WriteAll(client.get(), "go");
+    // Some of the reply arrived, and most of 16 MiB cannot have: the send is in progress.
+    ASSERT_EQ(ReadExactly(client.get(), 1000).size(), 1000u);
+    if (reset) {
+      Reset(std::move(client));
+    } else {
+      shutdown(client.get(), SHUT_WR);  // FIN while the server is still sending
+    }
+    EXPECT_EQ(handler->AwaitClosed(), 1);
+    EXPECT_EQ(handler->sends_completed(), 0);
+  }
+  loop->RunSync([] {});
+  for (EchoHandler* handler : loop->handlers()) EXPECT_EQ(handler->closed(), 1);
+}
+
+TEST_P(EventLoopTest, PeerClosesOrResetsMidReceive) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  for (int i = 0; i < 4; ++i) {
+    UniqueFd client = Connect(port);
+    WriteAll(client.get(), "get half-a-requ");
+    if (i % 2 == 1) {
+      Reset(std::move(client));
+    } else {
+      shutdown(client.get(), SHUT_WR);  // FIN; the echo may still be read, or not
+    }
+    EXPECT_EQ(loop->AwaitHandler(i + 1)->AwaitClosed(), 1);
+  }
+  loop->RunSync([] {});
+  for (EchoHandler* handler : loop->handlers()) EXPECT_EQ(handler->closed(), 1);
+}
+
+TEST_P(EventLoopTest, PauseStopsDeliveryAndResumeRestartsIt) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  UniqueFd client = Connect(port);
+  WriteAll(client.get(), "ping");
+  ASSERT_EQ(ReadExactly(client.get(), 4), "ping");
+  EchoHandler* handler = loop->AwaitHandler(1);
+  EventLoop* raw = loop->loop();
+  loop->RunSync([raw, handler] { raw->PauseReceive(handler->fd()); });
+  loop->RunSync([] {});  // a whole turn: whatever the pause submitted has taken effect
+
+  const std::string data = Pattern(5000, 11);
+  WriteAll(client.get(), data);
+  // The bytes wait in the server socket, undelivered: nobody reads them while paused.
+  int queued = 0;
+  while (queued < static_cast<int>(data.size())) {
+    ASSERT_EQ(ioctl(handler->fd(), FIONREAD, &queued), 0);
+    std::this_thread::yield();
+  }
+  for (int i = 0; i < 3; ++i) loop->RunSync([] {});
+  EXPECT_EQ(handler->received(), 4u);
+
+  loop->RunSync([raw, handler] { raw->ResumeReceive(handler->fd()); });
+  EXPECT_EQ(ReadExactly(client.get(), data.size()), data);
+  EXPECT_EQ(handler->received(), 4u + data.size());
+}
+
+TEST_P(EventLoopTest, PostFromOtherThreadsRunsEachTaskOnceInOrder) {
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  constexpr int kPosters = 4;
+  constexpr int kTasksEach = 20000;
+  std::vector<std::vector<int>> seen(kPosters);  // touched on the loop thread only
+  absl::Notification all_done;
+  std::atomic<int> remaining{kPosters * kTasksEach};
+  std::vector<std::thread> posters;
+  for (int p = 0; p < kPosters; ++p) {
+    posters.emplace_back([&, p] {
+      for (int i = 0; i < kTasksEach; ++i) {
+        loop->loop()->Post([&, p, i] {
+          seen[p].push_back(i);
+          if (remaining.fetch_sub(1) == 1) all_done.Notify();
+        });
+      }
+    });
+  }
+  for (auto& poster : posters) poster.join();
+  all_done.WaitForNotification();
+  loop->RunSync([] {});
+  for (int p = 0; p < kPosters; ++p) {
+    ASSERT_EQ(seen[p].size(), static_cast<size_t>(kTasksEach));
+    for (int i = 0; i < kTasksEach; ++i) ASSERT_EQ(seen[p][i], i);
+  }
+}
+
+TEST_P(EventLoopTest, CloseStreamInsideOnReceive) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  EventLoop* raw = loop->loop();
+  constexpr int kClients = 20;
+  std::vector<absl::Notification> closed(kClients);
+  std::atomic<int> next{0};
+  loop->RunSync([&] {
+    absl::Status status = raw->StartAccepting(listener.get(), [&](int fd) {
+      auto* handler = new CloseOnReceiveHandler(raw, fd, &closed[next.fetch_add(1)]);
+      ASSERT_TRUE(raw->AddStream(fd, handler).ok());
+    });
+    ASSERT_TRUE(status.ok()) << status;
+  });
+  for (int i = 0; i < kClients; ++i) {
+    UniqueFd client = Connect(port);
+    WriteAll(client.get(), "bye");
+    EXPECT_EQ(ReadToEnd(client.get()), 0u);  // closed by the server, nothing echoed
+    closed[i].WaitForNotification();
+  }
+}
+
+TEST_P(EventLoopTest, TwoLoopsShareOneListeningSocket) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  // The first loop to accept holds on until the other one has accepted too: while it is busy,
+  // the kernel must offer the next connection to the other loop.
+  absl::Mutex mu;
+  int accepted[2] = {0, 0};
+  std::unique_ptr<LoopThread> loops[2] = {StartLoop(), StartLoop()};
+  for (int i = 0; i < 2; ++i) {
+    LoopThread* self = loops[i].get();
+    loops[i]->RunSync([&, i, self] {
+      absl::Status status = self->loop()->StartAccepting(listener.get(), [&, i, self](int fd) {
+        self->Adopt(fd);
+        absl::MutexLock lock(&mu);
+        ++accepted[i];
+        mu.Await(absl::Condition(
+            +[](int* other) { return *other > 0; }, &accepted[1 - i]));
+      });
+      ASSERT_TRUE(status.ok()) << status;
+    });
+  }
+  std::vector<UniqueFd> clients;
+  for (int i = 0; i < 8; ++i) clients.push_back(Connect(port));
+  for (auto& client : clients) {
+    WriteAll(client.get(), "x");
+    EXPECT_EQ(ReadExactly(client.get(), 1), "x");
+  }
+  absl::MutexLock lock(&mu);
+  EXPECT_GT(accepted[0], 0);
+  EXPECT_GT(accepted[1], 0);
+  EXPECT_EQ(accepted[0] + accepted[1], 8);
+}
+
+TEST_P(EventLoopTest, StopFromAnotherThreadEndsRunAndClosesStreams) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  UniqueFd client = Connect(port);
+  WriteAll(client.get(), "hi");
+  ASSERT_EQ(ReadExactly(client.get(), 2), "hi");
+  EchoHandler* handler = loop->AwaitHandler(1);
+  loop->StopAndJoin();
+  EXPECT_EQ(handler->closed(), 1);
+  EXPECT_EQ(ReadToEnd(client.get()), 0u);  // the server side was closed
+}
+
+TEST_P(EventLoopTest, AdoptsHandedOverSocketpair) {
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+  UniqueFd peer(fds[1]);
+  ASSERT_EQ(SetNonBlocking(fds[0]), absl::OkStatus());
+  // The acceptor's hand-over: the fd travels in a posted task.
+  loop->loop()->Post([&loop, fd = fds[0]] { loop->Adopt(fd); });
+  int flags = fcntl(peer.get(), F_GETFL);
+  fcntl(peer.get(), F_SETFL, flags & ~O_NONBLOCK);
+  WriteAll(peer.get(), "over a unix socket");
+  EXPECT_EQ(ReadExactly(peer.get(), 18), "over a unix socket");
+  peer.reset();
+  EXPECT_EQ(loop->AwaitHandler(1)->AwaitClosed(), 1);
+}
+
+TEST_P(EventLoopTest, AddStreamFailureClosesTheFd) {
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  // A regular file cannot be polled, so both engines refuse it; the loop must still close it.
+  UniqueFd file(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  int raw_file = file.release();
+  absl::Status status;
+  EchoHandler handler(loop->loop(), raw_file);
+  loop->RunSync([&] { status = loop->loop()->AddStream(raw_file, &handler); });
+  if (status.ok()) {
+    loop->RunSync([&] { loop->loop()->CloseStream(raw_file); });
+    EXPECT_EQ(handler.AwaitClosed(), 1);
+  }
+  EXPECT_EQ(fcntl(raw_file, F_GETFD), -1) << "fd left open";
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, EventLoopTest,
+                         ::testing::Values(IoEngine::kEpoll, IoEngine::kUring),
+                         [](const ::testing::TestParamInfo<IoEngine>& info) {
+                           return info.param == IoEngine::kEpoll ? "Epoll" : "Uring";
+                         });
+
+}  // namespace
+}  // namespace memkv::server
