@@ -246,8 +246,8 @@ void DispatchConnection::StartSend() {
 
 void DispatchConnection::UpdateReceivePause() {
   // Receiving goes on while framing can: once the next batch is full, more input would only
-  // pile up in in_.
-  bool want_pause = framing_blocked_;
+  // pile up in in_. A full batch waiting behind the one in flight counts as blocked too.
+  bool want_pause = framing_blocked_ || (in_flight_ && PendingFull());
   if (want_pause == paused_) return;
   paused_ = want_pause;
   if (paused_) {

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string_view>
+#include <utility>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -45,7 +46,8 @@ class EventLoop {
   virtual IoEngine engine() const = 0;
 
   // Runs on the calling thread until Stop(). Streams still open are closed before it returns
-  // (their OnClosed runs).
+  // (their OnClosed runs); tasks posted but not yet run are destroyed without running. A loop
+  // runs once: Run() after Stop() returns at once.
   virtual void Run() = 0;
   // Any thread. Makes Run() return soon.
   virtual void Stop() = 0;
@@ -57,8 +59,17 @@ class EventLoop {
   // same listening socket: each connection is given to exactly one of them, without waking the
   // others (EPOLLEXCLUSIVE, or one io_uring accept per loop). The loop does not own listen_fd.
   virtual absl::Status StartAccepting(int listen_fd, AcceptCallback on_accept) = 0;
+  // As StartAccepting, for a listening socket that no other loop accepts on (the acceptor
+  // thread's socket, a loop's own SO_REUSEPORT socket). An engine may then accept more eagerly:
+  // io_uring keeps one multishot accept armed, which on a shared socket would draw every new
+  // connection to this loop, even while it is busy, and starve the others.
+  virtual absl::Status StartAcceptingUnshared(int listen_fd, AcceptCallback on_accept) {
+    return StartAccepting(listen_fd, std::move(on_accept));
+  }
 
-  // Takes ownership of a connected non-blocking socket and starts receiving from it.
+  // Takes ownership of a connected non-blocking socket and starts receiving from it. The fd is
+  // the loop's also when this fails (it is closed then), except for AlreadyExists: fd is
+  // already one of this loop's streams.
   virtual absl::Status AddStream(int fd, StreamHandler* handler) = 0;
   // Writes all of data, then calls OnSendComplete. One send at a time per stream: the caller
   // waits for OnSendComplete before the next Send, and keeps data alive and unchanged until then.

@@ -1,5 +1,7 @@
 #include "server/frontend.h"
 
+#include "server/dispatch_server.h"
+
 #include <sys/socket.h>
 
 #include <utility>
@@ -31,11 +33,11 @@ constexpr ModeSpec kModes[] = {
     {"dispatch",
      "One dispatcher thread owns every connection, parses requests and hands each to\n"
      "the least-loaded of -t workers; replies go back in request order (RAMCloud).",
-     nullptr},
+     MakeDispatchFrontend},
     {"hybrid",
      "--dispatchers K dispatchers, each with its own SO_REUSEPORT socket, feeding one\n"
      "shared pool of -t workers (socket sharding plus request dispatch).",
-     nullptr},
+     MakeHybridFrontend},
 };
 
 // memcached's words when it is at its connection limit (memcached.c, conn_listening).

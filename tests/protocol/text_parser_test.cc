@@ -396,8 +396,10 @@ TEST(TextParserTest, TooLargeValueIsParsedFromItsLineAndSwallowed) {
       // The boundary.
       {"set a 0 0 964\r\n" + std::string(964, 'v') + "\r\n",
        {"set key=a flags=0 exptime=0 bytes=964 value=" + std::string(964, 'v')}},
-      {"set a 0 0 965\r\n", {"set key=a flags=0 exptime=0 bytes=965 value= too_large +swallow 967"}},
-      {"set a 1 0 961\r\n", {"set key=a flags=1 exptime=0 bytes=961 value= too_large +swallow 963"}},
+      {"set a 0 0 965\r\n",
+       {"set key=a flags=0 exptime=0 bytes=965 value= too_large +swallow 967"}},
+      {"set a 1 0 961\r\n",
+       {"set key=a flags=1 exptime=0 bytes=961 value= too_large +swallow 963"}},
       {"set ab 0 0 964\r\n",
        {"set key=ab flags=0 exptime=0 bytes=964 value= too_large +swallow 966"}},
       // Line errors still come first, and a too large request leaves nothing behind.

@@ -1,6 +1,6 @@
 // What the dispatch and hybrid modes promise, checked on the real binary over both I/O engines:
 //   - one connection's pipelined requests come back in order and correct although different
-//     workers executed them (per-thread counters of `stats threads` show several workers ran);
+//     workers executed them (per-thread counters of `stats` show several workers ran);
 //   - a greedy pipelining client does not stop light clients from being served;
 //   - a client that sends without reading has its reading paused (its sends end up blocked)
 //     while other clients are served, and it gets every reply once it reads;
@@ -37,12 +37,12 @@ std::string Repeat(std::string_view piece, int times) {
   return out;
 }
 
-// "<thread>:<name>" counters of `stats threads` whose thread name starts with `prefix`, by
+// "<thread>:<name>" counters of `stats` whose thread name starts with `prefix`, by
 // thread ("worker0" -> 17).
 std::map<std::string, int64_t> PerThread(TestClient& client, std::string_view prefix,
                                          std::string_view name) {
   std::map<std::string, int64_t> out;
-  for (const auto& [key, value] : Stats(client, "threads")) {
+  for (const auto& [key, value] : Stats(client)) {
     size_t colon = key.rfind(':');
     if (colon == std::string::npos || key.substr(colon + 1) != name) continue;
     std::string thread = key.substr(0, colon);

@@ -200,8 +200,7 @@ TEST_F(ConnectionTest, TooLargeSetRemovesTheOldValueBeforeItsDataArrives) {
   EXPECT_EQ(loop_->AllSent(), "STORED\r\nSERVER_ERROR object too large for cache\r\n");
   Receive(std::string(3000000 - 1000, 'z') + "\r\nget k\r\n");
   Drain();
-  EXPECT_EQ(loop_->AllSent(),
-            "STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n");
+  EXPECT_EQ(loop_->AllSent(), "STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n");
 }
 
 TEST_F(ConnectionTest, StopsRunningRequestsAtTheHighWaterMark) {

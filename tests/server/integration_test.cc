@@ -27,7 +27,7 @@ using ::memkv::testing::Stats;
 using ::memkv::testing::TestClient;
 
 // The front-end modes and I/O engines that exist; every test runs on each combination.
-const std::string kModes[] = {"single", "acceptor", "shared", "reuseport"};
+const std::string kModes[] = {"single", "acceptor", "shared", "reuseport", "dispatch", "hybrid"};
 const std::string kIoEngines[] = {"epoll", "uring"};
 
 using Combination = std::tuple<std::string, std::string>;

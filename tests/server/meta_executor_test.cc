@@ -306,8 +306,8 @@ TEST_F(MetaExecutorTest, TooLargeSetDeletesTheOldItemInEveryMode) {
   // form removes it. q does not hide the error, which carries no return flags.
   const std::string big(2'000'000, 'x');
   const std::string kTooLarge = "SERVER_ERROR object too large for cache\r\n";
-  for (const std::string flags : {"", " MS", " ME", " MR", " MA", " MP", " C1", " I C1", " q",
-                                  " O5 k c", " T0 F3", " CAS"}) {
+  for (const std::string flags :
+       {"", " MS", " ME", " MR", " MA", " MP", " C1", " I C1", " q", " O5 k c", " T0 F3", " CAS"}) {
     SCOPED_TRACE(flags);
     const std::string cas = CasOf(Run("ms k 3 c\r\nold\r\n"));
     const std::string request_flags = flags == " CAS" ? " C" + cas : flags;  // a matching CAS

@@ -370,9 +370,8 @@ TEST_F(TextExecutorTest, TooLargeCasAddReplaceAppendPrependKeepTheOldValue) {
   Run("set k 0 0 3\r\nold\r\n");
   const std::string cas = std::to_string(CasOf("k"));  // matches: only the size refuses it
   const std::vector<std::string> commands = {
-      "add k 0 0 70000",         "replace k 0 0 70000",
-      "append k 0 0 70000",      "prepend k 0 0 70000",
-      "cas k 0 0 70000 " + cas,  "cas k 0 0 70000 " + cas + " noreply"};
+      "add k 0 0 70000",     "replace k 0 0 70000",    "append k 0 0 70000",
+      "prepend k 0 0 70000", "cas k 0 0 70000 " + cas, "cas k 0 0 70000 " + cas + " noreply"};
   for (const std::string& command : commands) {
     SCOPED_TRACE(command);
     const bool noreply = command.ends_with("noreply");
