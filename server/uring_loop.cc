@@ -22,11 +22,9 @@ constexpr unsigned kSubmissionEntries = 1024;
 constexpr unsigned kCompletionEntries = 8 * kSubmissionEntries;
 // Completions handled per turn before the posted tasks get their go.
 constexpr unsigned kCompletionsPerTurn = 512;
-// Provided buffers: 256 x 16 KiB = 4 MiB per loop. Buffers go back to the kernel as soon as
-// OnReceive returns, so they only need to cover what arrives during one turn; 16 KiB holds a
-// typical request batch in one completion.
+// Provided buffers (count in Options): 16 KiB holds a typical batch of requests in one
+// completion.
 constexpr uint16_t kBufferGroup = 0;
-constexpr unsigned kProvidedBuffers = 256;
 constexpr size_t kProvidedBufferBytes = 16 * 1024;
 // Per-stream buffer of the single-shot fallback.
 constexpr size_t kRecvBufferBytes = 16 * 1024;
@@ -71,24 +69,29 @@ UniqueFd OpenSpareFd() { return UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC)
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<UringLoop>> UringLoop::Create() {
+absl::StatusOr<std::unique_ptr<UringLoop>> UringLoop::Create(const Options& options) {
   absl::StatusOr<std::unique_ptr<UringRing>> ring =
-      UringRing::Create(kSubmissionEntries, kCompletionEntries);
+      UringRing::Create(kSubmissionEntries, kCompletionEntries, options.optional_setup_flags);
   if (!ring.ok()) return ring.status();
   // Blocking on purpose: io_uring answers a read of an O_NONBLOCK file with EAGAIN instead of
   // waiting for it. Post() never blocks on it (only a counter overflow could).
   UniqueFd wake_fd(eventfd(0, EFD_CLOEXEC));
   if (!wake_fd) return ErrnoStatus("eventfd");
-  absl::StatusOr<std::unique_ptr<ProvidedBuffers>> buffers = ProvidedBuffers::Register(
-      (*ring)->get(), kBufferGroup, kProvidedBuffers, kProvidedBufferBytes);
-  // No buffer rings (before 5.19): single-shot receives into per-stream buffers.
-  std::unique_ptr<ProvidedBuffers> provided = buffers.ok() ? *std::move(buffers) : nullptr;
-  return std::unique_ptr<UringLoop>(
+  std::unique_ptr<ProvidedBuffers> provided;
+  if (options.provided_buffers > 0) {
+    absl::StatusOr<std::unique_ptr<ProvidedBuffers>> buffers = ProvidedBuffers::Register(
+        (*ring)->get(), kBufferGroup, options.provided_buffers, kProvidedBufferBytes);
+    // No buffer rings (before 5.19): single-shot receives into per-stream buffers.
+    if (buffers.ok()) provided = *std::move(buffers);
+  }
+  auto loop = std::unique_ptr<UringLoop>(
       new UringLoop(*std::move(ring), std::move(provided), std::move(wake_fd)));
+  loop->multishot_accept_ = options.multishot_accept;
+  return loop;
 }
 
 absl::StatusOr<std::unique_ptr<EventLoop>> MakeUringLoop() {
-  absl::StatusOr<std::unique_ptr<UringLoop>> loop = UringLoop::Create();
+  absl::StatusOr<std::unique_ptr<UringLoop>> loop = UringLoop::Create(UringLoop::Options());
   if (!loop.ok()) return loop.status();
   return std::unique_ptr<EventLoop>(*std::move(loop));
 }
@@ -96,6 +99,7 @@ absl::StatusOr<std::unique_ptr<EventLoop>> MakeUringLoop() {
 UringLoop::UringLoop(std::unique_ptr<UringRing> ring, std::unique_ptr<ProvidedBuffers> buffers,
                      UniqueFd wake_fd)
     : buffers_(std::move(buffers)),
+      multishot_recv_(buffers_ != nullptr),
       ring_(std::move(ring)),
       wake_fd_(std::move(wake_fd)),
       spare_fd_(OpenSpareFd()) {}
@@ -115,7 +119,7 @@ std::string UringLoop::Describe() const {
   return absl::StrCat(
       "io_uring (", ring_->DescribeSetup(),
       multishot_accept_ ? "; multishot accept when unshared" : "; single-shot accept",
-      buffers_ != nullptr ? "; multishot receive, provided buffers)" : "; single-shot receive)");
+      multishot_recv_ ? "; multishot receive, provided buffers)" : "; single-shot receive)");
 }
 
 // --- Run, Stop, Post -----------------------------------------------------------------------
@@ -246,6 +250,7 @@ void UringLoop::ArmAccept(Listener* listener) {
                                    SOCK_NONBLOCK | SOCK_CLOEXEC);
   } else {
     io_uring_prep_accept(sqe, listener->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    std::fprintf(stderr, "DEBUG single accept\n");
   }
   io_uring_sqe_set_data64(sqe, Pack(kAccept, listener->index));
   listener->accept_armed = true;
@@ -270,7 +275,7 @@ void UringLoop::ArmRecv(Stream* stream) {
   if (!running_ || stream->recv_armed) return;
   io_uring_sqe* sqe = ring_->GetSqe();
   int fd = stream->fd.get();
-  if (buffers_ != nullptr) {
+  if (multishot_recv_) {
     io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = buffers_->group();
@@ -279,6 +284,7 @@ void UringLoop::ArmRecv(Stream* stream) {
       stream->recv_buffer = std::make_unique<char[]>(kRecvBufferBytes);
     }
     io_uring_prep_recv(sqe, fd, stream->recv_buffer.get(), kRecvBufferBytes, 0);
+    std::fprintf(stderr, "DEBUG single recv\n");
   }
   stream->recv_seq = (stream->recv_seq + 1) & kSeqMask;
   io_uring_sqe_set_data64(sqe, Pack(kRecv, fd, stream->recv_seq));
@@ -384,16 +390,33 @@ void UringLoop::HandleCompletion(uint64_t user_data, int res, uint32_t flags) {
       ArmAccept(listeners_[id].get());
       return;
     case kRecv:
-      HandleRecv(streams_[id].get(), SeqOf(user_data), res, flags);
-      return;
     case kSend:
-      HandleSend(streams_[id].get(), res);
-      return;
     case kSendPoll:
-      HandleSendPoll(streams_[id].get());
+      HandleStreamCompletion(user_data, res, flags);
       return;
     case kCancel:
       HandleCancel(TargetOf(user_data), res);
+      return;
+  }
+}
+
+void UringLoop::HandleStreamCompletion(uint64_t user_data, int res, uint32_t flags) {
+  uint32_t fd = IdOf(user_data);
+  Stream* stream = fd < streams_.size() ? streams_[fd].get() : nullptr;
+  if (stream == nullptr || stream->finished) {
+    // Cannot happen (a stream ends only after its last completion); but never lose a buffer.
+    if (flags & IORING_CQE_F_BUFFER) buffers_->Recycle(flags >> IORING_CQE_BUFFER_SHIFT);
+    return;
+  }
+  switch (OpOf(user_data)) {
+    case kRecv:
+      HandleRecv(stream, SeqOf(user_data), res, flags);
+      return;
+    case kSend:
+      HandleSend(stream, res);
+      return;
+    default:
+      HandleSendPoll(stream);
       return;
   }
 }
@@ -462,6 +485,7 @@ void UringLoop::HandleRecv(Stream* stream, uint32_t seq, int res, uint32_t flags
 }
 
 void UringLoop::HandleRecvError(Stream* stream, int error) {
+  if (error == ENOBUFS) std::fprintf(stderr, "DEBUG ENOBUFS\n");
   switch (error) {
     case ENOBUFS:    // every provided buffer in use: they are back by now, so arm again
     case ECANCELED:  // by PauseReceive or CloseStream
@@ -469,10 +493,10 @@ void UringLoop::HandleRecvError(Stream* stream, int error) {
     case EINTR:
       return;
     case EINVAL:
-      if (buffers_ != nullptr) {
+      if (multishot_recv_) {
         // A kernel with buffer rings but without multishot receive (5.19): fall back for good.
-        std::fprintf(stderr, "memkv: io_uring multishot receive refused; using single-shot\n");
-        buffers_.reset();
+        // The buffers stay: the kernel keeps them registered until the ring goes.
+        multishot_recv_ = false;
         return;
       }
       [[fallthrough]];

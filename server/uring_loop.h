@@ -54,7 +54,16 @@ namespace memkv::server {
 
 class UringLoop final : public EventLoop {
  public:
-  static absl::StatusOr<std::unique_ptr<UringLoop>> Create();
+  // The defaults use whatever the kernel has; tests turn features off to run the fallbacks.
+  struct Options {
+    bool optional_setup_flags = true;  // false: no SINGLE_ISSUER, DEFER_TASKRUN, ...
+    bool multishot_accept = true;
+    // Size of the provided-buffer ring (a power of two): 256 x 16 KiB = 4 MiB per loop. Buffers
+    // go back to the kernel as soon as OnReceive returns, so they only need to cover what
+    // arrives during one turn. 0: single-shot receives into per-stream buffers.
+    unsigned provided_buffers = 256;
+  };
+  static absl::StatusOr<std::unique_ptr<UringLoop>> Create(const Options& options);
   ~UringLoop() override;
 
   IoEngine engine() const override { return IoEngine::kUring; }
@@ -116,6 +125,7 @@ class UringLoop final : public EventLoop {
   bool StillUnwanted(uint64_t target) const;
   void ReapCompletions();
   void HandleCompletion(uint64_t user_data, int res, uint32_t flags);
+  void HandleStreamCompletion(uint64_t user_data, int res, uint32_t flags);
   void HandleAccept(Listener* listener, int res, uint32_t flags);
   bool HandleAcceptError(Listener* listener, int error);
   void HandleRecv(Stream* stream, uint32_t seq, int res, uint32_t flags);
@@ -132,7 +142,8 @@ class UringLoop final : public EventLoop {
   bool AnythingInFlight() const;
 
   // Members are destroyed bottom-up: the ring goes before the buffers it was given.
-  std::unique_ptr<ProvidedBuffers> buffers_;  // null: single-shot receives
+  std::unique_ptr<ProvidedBuffers> buffers_;  // null: the kernel has no buffer rings
+  bool multishot_recv_;                       // else single-shot receives
   std::unique_ptr<UringRing> ring_;
   UniqueFd wake_fd_;
   // Kept open so that EMFILE can be answered by closing the newest connection at once.

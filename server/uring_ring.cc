@@ -59,10 +59,12 @@ absl::Status Probe(io_uring* ring) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<UringRing>> UringRing::Create(unsigned sq_entries,
-                                                             unsigned cq_entries) {
+                                                             unsigned cq_entries,
+                                                             bool optional_flags) {
   std::unique_ptr<UringRing> ring(new UringRing());
   int result = -EINVAL;
   for (unsigned flags : kFlagSets) {
+    if (!optional_flags && flags != 0) continue;
     io_uring_params params{};
     params.flags = flags | IORING_SETUP_CQSIZE;
     params.cq_entries = cq_entries;

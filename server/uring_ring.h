@@ -33,9 +33,10 @@ class UringRing {
  public:
   // Unavailable with one line saying why when io_uring cannot be used here: ENOSYS (kernel built
   // without it), EPERM (kernel.io_uring_disabled or a seccomp filter), a kernel without the
-  // opcodes the loop needs.
-  static absl::StatusOr<std::unique_ptr<UringRing>> Create(unsigned sq_entries,
-                                                           unsigned cq_entries);
+  // opcodes the loop needs. optional_flags=false skips straight to set 4 (tests of the
+  // fallback).
+  static absl::StatusOr<std::unique_ptr<UringRing>> Create(unsigned sq_entries, unsigned cq_entries,
+                                                           bool optional_flags = true);
   ~UringRing();
   UringRing(const UringRing&) = delete;
   UringRing& operator=(const UringRing&) = delete;
