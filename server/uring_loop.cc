@@ -250,7 +250,6 @@ void UringLoop::ArmAccept(Listener* listener) {
                                    SOCK_NONBLOCK | SOCK_CLOEXEC);
   } else {
     io_uring_prep_accept(sqe, listener->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    std::fprintf(stderr, "DEBUG single accept\n");
   }
   io_uring_sqe_set_data64(sqe, Pack(kAccept, listener->index));
   listener->accept_armed = true;
@@ -284,7 +283,6 @@ void UringLoop::ArmRecv(Stream* stream) {
       stream->recv_buffer = std::make_unique<char[]>(kRecvBufferBytes);
     }
     io_uring_prep_recv(sqe, fd, stream->recv_buffer.get(), kRecvBufferBytes, 0);
-    std::fprintf(stderr, "DEBUG single recv\n");
   }
   stream->recv_seq = (stream->recv_seq + 1) & kSeqMask;
   io_uring_sqe_set_data64(sqe, Pack(kRecv, fd, stream->recv_seq));
@@ -451,7 +449,7 @@ bool UringLoop::HandleAcceptError(Listener* listener, int error) {
   if (IsPerConnectionAcceptError(error)) return true;
   if ((error == EMFILE || error == ENFILE) && spare_fd_) {
     // Out of descriptors: free the spare, accept and drop the connection (the client sees it
-    // closed instead of waiting in the backlog), take the spare back on the next retry.
+    // closed instead of waiting in the backlog), take the spare back.
     spare_fd_.reset();
     UniqueFd dropped(accept4(listener->fd, nullptr, nullptr, SOCK_CLOEXEC));
     spare_fd_ = OpenSpareFd();
@@ -485,7 +483,6 @@ void UringLoop::HandleRecv(Stream* stream, uint32_t seq, int res, uint32_t flags
 }
 
 void UringLoop::HandleRecvError(Stream* stream, int error) {
-  if (error == ENOBUFS) std::fprintf(stderr, "DEBUG ENOBUFS\n");
   switch (error) {
     case ENOBUFS:    // every provided buffer in use: they are back by now, so arm again
     case ECANCELED:  // by PauseReceive or CloseStream
