@@ -11,6 +11,7 @@
 
 #include <map>
 #include <memory>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -309,7 +310,16 @@ TEST_P(IntegrationTest, ClientThatNeverReadsIsHeldToBoundedMemory) {
 TEST_P(IntegrationTest, RefusesConnectionsBeyondTheLimit) {
   auto server = StartServer({"-c", "3"});
   TestClient first(server->port());
-  ASSERT_TRUE(WaitForConnections(first, 1));  // the readiness probe has gone
+  // The readiness probe must be both counted (accepted by its worker) and gone; otherwise it
+  // may still hold a place under -c when `third` arrives.
+  bool probe_gone = false;
+  for (int i = 0; i < 2000 && !probe_gone; ++i) {
+    auto stats = Stats(first);
+    probe_gone = std::stoll(stats["total_connections"]) >= 2 &&
+                 std::stoll(stats["curr_connections"]) == 1;
+    if (!probe_gone) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(probe_gone);
   TestClient second(server->port());
   TestClient third(server->port());
   EXPECT_EQ(second.Call("version\r\n"), "VERSION 1.6.18-memkv-0.1\r\n");
