@@ -9,9 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
-#include <chrono>
 #include <string>
 #include <thread>
 #include <tuple>
