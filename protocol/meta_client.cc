@@ -11,20 +11,6 @@ namespace {
 
 using text_client_internal::ParseDecimal;
 
-ParseResult MustClose(std::string_view error) {
-  ParseResult result;
-  result.status = ParseStatus::kMustClose;
-  result.error = error;
-  return result;
-}
-
-ParseResult Ok(size_t consumed) {
-  ParseResult result;
-  result.status = ParseStatus::kOk;
-  result.consumed = consumed;
-  return result;
-}
-
 // Two-letter codes that may carry return flags.
 constexpr std::array<std::pair<std::string_view, MetaReplyCode>, 8> kCodes = {{
     {"HD", MetaReplyCode::kHd},
@@ -139,7 +125,7 @@ ParseResult MetaReplyParser::Parse(std::string_view in, MetaReply* out) const {
   std::string_view text = line.text;
   if (text == "ERROR") {
     out->code = MetaReplyCode::kError;
-    return Ok(line.end);
+    return ParsedOk(line.end);
   }
   for (auto [prefix, code] :
        {std::pair{std::string_view("CLIENT_ERROR "), MetaReplyCode::kClientError},
@@ -147,42 +133,42 @@ ParseResult MetaReplyParser::Parse(std::string_view in, MetaReply* out) const {
     if (text.substr(0, prefix.size()) == prefix) {
       out->code = code;
       out->message = text.substr(prefix.size());
-      return Ok(line.end);
+      return ParsedOk(line.end);
     }
   }
   if (text.size() < 2 || (text.size() > 2 && text[2] != ' ')) {
-    return MustClose("unexpected reply line");
+    return MustCloseWith("unexpected reply line");
   }
   const auto* entry = std::find_if(kCodes.begin(), kCodes.end(),
                                    [&](const auto& e) { return e.first == text.substr(0, 2); });
-  if (entry == kCodes.end()) return MustClose("unexpected reply line");
+  if (entry == kCodes.end()) return MustCloseWith("unexpected reply line");
   out->code = entry->second;
   std::string_view rest = text.size() > 2 ? text.substr(3) : std::string_view();
   if (out->code == MetaReplyCode::kMe) {
-    if (rest.empty()) return MustClose("bad ME line");
+    if (rest.empty()) return MustCloseWith("bad ME line");
     out->flags = rest;
-    return Ok(line.end);
+    return ParsedOk(line.end);
   }
   if (out->code != MetaReplyCode::kVa) {
     if (text.size() > 2 && (rest.empty() || !ValidFlags(rest))) {
-      return MustClose("bad return flags");
+      return MustCloseWith("bad return flags");
     }
     out->flags = rest;
-    return Ok(line.end);
+    return ParsedOk(line.end);
   }
   const size_t space = rest.find(' ');
   uint64_t size = 0;
-  if (!ParseDecimal(rest.substr(0, space), &size)) return MustClose("bad VA line");
+  if (!ParseDecimal(rest.substr(0, space), &size)) return MustCloseWith("bad VA line");
   out->flags = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
   if (space != std::string_view::npos && (out->flags.empty() || !ValidFlags(out->flags))) {
-    return MustClose("bad return flags");
+    return MustCloseWith("bad return flags");
   }
-  if (size > limits_.max_value_bytes) return MustClose("VA size out of range");
+  if (size > limits_.max_value_bytes) return MustCloseWith("VA size out of range");
   const size_t total = line.end + size + 2;
   if (in.size() < total) return ParseResult();  // kNeedMore
-  if (in.substr(line.end + size, 2) != "\r\n") return MustClose("VA data not ended by CRLF");
+  if (in.substr(line.end + size, 2) != "\r\n") return MustCloseWith("VA data not ended by CRLF");
   out->data = in.substr(line.end, size);
-  return Ok(total);
+  return ParsedOk(total);
 }
 
 }  // namespace memkv::protocol

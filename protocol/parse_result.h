@@ -37,6 +37,22 @@ struct ParseResult {
   size_t swallow = 0;
 };
 
+// One whole message of `consumed` bytes.
+inline ParseResult ParsedOk(size_t consumed) {
+  ParseResult result;
+  result.status = ParseStatus::kOk;
+  result.consumed = consumed;
+  return result;
+}
+
+// The stream cannot be framed any more: answer `error` (static storage), then close.
+inline ParseResult MustCloseWith(std::string_view error) {
+  ParseResult result;
+  result.status = ParseStatus::kMustClose;
+  result.error = error;
+  return result;
+}
+
 // "ok", "need_more", ... for test failure messages and logs.
 std::string_view ParseStatusName(ParseStatus status);
 

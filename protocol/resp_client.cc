@@ -7,20 +7,6 @@
 namespace memkv::protocol {
 namespace {
 
-ParseResult MustClose(std::string_view error) {
-  ParseResult result;
-  result.status = ParseStatus::kMustClose;
-  result.error = error;
-  return result;
-}
-
-ParseResult Ok(size_t consumed) {
-  ParseResult result;
-  result.status = ParseStatus::kOk;
-  result.consumed = consumed;
-  return result;
-}
-
 // Strict signed decimal as Redis writes it: an optional '-', then digits; fits in 64 bits.
 bool ParseSigned(std::string_view text, int64_t* value) {
   std::string_view digits = text.substr(0, 1) == "-" ? text.substr(1) : text;
@@ -71,7 +57,7 @@ ParseResult RespReplyParser::Parse(std::string_view in, RespToken* out) const {
   if (in.empty()) return ParseResult();
   const char type = in[0];
   if (type != '+' && type != '-' && type != ':' && type != '$' && type != '*') {
-    return MustClose("unexpected RESP type byte");
+    return MustCloseWith("unexpected RESP type byte");
   }
   text_client_internal::Line line;
   if (auto found = text_client_internal::FindLine(in, limits_.max_line_bytes, &line);
@@ -83,42 +69,43 @@ ParseResult RespReplyParser::Parse(std::string_view in, RespToken* out) const {
   if (type == '+' || type == '-') {
     out->type = type == '+' ? RespTokenType::kSimpleString : RespTokenType::kError;
     out->text = body;
-    return Ok(line.end);
+    return ParsedOk(line.end);
   }
   int64_t number = 0;
-  if (!ParseSigned(body, &number)) return MustClose("bad RESP number");
+  if (!ParseSigned(body, &number)) return MustCloseWith("bad RESP number");
   if (type == ':') {
     out->type = RespTokenType::kInteger;
     out->integer = number;
-    return Ok(line.end);
+    return ParsedOk(line.end);
   }
   if (type == '$') return ParseBulk(in, number, line.end, out);
   if (number == -1) {
     out->type = RespTokenType::kNullArray;
-    return Ok(line.end);
+    return ParsedOk(line.end);
   }
-  if (number < 0 || number > limits_.max_array_elements) return MustClose("bad array length");
+  if (number < 0 || number > limits_.max_array_elements) return MustCloseWith("bad array length");
   out->type = RespTokenType::kArray;
   out->integer = number;
-  return Ok(line.end);
+  return ParsedOk(line.end);
 }
 
 ParseResult RespReplyParser::ParseBulk(std::string_view in, int64_t length, size_t header_end,
                                        RespToken* out) const {
   if (length == -1) {
     out->type = RespTokenType::kNullBulk;
-    return Ok(header_end);
+    return ParsedOk(header_end);
   }
   if (length < 0 || static_cast<uint64_t>(length) > limits_.max_bulk_bytes) {
-    return MustClose("bad bulk length");
+    return MustCloseWith("bad bulk length");
   }
   const size_t size = static_cast<size_t>(length);
   const size_t total = header_end + size + 2;
   if (in.size() < total) return ParseResult();  // kNeedMore
-  if (in.substr(header_end + size, 2) != "\r\n") return MustClose("bulk data not ended by CRLF");
+  if (in.substr(header_end + size, 2) != "\r\n")
+    return MustCloseWith("bulk data not ended by CRLF");
   out->type = RespTokenType::kBulk;
   out->text = in.substr(header_end, size);
-  return Ok(total);
+  return ParsedOk(total);
 }
 
 }  // namespace memkv::protocol

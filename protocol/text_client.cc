@@ -10,20 +10,6 @@ namespace {
 
 using text_client_internal::ParseDecimal;
 
-ParseResult MustClose(std::string_view error) {
-  ParseResult result;
-  result.status = ParseStatus::kMustClose;
-  result.error = error;
-  return result;
-}
-
-ParseResult Ok(size_t consumed) {
-  ParseResult result;
-  result.status = ParseStatus::kOk;
-  result.consumed = consumed;
-  return result;
-}
-
 // Status lines that are one fixed word.
 constexpr std::array<std::pair<std::string_view, TextReplyKind>, 9> kWordReplies = {{
     {"END", TextReplyKind::kEnd},
@@ -53,13 +39,13 @@ ParseResult FindLine(std::string_view in, size_t max_line_bytes, Line* line) {
   const size_t limit = std::min(in.size(), max_line_bytes + 2);
   const size_t lf = in.substr(0, limit).find('\n');
   if (lf == std::string_view::npos) {
-    if (in.size() >= max_line_bytes + 2) return MustClose("reply line too long");
+    if (in.size() >= max_line_bytes + 2) return MustCloseWith("reply line too long");
     return ParseResult();  // kNeedMore
   }
-  if (lf == 0 || in[lf - 1] != '\r') return MustClose("reply line not ended by CRLF");
+  if (lf == 0 || in[lf - 1] != '\r') return MustCloseWith("reply line not ended by CRLF");
   line->text = in.substr(0, lf - 1);
   line->end = lf + 1;
-  return Ok(0);
+  return ParsedOk(0);
 }
 
 void AppendDecimal(int64_t number, std::string* out) {
@@ -155,21 +141,21 @@ ParseResult TextReplyParser::Parse(std::string_view in, TextReply* out) const {
   for (const auto& [word, kind] : kWordReplies) {
     if (text == word) {
       out->kind = kind;
-      return Ok(line.end);
+      return ParsedOk(line.end);
     }
   }
   for (const auto& [prefix, kind] : kMessageReplies) {
     if (text.substr(0, prefix.size()) == prefix) {
       out->kind = kind;
       out->message = text.substr(prefix.size());
-      return Ok(line.end);
+      return ParsedOk(line.end);
     }
   }
   if (ParseDecimal(text, &out->number)) {
     out->kind = TextReplyKind::kNumber;
-    return Ok(line.end);
+    return ParsedOk(line.end);
   }
-  return MustClose("unexpected reply line");
+  return MustCloseWith("unexpected reply line");
 }
 
 // VALUE <key> <flags> <bytes> [<cas>]: exactly one space between fields, as memcached writes it.
@@ -177,23 +163,24 @@ ParseResult TextReplyParser::ParseValue(std::string_view in, std::string_view li
                                         TextReply* out) const {
   std::array<std::string_view, 5> fields;
   size_t count = text_client_internal::SplitFields(line.substr(6), absl::MakeSpan(fields));
-  if (count < 3 || count > 4) return MustClose("bad VALUE line");
+  if (count < 3 || count > 4) return MustCloseWith("bad VALUE line");
   uint64_t flags = 0;
   uint64_t bytes = 0;
   if (!ParseDecimal(fields[1], &flags) || flags > UINT32_MAX || !ParseDecimal(fields[2], &bytes)) {
-    return MustClose("bad VALUE line");
+    return MustCloseWith("bad VALUE line");
   }
-  if (count == 4 && !ParseDecimal(fields[3], &out->cas)) return MustClose("bad VALUE line");
-  if (bytes > limits_.max_value_bytes) return MustClose("VALUE length out of range");
+  if (count == 4 && !ParseDecimal(fields[3], &out->cas)) return MustCloseWith("bad VALUE line");
+  if (bytes > limits_.max_value_bytes) return MustCloseWith("VALUE length out of range");
   const size_t total = line_end + bytes + 2;
   if (in.size() < total) return ParseResult();  // kNeedMore
-  if (in.substr(line_end + bytes, 2) != "\r\n") return MustClose("VALUE data not ended by CRLF");
+  if (in.substr(line_end + bytes, 2) != "\r\n")
+    return MustCloseWith("VALUE data not ended by CRLF");
   out->kind = TextReplyKind::kValue;
   out->key = fields[0];
   out->flags = static_cast<uint32_t>(flags);
   out->has_cas = count == 4;
   out->data = in.substr(line_end, bytes);
-  return Ok(total);
+  return ParsedOk(total);
 }
 
 }  // namespace memkv::protocol

@@ -267,18 +267,23 @@ TEST_F(DispatchConnectionTest, TooLargeSetIsExecutedAndRemovesTheOldValue) {
 }
 
 TEST_F(DispatchConnectionTest, OnlyOneBatchInFlightAndReceivingPausesWhenTheNextIsFull) {
-  Receive(Repeat("get a\r\n", 3 * DispatchConnection::kMaxBatchRequests));
+  constexpr int kBatch = DispatchConnection::kMaxBatchRequests;
+  Receive(Repeat("get a\r\n", 4 * kBatch));
   // One batch at a worker, one full batch waiting; the rest of the input stays unframed.
   EXPECT_EQ(host_.submitted.size(), 1u);
-  EXPECT_EQ(host_.submitted[0].executable, DispatchConnection::kMaxBatchRequests);
+  EXPECT_EQ(host_.submitted[0].executable, kBatch);
   EXPECT_TRUE(loop_.paused);
   ASSERT_TRUE(ExecuteOn(1));
+  // The waiting batch left, the next one filled from the input, and a batch's worth is left.
   EXPECT_EQ(host_.submitted.size(), 1u);
   EXPECT_TRUE(loop_.paused) << "a full batch still waits behind the one in flight";
   ASSERT_TRUE(ExecuteOn(2));
+  EXPECT_TRUE(loop_.paused) << "everything is framed, but a full batch waits";
+  ASSERT_TRUE(ExecuteOn(0));
   EXPECT_FALSE(loop_.paused);
   Drain();
-  EXPECT_EQ(loop_.sent, Repeat("END\r\n", 3 * DispatchConnection::kMaxBatchRequests));
+  EXPECT_EQ(loop_.sent, Repeat("END\r\n", 4 * kBatch));
+  EXPECT_EQ(host_.submissions, 4);
 }
 
 TEST_F(DispatchConnectionTest, AClientThatDoesNotReadStopsBeingServedAndIsPaused) {
