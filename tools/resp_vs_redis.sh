@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # redis-benchmark against memkv's RESP port and against redis-server 7 (persistence off) on this
 # machine, in alternating runs: SET and GET, 50 clients, without and with -P 16 pipelining.
-# Prints each run's requests/s, the median per case, and the ratio memkv / redis-server.
+# Prints each run's requests/s and the server's CPU time, the medians per case, and the ratios
+# memkv / redis-server of requests per second and of requests per server CPU-second (on a small
+# machine redis-benchmark itself is often the limit: then only the second ratio tells the
+# servers apart).
 #
 # Usage: tools/resp_vs_redis.sh [path/to/memkv] [-- memkv flags...]
 #   env: ROUNDS (default 5) runs of each case per server; REQUESTS (default 200000) per run;
@@ -57,31 +60,54 @@ trap 'cleanup; rm -f "$RESULTS"' EXIT
 echo "# $(nproc) CPUs, $(uname -sr); redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
 echo "# memkv: $MEMKV ${MEMKV_FLAGS[*]}"
 echo "# redis-benchmark -t set,get -c 50 -n $REQUESTS -r $KEYSPACE -d $DATA [-P 16], $ROUNDS rounds"
+# CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
+cpu_seconds() {
+  awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"
+}
+
 for round in $(seq "$ROUNDS"); do
   for pipeline in 1 16; do
-    # Alternate which server goes first, so that neither always runs on a warmer machine.
-    if ((round % 2)); then order="memkv redis"; else order="redis memkv"; fi
-    for server in $order; do
-      port=$RESP_PORT
-      [[ $server == redis ]] && port=$REDIS_PORT
-      redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -c 50 -n "$REQUESTS" -r "$KEYSPACE" \
-        -d "$DATA" -P "$pipeline" --csv 2>/dev/null |
-        awk -F'"' -v s="$server" -v p="$pipeline" -v r="$round" \
-          '$2=="SET"||$2=="GET" {print s, $2, p, r, $4}' | tee -a "$RESULTS"
+    for test in set get; do
+      # Alternate which server goes first, so that neither always runs on a warmer machine.
+      if ((round % 2)); then order="memkv redis"; else order="redis memkv"; fi
+      for server in $order; do
+        port=$RESP_PORT pid=${PIDS[1]}
+        [[ $server == redis ]] && port=$REDIS_PORT pid=${PIDS[0]}
+        before=$(cpu_seconds "$pid")
+        line=$(redis-benchmark -h 127.0.0.1 -p "$port" -t "$test" -c 50 -n "$REQUESTS" \
+          -r "$KEYSPACE" -d "$DATA" -P "$pipeline" --csv 2>/dev/null | awk -F'"' \
+          '$2=="SET"||$2=="GET" {print $2, $4}')
+        after=$(cpu_seconds "$pid")
+        [[ -n $line ]] || { echo "redis-benchmark gave no figure for $server" >&2; exit 1; }
+        set -- $line
+        echo "$server $1 $pipeline $round $2 $(awk -v a="$after" -v b="$before" 'BEGIN {print a - b}')" |
+          tee -a "$RESULTS"
+      done
     done
   done
 done
 
-python3 - "$RESULTS" <<'PY'
+python3 - "$RESULTS" "$REQUESTS" <<'PY'
 import statistics, sys
 runs = {}
+requests = int(sys.argv[2])
 for line in open(sys.argv[1]):
-    server, test, pipeline, _, rps = line.split()
-    runs.setdefault((test, int(pipeline)), {}).setdefault(server, []).append(float(rps))
+    server, test, pipeline, _, rps, cpu = line.split()
+    per_cpu = requests / max(float(cpu), 0.01)  # /proc counts in 10 ms ticks
+    runs.setdefault((test, int(pipeline)), {}).setdefault(server, []).append((float(rps), per_cpu))
 print()
-print(f"{'case':<12} {'memkv req/s':>14} {'redis req/s':>14} {'memkv/redis':>12}")
+print("req/s: requests per second of wall time (what redis-benchmark reports).")
+print("req/CPU-s: requests per second of the server's own CPU time (user + system): what the")
+print("server could serve per core if the client were not the limit.")
+print()
+print(f"{'case':<12} {'memkv req/s':>12} {'redis req/s':>12} {'ratio':>7}   "
+      f"{'memkv req/CPU-s':>16} {'redis req/CPU-s':>16} {'ratio':>7}")
 for (test, pipeline), by in sorted(runs.items(), key=lambda kv: (kv[0][1], kv[0][0] != "SET")):
-    m, r = statistics.median(by["memkv"]), statistics.median(by["redis"])
+    m = statistics.median(r for r, _ in by["memkv"])
+    r = statistics.median(r for r, _ in by["redis"])
+    mc = statistics.median(c for _, c in by["memkv"])
+    rc = statistics.median(c for _, c in by["redis"])
     case = f"{test} -P {pipeline}" if pipeline > 1 else test
-    print(f"{case:<12} {m:>14,.0f} {r:>14,.0f} {m / r:>11.2f}x")
+    print(f"{case:<12} {m:>12,.0f} {r:>12,.0f} {m / r:>6.2f}x   {mc:>16,.0f} {rc:>16,.0f} "
+          f"{mc / rc:>6.2f}x")
 PY
