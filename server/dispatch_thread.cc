@@ -28,8 +28,8 @@ Dispatcher::~Dispatcher() {
 }
 
 absl::Status Dispatcher::Listen(int listen_fd, PortDialect dialect) {
-  return thread_->loop()->StartAccepting(listen_fd,
-                                         [this, dialect](int fd) { Admit(UniqueFd(fd), dialect); });
+  return thread_->loop()->StartAcceptingUnshared(
+      listen_fd, [this, dialect](int fd) { Admit(UniqueFd(fd), dialect); });
 }
 
 void Dispatcher::Admit(UniqueFd fd, PortDialect dialect) {

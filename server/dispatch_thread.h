@@ -44,7 +44,8 @@ class Dispatcher final : public DispatchHost, public BatchReturn {
   Worker* thread() { return thread_.get(); }
 
   // Accepts on `listen_fd` (not owned; outlives the loop), giving connections `dialect`.
-  // REQUIRES: before the loop runs.
+  // REQUIRES: before the loop runs; no other loop accepts on listen_fd (each dispatcher has its
+  // own sockets), so an io_uring loop may keep a multishot accept armed on it.
   absl::Status Listen(int listen_fd, PortDialect dialect);
 
   // DispatchHost (loop thread):

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -35,6 +36,7 @@ class EpollLoop final : public EventLoop {
   ~EpollLoop() override;
 
   IoEngine engine() const override { return IoEngine::kEpoll; }
+  std::string Describe() const override { return "epoll"; }
   void Run() override;
   void Stop() override;
   void Post(absl::AnyInvocable<void() &&> task) override;

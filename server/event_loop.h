@@ -11,6 +11,7 @@
 #define MEMKV_SERVER_EVENT_LOOP_H_
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -44,6 +45,8 @@ class EventLoop {
   virtual ~EventLoop() = default;
 
   virtual IoEngine engine() const = 0;
+  // One line for logs: the engine and which of its optional kernel features are in use.
+  virtual std::string Describe() const = 0;
 
   // Runs on the calling thread until Stop(). Streams still open are closed before it returns
   // (their OnClosed runs); tasks posted but not yet run are destroyed without running. A loop

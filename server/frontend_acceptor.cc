@@ -33,8 +33,8 @@ class AcceptorFrontend final : public WorkerFrontend {
     workers_.push_back(std::move(acceptor->front()));
     for (ListeningPort& port : ports_) {
       PortDialect dialect = port.dialect;
-      absl::Status status =
-          accepting->loop()->StartAccepting(port.fd.get(), [this, accepting, dialect](int fd) {
+      absl::Status status = accepting->loop()->StartAcceptingUnshared(
+          port.fd.get(), [this, accepting, dialect](int fd) {
             HandOff(accepting, PickWorker(), UniqueFd(fd), dialect, env_.server);
           });
       if (!status.ok()) return status;

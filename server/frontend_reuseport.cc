@@ -29,8 +29,8 @@ class ReuseportFrontend final : public WorkerFrontend {
       if (!ports.ok()) return ports.status();
       for (ListeningPort& port : *ports) {
         PortDialect dialect = port.dialect;
-        absl::Status status =
-            worker->loop()->StartAccepting(port.fd.get(), [worker, dialect, server](int fd) {
+        absl::Status status = worker->loop()->StartAcceptingUnshared(
+            port.fd.get(), [worker, dialect, server](int fd) {
               AdmitOnLoop(worker, UniqueFd(fd), dialect, server);
             });
         if (!status.ok()) return status;

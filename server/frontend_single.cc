@@ -26,7 +26,7 @@ class SingleFrontend final : public WorkerFrontend {
     for (ListeningPort& port : ports_) {
       PortDialect dialect = port.dialect;
       absl::Status status =
-          worker->loop()->StartAccepting(port.fd.get(), [worker, dialect, server](int fd) {
+          worker->loop()->StartAcceptingUnshared(port.fd.get(), [worker, dialect, server](int fd) {
             AdmitOnLoop(worker, UniqueFd(fd), dialect, server);
           });
       if (!status.ok()) return status;

@@ -32,19 +32,25 @@ int UsageError(std::string_view program, std::string_view message) {
   return kUsageExitCode;
 }
 
-// The I/O engine every loop will use. io_uring may be missing (old kernel,
-// kernel.io_uring_disabled, seccomp): then one line on stderr and epoll, unless --io-strict.
-absl::StatusOr<IoEngine> ResolveIoEngine(const Options& options) {
-  if (options.io != IoEngine::kUring) return options.io;
+// The I/O engine every loop will use, and how a loop of it describes itself for the log.
+struct ResolvedIo {
+  IoEngine engine;
+  std::string description;
+};
+
+// io_uring may be missing (old kernel, kernel.io_uring_disabled, seccomp): then one line on
+// stderr and epoll, unless --io-strict.
+absl::StatusOr<ResolvedIo> ResolveIoEngine(const Options& options) {
+  if (options.io != IoEngine::kUring) return ResolvedIo{options.io, "epoll"};
   absl::StatusOr<std::unique_ptr<EventLoop>> probe = MakeUringLoop();
-  if (probe.ok()) return IoEngine::kUring;
+  if (probe.ok()) return ResolvedIo{IoEngine::kUring, (*probe)->Describe()};
   if (options.io_strict) {
     return absl::FailedPreconditionError(
         absl::StrFormat("io_uring unavailable (--io-strict): %s", probe.status().message()));
   }
   std::fprintf(stderr, "memkv: io_uring unavailable (%s); falling back to epoll\n",
                std::string(probe.status().message()).c_str());
-  return IoEngine::kEpoll;
+  return ResolvedIo{IoEngine::kEpoll, "epoll"};
 }
 
 int Serve(const Options& options) {
@@ -54,7 +60,7 @@ int Serve(const Options& options) {
     std::fprintf(stderr, "memkv: %s\n", signals.status().ToString().c_str());
     return kStartFailure;
   }
-  absl::StatusOr<IoEngine> io = ResolveIoEngine(options);
+  absl::StatusOr<ResolvedIo> io = ResolveIoEngine(options);
   if (!io.ok()) {
     std::fprintf(stderr, "memkv: %s\n", std::string(io.status().message()).c_str());
     return kStartFailure;
@@ -69,10 +75,10 @@ int Serve(const Options& options) {
     std::fprintf(stderr, "memkv: %s\n", engine.status().ToString().c_str());
     return kStartFailure;
   }
-  RunningServerInfo info(options, *io, clock.NowMillis());
+  RunningServerInfo info(options, io->engine, clock.NowMillis());
   PipelineConfig pipeline(options.max_item_bytes);
   ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
-  FrontendEnv env{&options, *io, &server};
+  FrontendEnv env{&options, io->engine, &server};
   absl::StatusOr<std::unique_ptr<Frontend>> frontend = MakeFrontend(env);
   if (!frontend.ok()) {
     std::fprintf(stderr, "memkv: %s\n", std::string(frontend.status().message()).c_str());
@@ -87,7 +93,7 @@ int Serve(const Options& options) {
   if (options.verbosity >= 1) {
     std::fprintf(stderr, "memkv %s: %s:%d, mode %s, io %s, %d threads\n",
                  std::string(kMemkvVersion).c_str(), options.listen_address.c_str(), options.port,
-                 options.mode.c_str(), std::string(IoEngineName(*io)).c_str(), info.thread_count());
+                 options.mode.c_str(), io->description.c_str(), info.thread_count());
   }
   int signal_number = signals->Wait();
   if (options.verbosity >= 1) std::fprintf(stderr, "memkv: signal %d, stopping\n", signal_number);

@@ -78,8 +78,8 @@ class UringLoop final : public EventLoop {
   void ResumeReceive(int fd) override;
   void CloseStream(int fd) override;
 
-  // One line for logs: setup flags and which of multishot accept / receive are in use.
-  std::string Describe() const;
+  // Setup flags and which of multishot accept / receive are in use.
+  std::string Describe() const override;
 
  private:
   struct Listener {

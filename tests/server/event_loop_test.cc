@@ -25,6 +25,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/socket_util.h"
 #include "server/uring_loop.h"
@@ -338,9 +339,14 @@ TEST(MakeEventLoopTest, GivesTheEngineAskedForOrUnavailable) {
   absl::StatusOr<std::unique_ptr<EventLoop>> epoll = MakeEventLoop(IoEngine::kEpoll);
   ASSERT_TRUE(epoll.ok()) << epoll.status();
   EXPECT_EQ((*epoll)->engine(), IoEngine::kEpoll);
+  EXPECT_EQ((*epoll)->Describe(), "epoll");
   absl::StatusOr<std::unique_ptr<EventLoop>> uring = MakeEventLoop(IoEngine::kUring);
   if (uring.ok()) {
     EXPECT_EQ((*uring)->engine(), IoEngine::kUring);
+    // Says which optional features this kernel gave it, e.g. "io_uring (...; multishot accept
+    // when unshared; multishot receive, provided buffers)".
+    EXPECT_THAT((*uring)->Describe(), ::testing::StartsWith("io_uring ("));
+    EXPECT_THAT((*uring)->Describe(), ::testing::HasSubstr("accept"));
   } else {
     EXPECT_TRUE(absl::IsUnavailable(uring.status())) << uring.status();
   }

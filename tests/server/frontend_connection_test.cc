@@ -28,6 +28,7 @@ namespace {
 class FakeLoop final : public EventLoop {
  public:
   IoEngine engine() const override { return IoEngine::kEpoll; }
+  std::string Describe() const override { return "fake"; }
   void Run() override {}
   void Stop() override {}
   void Post(absl::AnyInvocable<void() &&> task) override { posted.push_back(std::move(task)); }

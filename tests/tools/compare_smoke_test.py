@@ -69,6 +69,8 @@ def main():
             check("**small get/set, 64 connections**: best memkv mode" in report,
                   "results.md does not compare the best mode with memcached")
             check("x** memcached" in report, "results.md has no ratio to memcached")
+            check("at least memcached's throughput and at most its p99**: " in report,
+                  "results.md does not name the modes that meet issue 3's target")
         check("greedy-p8 (greedy client 8 deep), light connections' p99 (epoll)" in report,
               "results.md does not compare dispatch with acceptor for the greedy client")
         for name in workloads:
