@@ -1,13 +1,12 @@
 #include "server/frontend.h"
 
-#include "server/dispatch_server.h"
-
 #include <sys/socket.h>
 
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "server/dispatch_server.h"
 
 namespace memkv::server {
 namespace {
@@ -129,6 +128,32 @@ void HandOff(Worker* acceptor, Worker* target, UniqueFd fd, PortDialect dialect,
       [target, dialect, server, fd = std::move(fd), slot = std::move(slot)]() mutable {
         Connection::Start(target, std::move(fd), std::move(slot), dialect, server);
       });
+}
+
+absl::Status WorkerFrontend::ListenOnce() {
+  absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.options, false);
+  if (!ports.ok()) return ports.status();
+  ports_ = *std::move(ports);
+  return absl::OkStatus();
+}
+
+absl::Status WorkerFrontend::AddWorkers(std::string_view prefix, int count, ThreadRole role) {
+  absl::StatusOr<std::vector<std::unique_ptr<Worker>>> workers =
+      MakeWorkers(env_, prefix, count, role);
+  if (!workers.ok()) return workers.status();
+  for (auto& worker : *workers) workers_.push_back(std::move(worker));
+  return absl::OkStatus();
+}
+
+absl::Status WorkerFrontend::ServeWhatItAccepts(Worker* worker, const ListeningPort& port,
+                                                bool shared_socket) {
+  PortDialect dialect = port.dialect;
+  ServerContext* server = env_.server;
+  auto admit = [worker, dialect, server](int fd) {
+    AdmitOnLoop(worker, UniqueFd(fd), dialect, server);
+  };
+  return shared_socket ? worker->loop()->StartAccepting(port.fd.get(), std::move(admit))
+                       : worker->loop()->StartAcceptingUnshared(port.fd.get(), std::move(admit));
 }
 
 void WorkerFrontend::StartWorkers() {

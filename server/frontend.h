@@ -98,7 +98,8 @@ void HandOff(Worker* acceptor, Worker* target, UniqueFd fd, PortDialect dialect,
 
 // A front end made of worker threads and listening sockets: the common base of the modes. A
 // mode's Start() binds its ports_, creates its workers_, wires accepting and then calls
-// StartWorkers(). Stop and Wait act on every worker.
+// StartWorkers(). Stop and Wait act on every worker. Start() runs on the main thread before
+// any worker does; Stop and Wait may be called from the main thread afterwards.
 class WorkerFrontend : public Frontend {
  public:
   void Stop() override;
@@ -106,6 +107,15 @@ class WorkerFrontend : public Frontend {
 
  protected:
   explicit WorkerFrontend(const FrontendEnv& env) : env_(env) {}
+
+  // Binds the server's ports once (not SO_REUSEPORT) into ports_.
+  absl::Status ListenOnce();
+  // Appends `count` workers (see MakeWorkers) to workers_.
+  absl::Status AddWorkers(std::string_view prefix, int count, ThreadRole role);
+  // Makes `worker` accept on `port` and serve each connection it accepts itself (AdmitOnLoop).
+  // `shared_socket`: other loops accept on the same socket, so each may keep only one accept
+  // in flight (EventLoop::StartAccepting); otherwise EventLoop::StartAcceptingUnshared.
+  absl::Status ServeWhatItAccepts(Worker* worker, const ListeningPort& port, bool shared_socket);
   void StartWorkers();
 
   const FrontendEnv env_;

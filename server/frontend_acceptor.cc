@@ -18,19 +18,13 @@ class AcceptorFrontend final : public WorkerFrontend {
   explicit AcceptorFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
 
   absl::Status Start() override {
-    absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.options, false);
-    if (!ports.ok()) return ports.status();
-    ports_ = *std::move(ports);
-    absl::StatusOr<std::vector<std::unique_ptr<Worker>>> workers =
-        MakeWorkers(env_, "worker", env_.options->threads, ThreadRole::kExecutes);
-    if (!workers.ok()) return workers.status();
-    absl::StatusOr<std::vector<std::unique_ptr<Worker>>> acceptor =
-        MakeWorkers(env_, "acceptor", 1, ThreadRole::kAcceptsOnly);
-    if (!acceptor.ok()) return acceptor.status();
-    workers_ = *std::move(workers);
+    if (absl::Status status = ListenOnce(); !status.ok()) return status;
+    absl::Status made = AddWorkers("worker", env_.options->threads, ThreadRole::kExecutes);
+    if (!made.ok()) return made;
     serving_ = workers_.size();
-    Worker* accepting = acceptor->front().get();
-    workers_.push_back(std::move(acceptor->front()));
+    made = AddWorkers("acceptor", 1, ThreadRole::kAcceptsOnly);
+    if (!made.ok()) return made;
+    Worker* accepting = workers_.back().get();
     for (ListeningPort& port : ports_) {
       PortDialect dialect = port.dialect;
       absl::Status status = accepting->loop()->StartAcceptingUnshared(

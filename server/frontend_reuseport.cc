@@ -18,21 +18,13 @@ class ReuseportFrontend final : public WorkerFrontend {
   explicit ReuseportFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
 
   absl::Status Start() override {
-    absl::StatusOr<std::vector<std::unique_ptr<Worker>>> workers =
-        MakeWorkers(env_, "worker", env_.options->threads, ThreadRole::kExecutes);
-    if (!workers.ok()) return workers.status();
-    workers_ = *std::move(workers);
-    ServerContext* server = env_.server;
-    for (auto& owned : workers_) {
-      Worker* worker = owned.get();
+    absl::Status made = AddWorkers("worker", env_.options->threads, ThreadRole::kExecutes);
+    if (!made.ok()) return made;
+    for (auto& worker : workers_) {
       absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.options, true);
       if (!ports.ok()) return ports.status();
       for (ListeningPort& port : *ports) {
-        PortDialect dialect = port.dialect;
-        absl::Status status = worker->loop()->StartAcceptingUnshared(
-            port.fd.get(), [worker, dialect, server](int fd) {
-              AdmitOnLoop(worker, UniqueFd(fd), dialect, server);
-            });
+        absl::Status status = ServeWhatItAccepts(worker.get(), port, false);
         if (!status.ok()) return status;
         ports_.push_back(std::move(port));
       }

@@ -18,22 +18,12 @@ class SharedFrontend final : public WorkerFrontend {
   explicit SharedFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
 
   absl::Status Start() override {
-    absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.options, false);
-    if (!ports.ok()) return ports.status();
-    ports_ = *std::move(ports);
-    absl::StatusOr<std::vector<std::unique_ptr<Worker>>> workers =
-        MakeWorkers(env_, "worker", env_.options->threads, ThreadRole::kExecutes);
-    if (!workers.ok()) return workers.status();
-    workers_ = *std::move(workers);
-    ServerContext* server = env_.server;
-    for (auto& owned : workers_) {
-      Worker* worker = owned.get();
-      for (ListeningPort& port : ports_) {
-        PortDialect dialect = port.dialect;
-        absl::Status status =
-            worker->loop()->StartAccepting(port.fd.get(), [worker, dialect, server](int fd) {
-              AdmitOnLoop(worker, UniqueFd(fd), dialect, server);
-            });
+    if (absl::Status status = ListenOnce(); !status.ok()) return status;
+    absl::Status made = AddWorkers("worker", env_.options->threads, ThreadRole::kExecutes);
+    if (!made.ok()) return made;
+    for (auto& worker : workers_) {
+      for (const ListeningPort& port : ports_) {
+        absl::Status status = ServeWhatItAccepts(worker.get(), port, true);
         if (!status.ok()) return status;
       }
     }

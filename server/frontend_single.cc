@@ -14,21 +14,12 @@ class SingleFrontend final : public WorkerFrontend {
   explicit SingleFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
 
   absl::Status Start() override {
-    absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.options, false);
-    if (!ports.ok()) return ports.status();
-    ports_ = *std::move(ports);
-    absl::StatusOr<std::vector<std::unique_ptr<Worker>>> workers =
-        MakeWorkers(env_, "worker", 1, ThreadRole::kExecutes);
-    if (!workers.ok()) return workers.status();
-    workers_ = *std::move(workers);
-    Worker* worker = workers_[0].get();
-    ServerContext* server = env_.server;
-    for (ListeningPort& port : ports_) {
-      PortDialect dialect = port.dialect;
-      absl::Status status =
-          worker->loop()->StartAcceptingUnshared(port.fd.get(), [worker, dialect, server](int fd) {
-            AdmitOnLoop(worker, UniqueFd(fd), dialect, server);
-          });
+    if (absl::Status status = ListenOnce(); !status.ok()) return status;
+    if (absl::Status status = AddWorkers("worker", 1, ThreadRole::kExecutes); !status.ok()) {
+      return status;
+    }
+    for (const ListeningPort& port : ports_) {
+      absl::Status status = ServeWhatItAccepts(workers_[0].get(), port, false);
       if (!status.ok()) return status;
     }
     StartWorkers();
