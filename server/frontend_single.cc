@@ -15,9 +15,8 @@ class SingleFrontend final : public WorkerFrontend {
 
   absl::Status Start() override {
     if (absl::Status status = ListenOnce(); !status.ok()) return status;
-    if (absl::Status status = AddWorkers("worker", 1, ThreadRole::kExecutes); !status.ok()) {
-      return status;
-    }
+    absl::Status made = AddWorkers("worker", 1, ThreadRole::kExecutes);
+    if (!made.ok()) return made;
     for (const ListeningPort& port : ports_) {
       absl::Status status = ServeWhatItAccepts(workers_[0].get(), port, false);
       if (!status.ok()) return status;
