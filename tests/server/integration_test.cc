@@ -269,6 +269,7 @@ TEST_P(IntegrationTest, MetaAndRespShareThePort) {
 TEST_P(IntegrationTest, RespPortAllowsInlineCommands) {
   int resp_port = ::memkv::testing::FreePort();
   auto server = StartServer({"--resp-port", std::to_string(resp_port)});
+  ASSERT_TRUE(server->WaitUntilListening(resp_port)) << server->error();
   TestClient client(resp_port);
   ASSERT_TRUE(client.ok());
   EXPECT_EQ(client.Call("PING\r\n"), "+PONG\r\n");

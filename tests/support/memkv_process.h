@@ -183,7 +183,7 @@ class MemkvProcess {
       execv(argv[0], argv.data());
       _exit(127);
     }
-    WaitUntilListening();
+    WaitUntilListening(port_);
   }
   ~MemkvProcess() { Stop(); }
   MemkvProcess(const MemkvProcess&) = delete;
@@ -226,6 +226,28 @@ class MemkvProcess {
     return exit_status_;
   }
 
+  // Waits until `port` (say a --resp-port) accepts too. The constructor only waits for -p, and
+  // the server opens its ports one after another, so a second port may lag the first by a few
+  // system calls. Returns ok().
+  bool WaitUntilListening(int port) {
+    // Startup under AddressSanitizer on a busy 2-core machine can take a while; this is a
+    // readiness wait, not a timing assertion.
+    for (int i = 0; i < 3000; ++i) {
+      if (!Running()) {
+        error_ = "memkv exited before listening, wait status " + std::to_string(exit_status_);
+        return false;
+      }
+      int fd = ConnectLoopback(port);
+      if (fd >= 0) {
+        close(fd);
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    error_ = "memkv did not listen on port " + std::to_string(port);
+    return false;
+  }
+
   // Resident memory of the process in KiB (VmRSS), or -1.
   long RssKib() const {
     std::string path = "/proc/" + std::to_string(pid_) + "/status";
@@ -241,24 +263,6 @@ class MemkvProcess {
   }
 
  private:
-  void WaitUntilListening() {
-    // Startup under AddressSanitizer on a busy 2-core machine can take a while; this is a
-    // readiness wait, not a timing assertion.
-    for (int i = 0; i < 3000; ++i) {
-      if (!Running()) {
-        error_ = "memkv exited before listening, wait status " + std::to_string(exit_status_);
-        return;
-      }
-      int fd = ConnectLoopback(port_);
-      if (fd >= 0) {
-        close(fd);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    error_ = "memkv did not listen on port " + std::to_string(port_);
-  }
-
   int port_;
   pid_t pid_ = -1;
   int exit_status_ = -1;
