@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "protocol/base64.h"
+#include "protocol/reply_buffer.h"
 
 namespace memkv::protocol {
 namespace {
@@ -51,7 +52,7 @@ void AppendMetaKeyFlag(std::string_view key, bool base64, std::string* out) {
 void AppendMetaLineEnd(std::string* out) { out->append("\r\n"); }
 
 void AppendMetaLineEndAndData(std::string_view data, std::string* out) {
-  out->reserve(out->size() + data.size() + 4);
+  ReserveForValue(data.size() + 2, out);
   out->append("\r\n");
   out->append(data);
   out->append("\r\n");

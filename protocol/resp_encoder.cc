@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "protocol/reply_buffer.h"
+
 namespace memkv::protocol {
 namespace {
 
@@ -39,6 +41,7 @@ void AppendError(std::string_view message, std::string* out) {
 void AppendInteger(int64_t value, std::string* out) { AppendPrefixedNumber(':', value, out); }
 
 void AppendBulk(std::string_view data, std::string* out) {
+  ReserveForValue(data.size() + 24, out);  // and "$<length>\r\n" before it
   AppendPrefixedNumber('$', static_cast<int64_t>(data.size()), out);
   out->append(data);
   out->append("\r\n", 2);

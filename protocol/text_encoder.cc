@@ -1,6 +1,7 @@
 #include "protocol/text_encoder.h"
 
 #include "absl/strings/str_cat.h"
+#include "protocol/reply_buffer.h"
 
 namespace memkv::protocol {
 
@@ -19,6 +20,8 @@ void AppendDecimal(Int value, std::string* out) {
 
 void AppendTextValue(std::string_view key, uint32_t flags, std::string_view value,
                      std::optional<uint64_t> cas, std::string* out) {
+  // Header bytes: "VALUE " + key + " " + flags (10) + " " + length (20) + " " + cas (20) + "\r\n".
+  ReserveForValue(key.size() + 60 + value.size(), out);
   out->append("VALUE ");
   out->append(key);
   out->push_back(' ');
