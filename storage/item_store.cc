@@ -91,11 +91,22 @@ absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_milli
   return status;
 }
 
-bool ItemStore::OverwriteInPlace(Ref ref, std::string_view value, const ItemMeta& meta) {
+bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta) {
   ItemRecord record = Record(ref);
-  if (value.size() != record.value_len() || !record.FitsMeta(meta)) return false;
-  if (!value.empty()) std::memcpy(record.value_data(), value.data(), value.size());
+  const std::string_view old_value = record.value();
+  if (parts[0].size() + parts[1].size() != old_value.size() || !record.FitsMeta(meta) ||
+      Overlaps(parts[0], old_value) || Overlaps(parts[1], old_value)) {
+    return false;
+  }
+  char* dest = record.value_data();
+  // memcpy from an empty view's null data is undefined even for 0 bytes.
+  if (!parts[0].empty()) std::memcpy(dest, parts[0].data(), parts[0].size());
+  if (!parts[1].empty()) std::memcpy(dest + parts[0].size(), parts[1].data(), parts[1].size());
   record.WriteMeta(meta);
+  // A rewrite is a use: without a second chance the item, which keeps its old place in the log,
+  // could be evicted as soon as the cleaner reaches that place, unlike a freshly appended one.
+  record.set(ItemRecord::kAccessed, true);
+  ++stats_.total_items;
   return true;
 }
 
@@ -187,6 +198,9 @@ bool ItemStore::AliasesStoredValue(std::string_view key, uint64_t hash,
 
 absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
                             const ItemMeta& meta, int64_t now_millis) {
+  if (const Ref old = Find(key, hash); old != kNull && RewriteInPlace(old, parts, meta)) {
+    return absl::OkStatus();
+  }
   const size_t value_len = parts[0].size() + parts[1].size();
   const bool external = ItemRecord::SizeFor(key.size(), value_len, meta, false) > max_inline_bytes_;
   const size_t size = ItemRecord::SizeFor(key.size(), value_len, meta, external);

@@ -70,13 +70,11 @@ class ItemStore {
   // field the new meta needs (which may fail as Put fails); the rewrite keeps the second chance.
   absl::Status SetMeta(Ref ref, const ItemMeta& meta, int64_t now_millis);
 
-  // Overwrites the value in place when `value` has the same length and `meta` fits the record
-  // (incr/decr, which memcached pads to the old length); false, and nothing changed, otherwise.
-  bool OverwriteInPlace(Ref ref, std::string_view value, const ItemMeta& meta);
-
   // Stores key -> parts[0] + parts[1] with `meta`, replacing any item under key. The parts may
-  // point into the replaced item's value. Makes room as described above; fails with
-  // ResourceExhausted "out of memory storing object" if none can be made.
+  // point into the replaced item's value. A replacement of the same length whose meta fits the
+  // old record is written over it in place (see RewriteInPlace); otherwise the item is appended
+  // to the log, making room as described above; fails with ResourceExhausted "out of memory
+  // storing object" if none can be made.
   absl::Status Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
                    const ItemMeta& meta, int64_t now_millis);
 
@@ -105,6 +103,11 @@ class ItemStore {
   uint32_t* LinkTo(std::string_view key, uint64_t hash);
   // The link holding `ref` (which must be linked).
   uint32_t* LinkTo(Ref ref);
+  // Overwrites the record's value and meta when the new value has the same length, the meta
+  // fits the record's fields and no part points into the old value; false (nothing changed)
+  // otherwise. Why: same-size rewrites (counters, fixed-size objects, redis-benchmark's SET)
+  // then neither grow the log nor scatter live items over it, which keeps lookups in cache.
+  bool RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta);
   // Marks an unlinked record dead, frees its large value and counts the removal.
   void Retire(Ref ref, RemoveReason reason);
   size_t used_bytes() const {

@@ -175,12 +175,11 @@ ArithmeticOutcome Shard::Increment(std::string_view key, uint64_t hash, uint64_t
   const std::string text = FormatIncremented(result, old_value.size());
   meta.cas = NextCas();
   meta.last_access_sec = Seconds(now);
-  if (!store_.OverwriteInPlace(ref, text, meta)) {
-    // Only a number longer than the old value needs memory; if none can be found the old value
-    // stays and the caller sees a miss (the interface has no out-of-memory outcome for incr).
-    const std::string_view parts[2] = {text, {}};
-    if (!store_.Put(key, hash, parts, meta, now).ok()) return {ArithmeticResult::kNotFound, 0, 0};
-  }
+  // Put rewrites the record in place when the number keeps its length (memcached pads to it).
+  // Only a longer number needs memory; if none can be found the old value stays and the caller
+  // sees a miss (the interface has no out-of-memory outcome for incr).
+  const std::string_view parts[2] = {text, {}};
+  if (!store_.Put(key, hash, parts, meta, now).ok()) return {ArithmeticResult::kNotFound, 0, 0};
   return {ArithmeticResult::kOk, result, meta.cas};
 }
 

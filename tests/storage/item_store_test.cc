@@ -80,6 +80,66 @@ TEST(ItemStoreTest, PutFindReplaceRemove) {
   EXPECT_EQ(store.stats().curr_items, 1u);
 }
 
+// A replacement of the same length is written over the old record: the log does not grow, however
+// often the key is rewritten, and every rewrite reads back with its own value and meta.
+TEST(ItemStoreTest, SameLengthRewritesStayInPlace) {
+  ItemStore store(4 << 20);
+  ItemMeta meta;
+  meta.client_flags = 7;
+  ASSERT_TRUE(Put(store, "k", "aaaa", meta).ok());
+  const ItemStore::Ref ref = store.Find("k", Hash("k"));
+  const size_t memory = store.memory_bytes();
+  for (int i = 0; i < 100'000; ++i) {
+    meta.cas = i + 1;
+    meta.client_flags = i % 2 == 0 ? 0 : 7;  // 0 fits a record that has the field
+    const std::string value = std::to_string(1000 + i % 9000);
+    ASSERT_TRUE(Put(store, "k", value, meta).ok());
+    ASSERT_EQ(store.Find("k", Hash("k")), ref) << i;
+    ASSERT_EQ(Get(store, "k"), value);
+    ASSERT_EQ(store.Meta(ref).cas, uint64_t(i + 1));
+    ASSERT_EQ(store.Meta(ref).client_flags, meta.client_flags);
+  }
+  EXPECT_EQ(store.memory_bytes(), memory);
+  EXPECT_EQ(store.stats().curr_items, 1u);
+  EXPECT_EQ(store.stats().total_items, 100'001u);
+}
+
+// Where the old record cannot hold the replacement (another length, a field it lacks) or the new
+// value is made from the old one, the item is appended anew as before.
+TEST(ItemStoreTest, RewritesThatDoNotFitAreAppended) {
+  ItemStore store(4 << 20);
+  ASSERT_TRUE(Put(store, "k", "abcd").ok());
+  const ItemStore::Ref first = store.Find("k", Hash("k"));
+  ASSERT_TRUE(Put(store, "k", "abcde").ok());  // longer
+  const ItemStore::Ref second = store.Find("k", Hash("k"));
+  EXPECT_NE(second, first);
+  ItemMeta with_expiry;
+  with_expiry.expiry_millis = kNow + 1000;
+  ASSERT_TRUE(Put(store, "k", "12345", with_expiry).ok());  // the record has no expiry field
+  const ItemStore::Ref third = store.Find("k", Hash("k"));
+  EXPECT_NE(third, second);
+  EXPECT_EQ(store.Meta(third).expiry_millis, kNow + 1000);
+  // The old value's two halves swapped: both parts point into the record being replaced.
+  const std::string_view old_value = store.Value(third);
+  const std::string_view parts[2] = {old_value.substr(3), old_value.substr(0, 3)};
+  ASSERT_TRUE(store.Put("k", Hash("k"), parts, with_expiry, kNow).ok());
+  EXPECT_EQ(Get(store, "k"), "45123");
+  EXPECT_EQ(store.stats().curr_items, 1u);
+}
+
+// A record rewritten in place keeps its old place in the log; the rewrite earns it a second
+// chance, so the cleaner's next pass over that place moves it instead of evicting it.
+TEST(ItemStoreTest, RewrittenInPlaceItemsGetASecondChance) {
+  ItemStore store(1 << 20);
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(Put(store, "hot" + std::to_string(i), "h").ok());
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(Put(store, "hot" + std::to_string(i), "H").ok());
+  for (int i = 0; Get(store, "cold0").has_value() || i == 0; ++i) {
+    ASSERT_LT(i, 100'000);
+    ASSERT_TRUE(Put(store, "cold" + std::to_string(i), std::string(100, 'c')).ok());
+  }
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(Get(store, "hot" + std::to_string(i)), "H") << i;
+}
+
 TEST(ItemStoreTest, SetMetaAddsMissingFieldsByRewriting) {
   ItemStore store(1 << 20);
   ASSERT_TRUE(Put(store, "k", "value").ok());
