@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "server/exec_context.h"
 #include "server/frontend.h"
 #include "server/options.h"
@@ -54,6 +55,10 @@ absl::StatusOr<ResolvedIo> ResolveIoEngine(const Options& options) {
 }
 
 int Serve(const Options& options) {
+  // Debian builds Abseil without NDEBUG, so every absl::Mutex::Lock would run the lock-order
+  // (deadlock) check, which takes one process-wide spin lock: all shard locks would serialise on
+  // it. The tests keep the check; the server turns it off before any thread starts.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Before any thread starts, so that every thread inherits the blocked signals.
   absl::StatusOr<ShutdownSignals> signals = ShutdownSignals::Install();
   if (!signals.ok()) {

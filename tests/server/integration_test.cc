@@ -316,8 +316,8 @@ TEST_P(IntegrationTest, RefusesConnectionsBeyondTheLimit) {
   bool probe_gone = false;
   for (int i = 0; i < 2000 && !probe_gone; ++i) {
     auto stats = Stats(first);
-    probe_gone = std::stoll(stats["total_connections"]) >= 2 &&
-                 std::stoll(stats["curr_connections"]) == 1;
+    probe_gone =
+        std::stoll(stats["total_connections"]) >= 2 && std::stoll(stats["curr_connections"]) == 1;
     if (!probe_gone) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_TRUE(probe_gone);
