@@ -91,26 +91,15 @@ void Connection::OnReceive(std::string_view data) {
   exec_.stats->bytes_read.Add(data.size());
   if (closing_) return;  // after quit or a fatal error nothing more is read
   budget_ = kRequestsPerWake;
-  if (!HasBufferedInput()) {
-    // The common case: parse straight from the loop's bytes, keep only what is left.
-    size_t used = Process(data);
-    if (used < data.size() && !closing_) in_.append(data.substr(used));
-  } else {
-    in_.append(data);
-    ProcessBuffered();
-  }
+  input_.Receive(data, [this](std::string_view bytes) { return Process(bytes); });
+  if (closing_) input_.Discard();
   Settle();
 }
 
 void Connection::OnSendComplete() {
   CallbackScope scope(this);
   sending_ = false;
-  std::string& sent = out_[active_ ^ 1];
-  if (sent.capacity() > kKeepBufferBytes) {
-    std::string().swap(sent);
-  } else {
-    sent.clear();
-  }
+  ReleaseBuffer(&out_[active_ ^ 1]);
   // Re-entered from StartSend (the send completed at once): the Settle() that called it goes on.
   if (callback_depth_ > 1) return;
   // A new wake-up: requests that stopped at the high-water mark may run again.
@@ -167,24 +156,8 @@ size_t Connection::Process(std::string_view input) {
 }
 
 void Connection::ProcessBuffered() {
-  size_t used = Process(std::string_view(in_).substr(in_pos_));
-  in_pos_ += used;
-  CompactInput();
-}
-
-void Connection::CompactInput() {
-  if (closing_ || in_pos_ == in_.size()) {
-    if (in_.capacity() > kKeepBufferBytes) {
-      std::string().swap(in_);
-    } else {
-      in_.clear();
-    }
-    in_pos_ = 0;
-  } else if (in_pos_ > in_.size() / 2) {
-    // Moving the rest down costs at most what was consumed since the last move.
-    in_.erase(0, in_pos_);
-    in_pos_ = 0;
-  }
+  input_.ConsumeBuffered([this](std::string_view bytes) { return Process(bytes); });
+  if (closing_) input_.Discard();
 }
 
 void Connection::Settle() {
@@ -206,7 +179,7 @@ void Connection::Settle() {
   }
   // Requests left when the budget ran out wait for a continuation, so that the loop serves its
   // other clients first.
-  if (HasBufferedInput() && budget_ <= 0 && !blocked_on_output_ && !continuation_posted_) {
+  if (input_.has_unread() && budget_ <= 0 && !blocked_on_output_ && !continuation_posted_) {
     continuation_posted_ = true;
     loop_->Post([self = self_] { self->Continue(); });
   }

@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/connection_buffers.h"
 #include "server/event_loop.h"
 #include "server/exec_context.h"
 #include "server/request_pipeline.h"
@@ -89,9 +90,6 @@ class Connection final : public StreamHandler {
   static constexpr int kRequestsPerWake = 64;
   // Replies waiting to be written beyond which requests stop running and receiving pauses.
   static constexpr size_t kOutputHighWater = size_t{4} << 20;
-  // Buffers larger than this are freed, not kept, once empty: an idle connection that once
-  // received a 1 MB value should not hold 1 MB for the rest of its life.
-  static constexpr size_t kKeepBufferBytes = size_t{64} << 10;
 
   // Serves `fd` on `worker`'s loop. REQUIRES: called on that loop's thread. The connection owns
   // itself from here on and is deleted after the loop reports it closed.
@@ -116,7 +114,7 @@ class Connection final : public StreamHandler {
   // Runs requests from `input`, within the budget and the output high-water mark. Returns the
   // bytes consumed (including swallowed bytes).
   size_t Process(std::string_view input);
-  // Process() over the buffered input, then drops what was consumed.
+  // Process() over the buffered input, then drops what was consumed (all of it when closing).
   void ProcessBuffered();
   // After processing: write replies, pause or resume receiving, schedule a continuation, or
   // close.
@@ -124,8 +122,6 @@ class Connection final : public StreamHandler {
   void StartSend();
   void UpdateReceivePause();
   void Continue();
-  void CompactInput();
-  bool HasBufferedInput() const { return in_pos_ < in_.size(); }
   bool OutputFull() const { return out_[active_].size() >= kOutputHighWater; }
 
   Worker* const worker_;
@@ -139,8 +135,7 @@ class Connection final : public StreamHandler {
   // refers to it; the loop itself holds a plain pointer.
   std::shared_ptr<Connection> self_;
 
-  std::string in_;      // unparsed bytes left over from earlier receives
-  size_t in_pos_ = 0;   // in_[0, in_pos_) is consumed
+  InputBuffer input_;   // unparsed bytes left over from earlier receives
   size_t swallow_ = 0;  // bytes of a refused value still to drop
   std::string out_[2];  // out_[active_] collects replies; the other may be in flight
   int active_ = 0;

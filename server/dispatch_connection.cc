@@ -4,20 +4,8 @@
 #include <utility>
 
 namespace memkv::server {
-namespace {
 
 using protocol::ParseStatus;
-
-// Empties a buffer, freeing it when it grew past what an idle connection should keep.
-void Release(std::string* buffer) {
-  if (buffer->capacity() > DispatchConnection::kKeepBufferBytes) {
-    std::string().swap(*buffer);
-  } else {
-    buffer->clear();
-  }
-}
-
-}  // namespace
 
 class DispatchConnection::CallbackScope {
  public:
@@ -45,14 +33,8 @@ void DispatchConnection::OnReceive(std::string_view data) {
   CallbackScope scope(this);
   env_.stats->bytes_read.Add(data.size());
   if (closing_) return;  // after quit or a fatal error nothing more is read
-  if (!HasBufferedInput()) {
-    // The common case: frame straight from the loop's bytes and keep only what is left.
-    size_t used = Frame(data);
-    if (used < data.size() && !closing_) in_.append(data.substr(used));
-  } else {
-    in_.append(data);
-    FrameBuffered();
-  }
+  input_.Receive(data, [this](std::string_view bytes) { return Frame(bytes); });
+  if (closing_) input_.Discard();
   Settle();
 }
 
@@ -73,8 +55,8 @@ void DispatchConnection::OnBatchDone(DispatchBatch batch) {
     closing_ = true;  // quit ran: what was framed after it is never executed
     pending_.Clear();
   }
-  Release(&batch.bytes);
-  Release(&batch.replies);
+  ReleaseBuffer(&batch.bytes);
+  ReleaseBuffer(&batch.replies);
   batch.Clear();
   spare_ = std::move(batch);
   Settle();
@@ -83,7 +65,7 @@ void DispatchConnection::OnBatchDone(DispatchBatch batch) {
 void DispatchConnection::OnSendComplete() {
   CallbackScope scope(this);
   sending_ = false;
-  Release(&out_[active_ ^ 1]);
+  ReleaseBuffer(&out_[active_ ^ 1]);
   // Re-entered from StartSend (the send completed at once): the Settle() that called it goes on.
   if (callback_depth_ > 1) return;
   Settle();
@@ -137,20 +119,8 @@ size_t DispatchConnection::Frame(std::string_view input) {
 }
 
 void DispatchConnection::FrameBuffered() {
-  size_t used = Frame(std::string_view(in_).substr(in_pos_));
-  in_pos_ += used;
-  CompactInput();
-}
-
-void DispatchConnection::CompactInput() {
-  if (closing_ || in_pos_ == in_.size()) {
-    Release(&in_);
-    in_pos_ = 0;
-  } else if (in_pos_ > in_.size() / 2) {
-    // Moving the rest down costs at most what was consumed since the last move.
-    in_.erase(0, in_pos_);
-    in_pos_ = 0;
-  }
+  input_.ConsumeBuffered([this](std::string_view bytes) { return Frame(bytes); });
+  if (closing_) input_.Discard();
 }
 
 void DispatchConnection::AddRequest(std::string_view bytes, Dialect dialect) {
@@ -246,7 +216,7 @@ void DispatchConnection::StartSend() {
 
 void DispatchConnection::UpdateReceivePause() {
   // Receiving goes on while framing can: once the next batch is full, more input would only
-  // pile up in in_. A full batch waiting behind the one in flight counts as blocked too.
+  // pile up in input_. A full batch waiting behind the one in flight counts as blocked too.
   bool want_pause = framing_blocked_ || (in_flight_ && PendingFull());
   if (want_pause == paused_) return;
   paused_ = want_pause;

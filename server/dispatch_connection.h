@@ -34,6 +34,7 @@
 
 #include "server/command_stats.h"
 #include "server/connection.h"
+#include "server/connection_buffers.h"
 #include "server/dispatch_batch.h"
 #include "server/event_loop.h"
 #include "server/request_pipeline.h"
@@ -60,8 +61,6 @@ class DispatchConnection final : public StreamHandler {
   static constexpr size_t kMaxBatchBytes = size_t{64} << 10;
   // Replies waiting to be written beyond which no further batch is executed.
   static constexpr size_t kOutputHighWater = size_t{4} << 20;
-  // Buffers larger than this are freed, not kept, once empty.
-  static constexpr size_t kKeepBufferBytes = size_t{64} << 10;
 
   struct Env {
     EventLoop* loop = nullptr;
@@ -105,10 +104,8 @@ class DispatchConnection final : public StreamHandler {
   void SubmitPending();
   void StartSend();
   void UpdateReceivePause();
-  void CompactInput();
   bool PendingFull() const;
   bool OutputFull() const { return out_[0].size() + out_[1].size() >= kOutputHighWater; }
-  bool HasBufferedInput() const { return in_pos_ < in_.size(); }
 
   const uint64_t id_;
   const int fd_;
@@ -116,8 +113,7 @@ class DispatchConnection final : public StreamHandler {
   ConnectionSlot slot_;
   RequestPipeline pipeline_;
 
-  std::string in_;         // unframed bytes left over from earlier receives
-  size_t in_pos_ = 0;      // in_[0, in_pos_) is consumed
+  InputBuffer input_;      // unframed bytes left over from earlier receives
   size_t swallow_ = 0;     // bytes of a refused value still to drop
   std::string error_;      // scratch: the parser's error reply
   DispatchBatch pending_;  // framed, waiting for the batch in flight to come back
