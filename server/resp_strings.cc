@@ -307,22 +307,28 @@ void MGetCommand(Call& call) {
   }
 }
 
+// The key/value pairs of MSET and MSETNX (arguments 1, 2, ...; the arity is checked already).
+std::vector<std::pair<std::string_view, std::string_view>> Pairs(const Call& call) {
+  std::vector<std::pair<std::string_view, std::string_view>> pairs;
+  pairs.reserve(call.args.size() / 2);
+  for (size_t i = 1; i + 1 < call.args.size(); i += 2) {
+    pairs.emplace_back(call.args[i], call.args[i + 1]);
+  }
+  return pairs;
+}
+
 void MSetCommand(Call& call) {
   if (call.args.size() % 2 == 0) {
     AppendArityError("mset", call.out);
     return;
   }
-  // Each pair is its own store: a reader may see some pairs before others (Redis's MSET is
-  // atomic). MSETNX, which promises all-or-nothing, uses the engine's atomic multi-store.
-  storage::StoreArgs store;
-  for (size_t i = 1; i < call.args.size(); i += 2) {
-    call.stats().cmd_set.Add();
-    absl::StatusOr<storage::StoreOutcome> stored =
-        call.engine().Store(call.args[i], call.args[i + 1], store);
-    if (!stored.ok()) {
-      AppendStoreError(stored.status(), call.out);
-      return;
-    }
+  const std::vector<std::pair<std::string_view, std::string_view>> pairs = Pairs(call);
+  call.stats().cmd_set.Add(pairs.size());
+  absl::StatusOr<bool> stored =
+      call.engine().StoreAll(pairs, storage::Engine::StoreAllWhen::kAlways);
+  if (!stored.ok()) {
+    AppendStoreError(stored.status(), call.out);
+    return;
   }
   AppendSimpleString("OK", call.out);
 }
@@ -332,12 +338,10 @@ void MSetNxCommand(Call& call) {
     AppendArityError("msetnx", call.out);
     return;
   }
-  std::vector<std::pair<std::string_view, std::string_view>> pairs;
-  pairs.reserve(call.args.size() / 2);
-  for (size_t i = 1; i < call.args.size(); i += 2)
-    pairs.emplace_back(call.args[i], call.args[i + 1]);
+  const std::vector<std::pair<std::string_view, std::string_view>> pairs = Pairs(call);
   call.stats().cmd_set.Add(pairs.size());
-  absl::StatusOr<bool> stored = call.engine().StoreAllIfNoneExist(pairs);
+  absl::StatusOr<bool> stored =
+      call.engine().StoreAll(pairs, storage::Engine::StoreAllWhen::kNoneExist);
   if (!stored.ok()) {
     AppendStoreError(stored.status(), call.out);
     return;

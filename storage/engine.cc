@@ -78,8 +78,9 @@ class ShardedEngine final : public Engine {
     return ShardFor(hash).Update(key, hash, decide);
   }
 
-  absl::StatusOr<bool> StoreAllIfNoneExist(
-      absl::Span<const std::pair<std::string_view, std::string_view>> pairs) override;
+  absl::StatusOr<bool> StoreAll(
+      absl::Span<const std::pair<std::string_view, std::string_view>> pairs,
+      StoreAllWhen when) override;
 
   void FlushAll(int64_t delay_millis) override {
     const int64_t when = clock_->NowMillis() + std::max<int64_t>(delay_millis, 0);
@@ -134,9 +135,9 @@ class MultiShardLock {
   std::vector<Shard*> shards_;
 };
 
-absl::StatusOr<bool> ShardedEngine::StoreAllIfNoneExist(
-    absl::Span<const std::pair<std::string_view, std::string_view>> pairs)
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+absl::StatusOr<bool> ShardedEngine::StoreAll(
+    absl::Span<const std::pair<std::string_view, std::string_view>> pairs,
+    StoreAllWhen when) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   std::vector<uint64_t> hashes;
   std::vector<size_t> indexes;
   for (const auto& [key, value] : pairs) {
@@ -154,7 +155,7 @@ absl::StatusOr<bool> ShardedEngine::StoreAllIfNoneExist(
 
   const int64_t now = clock_->NowMillis();
   MultiShardLock lock(std::move(involved));
-  for (size_t i = 0; i < pairs.size(); ++i) {
+  for (size_t i = 0; when == StoreAllWhen::kNoneExist && i < pairs.size(); ++i) {
     if (shards_[indexes[i]]->HasLiveLocked(pairs[i].first, hashes[i], now)) return false;
   }
   for (size_t i = 0; i < pairs.size(); ++i) {

@@ -70,10 +70,10 @@ enum class StoreResult {
 
 struct StoreArgs {
   StoreMode mode = StoreMode::kSet;
-  uint32_t client_flags = 0;       // ignored by append/prepend, which keep the item's flags
-  int64_t expiry_millis = 0;       // 0 = never; <= now means expired at once (the key is removed)
-  uint64_t compare_cas = 0;        // nonzero: store only if the item's CAS equals it
-  uint64_t new_cas = 0;            // nonzero: use as the new CAS (meta E flag); else a fresh one
+  uint32_t client_flags = 0;  // ignored by append/prepend, which keep the item's flags
+  int64_t expiry_millis = 0;  // 0 = never; <= now means expired at once (the key is removed)
+  uint64_t compare_cas = 0;   // nonzero: store only if the item's CAS equals it
+  uint64_t new_cas = 0;       // nonzero: use as the new CAS (meta E flag); else a fresh one
 };
 
 struct StoreOutcome {
@@ -171,10 +171,14 @@ class Engine {
   virtual absl::StatusOr<UpdateOutcome> Update(
       std::string_view key, absl::FunctionRef<Mutation(const ItemView* current)> decide) = 0;
 
-  // Stores every pair only if none of the keys is live, atomically across shards (Redis MSETNX):
-  // the shards involved are locked in index order. Returns false if any key was live.
-  virtual absl::StatusOr<bool> StoreAllIfNoneExist(
-      absl::Span<const std::pair<std::string_view, std::string_view>> pairs) = 0;
+  // When StoreAll stores: always (Redis MSET), or only if none of the keys is live (MSETNX).
+  enum class StoreAllWhen { kAlways, kNoneExist };
+  // Stores every pair atomically across shards: the shards involved are locked in index order,
+  // so no other call sees some of the pairs stored and others not (Redis's MSET and MSETNX are
+  // atomic). Returns false, storing nothing, if `when` is kNoneExist and any key was live. A pair
+  // too large to store fails the call before anything is stored.
+  virtual absl::StatusOr<bool> StoreAll(
+      absl::Span<const std::pair<std::string_view, std::string_view>> pairs, StoreAllWhen when) = 0;
 
   // Removes every item at now + delay_millis (memcached flush_all [delay]); 0 = now. A later call
   // replaces a pending one.

@@ -135,7 +135,7 @@ TEST(EngineConcurrencyTest, StoreAllIfNoneExistIsAtomicAcrossShards) {
         const std::string owner = std::to_string(t);
         std::vector<std::pair<std::string_view, std::string_view>> pairs = {
             {a, owner}, {b, owner}, {c, owner}};
-        auto won = engine->StoreAllIfNoneExist(pairs);
+        auto won = engine->StoreAll(pairs, Engine::StoreAllWhen::kNoneExist);
         if (won.ok() && *won) ++wins;
       }
     });

@@ -381,7 +381,7 @@ using Pairs = std::vector<std::pair<std::string_view, std::string_view>>;
 
 TEST_F(EngineUpdateTest, StoreAllIfNoneExistStoresAll) {
   const Pairs pairs = {{"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}, {"e", "5"}};
-  auto result = engine_->StoreAllIfNoneExist(pairs);
+  auto result = engine_->StoreAll(pairs, Engine::StoreAllWhen::kNoneExist);
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(*result);
   for (const auto& [key, value] : pairs) EXPECT_EQ(Read(*engine_, key)->value, value);
@@ -389,7 +389,8 @@ TEST_F(EngineUpdateTest, StoreAllIfNoneExistStoresAll) {
 
 TEST_F(EngineUpdateTest, StoreAllIfNoneExistStoresNothingIfOneIsLive) {
   MustStore(*engine_, "c", "old");
-  auto result = engine_->StoreAllIfNoneExist(Pairs{{"a", "1"}, {"b", "2"}, {"c", "3"}});
+  auto result = engine_->StoreAll(Pairs{{"a", "1"}, {"b", "2"}, {"c", "3"}},
+                                  Engine::StoreAllWhen::kNoneExist);
   ASSERT_TRUE(result.ok());
   EXPECT_FALSE(*result);
   EXPECT_FALSE(Read(*engine_, "a").has_value());
@@ -400,15 +401,31 @@ TEST_F(EngineUpdateTest, StoreAllIfNoneExistStoresNothingIfOneIsLive) {
 TEST_F(EngineUpdateTest, StoreAllIfNoneExistIgnoresExpiredKeys) {
   MustStore(*engine_, "c", "old", Mode(StoreMode::kSet, 0, clock_.NowMillis() + 1));
   clock_.Advance(1);
-  auto result = engine_->StoreAllIfNoneExist(Pairs{{"a", "1"}, {"c", "3"}});
+  auto result = engine_->StoreAll(Pairs{{"a", "1"}, {"c", "3"}}, Engine::StoreAllWhen::kNoneExist);
   ASSERT_TRUE(result.ok());
   EXPECT_TRUE(*result);
   EXPECT_EQ(Read(*engine_, "c")->value, "3");
 }
 
+TEST_F(EngineUpdateTest, StoreAllAlwaysReplacesLiveKeys) {
+  MustStore(*engine_, "b", "old");
+  auto result = engine_->StoreAll(Pairs{{"a", "1"}, {"b", "2"}}, Engine::StoreAllWhen::kAlways);
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(*result);
+  EXPECT_EQ(Read(*engine_, "a")->value, "1");
+  EXPECT_EQ(Read(*engine_, "b")->value, "2");
+}
+
+TEST_F(EngineUpdateTest, StoreAllAlwaysTooLargeStoresNothing) {
+  const std::string big(TestOptions().max_item_bytes, 'x');
+  auto result = engine_->StoreAll(Pairs{{"a", "1"}, {"b", big}}, Engine::StoreAllWhen::kAlways);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_FALSE(Read(*engine_, "a").has_value());
+}
+
 TEST_F(EngineUpdateTest, StoreAllIfNoneExistTooLarge) {
   const std::string big(TestOptions().max_item_bytes, 'x');
-  auto result = engine_->StoreAllIfNoneExist(Pairs{{"a", "1"}, {"b", big}});
+  auto result = engine_->StoreAll(Pairs{{"a", "1"}, {"b", big}}, Engine::StoreAllWhen::kNoneExist);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_FALSE(Read(*engine_, "a").has_value());
 }
