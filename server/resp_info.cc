@@ -149,9 +149,10 @@ void InfoCommand(Call& call) {
   }
   if (sections & kKeyspace) {
     begin_section("# Keyspace\r\n");
-    // memkv does not count keys with a TTL apart: expires and avg_ttl are always 0.
+    // avg_ttl stays 0, which Redis also reports until its expiry cycle has sampled keys.
     if (engine.curr_items > 0) {
-      absl::StrAppendFormat(&text, "db0:keys=%d,expires=0,avg_ttl=0\r\n", engine.curr_items);
+      absl::StrAppendFormat(&text, "db0:keys=%d,expires=%d,avg_ttl=0\r\n", engine.curr_items,
+                            engine.with_expiry);
     }
   }
   protocol::AppendBulk(text, call.out);

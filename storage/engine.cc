@@ -178,6 +178,7 @@ EngineStats ShardedEngine::Stats() const {
     total.expired_unfetched += s.expired_unfetched;
     total.evicted_unfetched += s.evicted_unfetched;
     total.hash_buckets += s.hash_buckets;
+    total.with_expiry += s.with_expiry;
   }
   total.limit_maxbytes = options_.memory_limit_bytes;
   return total;

@@ -135,6 +135,7 @@ struct EngineStats {
   uint64_t evicted_unfetched = 0;
   uint64_t limit_maxbytes = 0;
   uint64_t hash_buckets = 0;
+  uint64_t with_expiry = 0;  // live items with an expiry time
 };
 
 class Engine {

@@ -76,6 +76,7 @@ void ItemStore::MarkAccessed(Ref ref, uint32_t now_sec) {
 absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_millis) {
   ItemRecord record = Record(ref);
   if (record.FitsMeta(meta)) {
+    CountExpiryChange(record.expiry_millis(), meta.expiry_millis);
     record.WriteMeta(meta);
     return absl::OkStatus();
   }
@@ -102,6 +103,7 @@ bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], cons
   // memcpy from an empty view's null data is undefined even for 0 bytes.
   if (!parts[0].empty()) std::memcpy(dest, parts[0].data(), parts[0].size());
   if (!parts[1].empty()) std::memcpy(dest + parts[0].size(), parts[1].data(), parts[1].size());
+  CountExpiryChange(record.expiry_millis(), meta.expiry_millis);
   record.WriteMeta(meta);
   // A rewrite is a use: without a second chance the item, which keeps its old place in the log,
   // could be evicted as soon as the cleaner reaches that place, unlike a freshly appended one.
@@ -114,6 +116,7 @@ void ItemStore::Retire(Ref ref, RemoveReason reason) {
   ItemRecord record = Record(ref);
   record.set(ItemRecord::kDead, true);
   --stats_.curr_items;
+  CountExpiryChange(record.expiry_millis(), 0);
   stats_.bytes -= record.size();
   if (record.has(ItemRecord::kExternal)) {
     std::free(record.external_block());
@@ -245,6 +248,7 @@ absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::stri
   *link = ref;
   ++stats_.curr_items;
   ++stats_.total_items;
+  CountExpiryChange(0, meta.expiry_millis);
   stats_.bytes += size + (external ? value_len : 0);
   if (old != kNull) Retire(old, RemoveReason::kDeleted);
   if (stats_.curr_items > index_.bucket_count()) Grow(now_millis);
@@ -271,6 +275,7 @@ void ItemStore::Clear() {
   log_.Reset();
   external_bytes_ = 0;
   stats_.curr_items = 0;
+  stats_.with_expiry = 0;
   stats_.bytes = 0;
 }
 

@@ -39,6 +39,7 @@ struct StoreStats {
   uint64_t expired_unfetched = 0;
   uint64_t evicted_unfetched = 0;
   uint64_t hash_buckets = 0;
+  uint64_t with_expiry = 0;  // live items that have an expiry time (Redis INFO's "expires")
 };
 
 class ItemStore {
@@ -108,6 +109,10 @@ class ItemStore {
   // otherwise. Why: same-size rewrites (counters, fixed-size objects, redis-benchmark's SET)
   // then neither grow the log nor scatter live items over it, which keeps lookups in cache.
   bool RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta);
+  // Keeps stats_.with_expiry right when a live record's expiry goes from `before` to `after`.
+  void CountExpiryChange(int64_t before, int64_t after) {
+    stats_.with_expiry += (after != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
+  }
   // Marks an unlinked record dead, frees its large value and counts the removal.
   void Retire(Ref ref, RemoveReason reason);
   size_t used_bytes() const {

@@ -247,6 +247,23 @@ TEST_F(RespExecutorTest, CountsIntoTheThreadStats) {
   EXPECT_EQ(stats_.delete_misses.Get(), 1u);
 }
 
+// Redis counts the keys that have a TTL in INFO's keyspace line; so does memkv, through every way
+// a TTL comes and goes.
+TEST_F(RespExecutorTest, InfoKeyspaceCountsKeysWithATtl) {
+  Run({"SET", "plain", "v"});
+  Run({"SET", "a", "v", "EX", "100"});
+  Run({"SET", "b", "v"});
+  Run({"EXPIRE", "b", "100"});  // adds the field: the record is rewritten
+  Run({"SETEX", "c", "100", "vv"});
+  EXPECT_THAT(Run({"INFO", "keyspace"}), HasSubstr("db0:keys=4,expires=3,avg_ttl=0\r\n"));
+  Run({"SET", "a", "w"});  // a plain SET drops the TTL (in place: same length)
+  Run({"PERSIST", "b"});
+  Run({"DEL", "c"});
+  EXPECT_THAT(Run({"INFO", "keyspace"}), HasSubstr("db0:keys=3,expires=0,avg_ttl=0\r\n"));
+  Run({"SET", "plain", "v", "PX", "100000"});
+  EXPECT_THAT(Run({"INFO", "keyspace"}), HasSubstr("db0:keys=3,expires=1,avg_ttl=0\r\n"));
+}
+
 TEST_F(RespExecutorTest, InfoSections) {
   Run({"SET", "k", "v"});
   Run({"GET", "k"});

@@ -140,6 +140,27 @@ TEST(ItemStoreTest, RewrittenInPlaceItemsGetASecondChance) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(Get(store, "hot" + std::to_string(i)), "H") << i;
 }
 
+TEST(ItemStoreTest, CountsItemsWithAnExpiry) {
+  ItemStore store(4 << 20);
+  ItemMeta expiring;
+  expiring.expiry_millis = kNow + 1000;
+  ASSERT_TRUE(Put(store, "a", "1", expiring).ok());
+  ASSERT_TRUE(Put(store, "b", "2").ok());
+  EXPECT_EQ(store.stats().with_expiry, 1u);
+  ASSERT_TRUE(Put(store, "a", "3").ok());  // in place, expiry dropped
+  EXPECT_EQ(store.stats().with_expiry, 0u);
+  ASSERT_TRUE(Put(store, "a", "44", expiring).ok());                            // appended anew
+  ASSERT_TRUE(store.SetMeta(store.Find("b", Hash("b")), expiring, kNow).ok());  // rewritten
+  EXPECT_EQ(store.stats().with_expiry, 2u);
+  ASSERT_TRUE(store.SetMeta(store.Find("b", Hash("b")), {}, kNow).ok());  // in place
+  EXPECT_EQ(store.stats().with_expiry, 1u);
+  store.Remove(store.Find("a", Hash("a")), RemoveReason::kDeleted);
+  EXPECT_EQ(store.stats().with_expiry, 0u);
+  ASSERT_TRUE(Put(store, "c", "5", expiring).ok());
+  store.Clear();
+  EXPECT_EQ(store.stats().with_expiry, 0u);
+}
+
 TEST(ItemStoreTest, SetMetaAddsMissingFieldsByRewriting) {
   ItemStore store(1 << 20);
   ASSERT_TRUE(Put(store, "k", "value").ok());
