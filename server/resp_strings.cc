@@ -4,6 +4,7 @@
 // that they are atomic like Redis's single-threaded commands.
 #include <charconv>
 #include <limits>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -307,46 +308,38 @@ void MGetCommand(Call& call) {
   }
 }
 
-// The key/value pairs of MSET and MSETNX (arguments 1, 2, ...; the arity is checked already).
-std::vector<std::pair<std::string_view, std::string_view>> Pairs(const Call& call) {
+// MSET and MSETNX: checks the arity and stores the pairs (arguments 1, 2, ...) per `when`.
+// Returns whether they were stored, or nullopt when an error reply was written instead.
+std::optional<bool> StorePairs(Call& call, std::string_view name,
+                               storage::Engine::StoreAllWhen when) {
+  if (call.args.size() % 2 == 0) {
+    AppendArityError(name, call.out);
+    return std::nullopt;
+  }
   std::vector<std::pair<std::string_view, std::string_view>> pairs;
   pairs.reserve(call.args.size() / 2);
   for (size_t i = 1; i + 1 < call.args.size(); i += 2) {
     pairs.emplace_back(call.args[i], call.args[i + 1]);
   }
-  return pairs;
+  call.stats().cmd_set.Add(pairs.size());
+  absl::StatusOr<bool> stored = call.engine().StoreAll(pairs, when);
+  if (!stored.ok()) {
+    AppendStoreError(stored.status(), call.out);
+    return std::nullopt;
+  }
+  return *stored;
 }
 
 void MSetCommand(Call& call) {
-  if (call.args.size() % 2 == 0) {
-    AppendArityError("mset", call.out);
-    return;
+  if (StorePairs(call, "mset", storage::Engine::StoreAllWhen::kAlways).has_value()) {
+    AppendSimpleString("OK", call.out);
   }
-  const std::vector<std::pair<std::string_view, std::string_view>> pairs = Pairs(call);
-  call.stats().cmd_set.Add(pairs.size());
-  absl::StatusOr<bool> stored =
-      call.engine().StoreAll(pairs, storage::Engine::StoreAllWhen::kAlways);
-  if (!stored.ok()) {
-    AppendStoreError(stored.status(), call.out);
-    return;
-  }
-  AppendSimpleString("OK", call.out);
 }
 
 void MSetNxCommand(Call& call) {
-  if (call.args.size() % 2 == 0) {
-    AppendArityError("msetnx", call.out);
-    return;
-  }
-  const std::vector<std::pair<std::string_view, std::string_view>> pairs = Pairs(call);
-  call.stats().cmd_set.Add(pairs.size());
-  absl::StatusOr<bool> stored =
-      call.engine().StoreAll(pairs, storage::Engine::StoreAllWhen::kNoneExist);
-  if (!stored.ok()) {
-    AppendStoreError(stored.status(), call.out);
-    return;
-  }
-  AppendInteger(*stored ? 1 : 0, call.out);
+  const std::optional<bool> stored =
+      StorePairs(call, "msetnx", storage::Engine::StoreAllWhen::kNoneExist);
+  if (stored.has_value()) AppendInteger(*stored ? 1 : 0, call.out);
 }
 
 namespace {
