@@ -94,9 +94,8 @@ absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_milli
 
 bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta) {
   ItemRecord record = Record(ref);
-  const std::string_view old_value = record.value();
-  if (parts[0].size() + parts[1].size() != old_value.size() || !record.FitsMeta(meta) ||
-      Overlaps(parts[0], old_value) || Overlaps(parts[1], old_value)) {
+  if (parts[0].size() + parts[1].size() != record.value_len() || !record.FitsMeta(meta) ||
+      PartsPointInto(ref, parts)) {
     return false;
   }
   char* dest = record.value_data();
@@ -191,19 +190,16 @@ absl::Status ItemStore::FitBudget(int64_t now_millis) {
   return used_bytes() <= budget_bytes_ ? absl::OkStatus() : OutOfMemory();
 }
 
-bool ItemStore::AliasesStoredValue(std::string_view key, uint64_t hash,
-                                   const std::string_view (&parts)[2]) const {
-  const Ref old = Find(key, hash);
-  if (old == kNull) return false;
-  const std::string_view old_value = Record(old).value();
-  return Overlaps(parts[0], old_value) || Overlaps(parts[1], old_value);
+bool ItemStore::PartsPointInto(Ref ref, const std::string_view (&parts)[2]) const {
+  const std::string_view value = Record(ref).value();
+  return Overlaps(parts[0], value) || Overlaps(parts[1], value);
 }
 
 absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
                             const ItemMeta& meta, int64_t now_millis) {
-  if (const Ref old = Find(key, hash); old != kNull && RewriteInPlace(old, parts, meta)) {
-    return absl::OkStatus();
-  }
+  // The item replaced, if any; valid until Allocate below may clean or move it.
+  const Ref replaced = Find(key, hash);
+  if (replaced != kNull && RewriteInPlace(replaced, parts, meta)) return absl::OkStatus();
   const size_t value_len = parts[0].size() + parts[1].size();
   const bool external = ItemRecord::SizeFor(key.size(), value_len, meta, false) > max_inline_bytes_;
   const size_t size = ItemRecord::SizeFor(key.size(), value_len, meta, external);
@@ -215,7 +211,7 @@ absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::stri
   std::string copy;
   std::string_view source[2] = {parts[0], parts[1]};
   const bool may_clean = external || !log_.HeadHasRoom(size) || used_bytes() > budget_bytes_;
-  if (may_clean && AliasesStoredValue(key, hash, parts)) {
+  if (may_clean && replaced != kNull && PartsPointInto(replaced, parts)) {
     copy.reserve(value_len);
     copy.append(parts[0]).append(parts[1]);
     source[0] = copy;

@@ -118,9 +118,8 @@ class ItemStore {
   size_t used_bytes() const {
     return log_.allocated_bytes() + external_bytes_ + index_.memory_bytes();
   }
-  // Whether a part points into the value now stored under key.
-  bool AliasesStoredValue(std::string_view key, uint64_t hash,
-                          const std::string_view (&parts)[2]) const;
+  // Whether a part points into the value of the record `ref`.
+  bool PartsPointInto(Ref ref, const std::string_view (&parts)[2]) const;
   // Space for a record of `bytes` in the log, cleaning or growing as needed.
   absl::Status Allocate(size_t bytes, int64_t now_millis, Ref* ref);
   // Cleans or releases segments until the budget holds.

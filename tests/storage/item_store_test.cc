@@ -28,6 +28,15 @@ std::optional<std::string> Get(ItemStore& store, std::string_view key) {
   return std::string(store.Value(ref));
 }
 
+// Stores 100-byte "cold<i>" items until "cold0", the first of them, is evicted: the segments
+// written before it have then been cleaned exactly once, which a second chance survives.
+void FillUntilFirstColdItemIsEvicted(ItemStore& store) {
+  for (int i = 0; Get(store, "cold0").has_value() || i == 0; ++i) {
+    ASSERT_LT(i, 100'000);
+    ASSERT_TRUE(Put(store, "cold" + std::to_string(i), std::string(100, 'c')).ok());
+  }
+}
+
 TEST(ItemRecordTest, OverheadIs24BytesForTheReferenceItem) {
   // 20-byte key, 100-byte value: 22 header bytes, padded to 144.
   EXPECT_EQ(ItemRecord::SizeFor(20, 100, {}, false), 144u);
@@ -133,10 +142,7 @@ TEST(ItemStoreTest, RewrittenInPlaceItemsGetASecondChance) {
   ItemStore store(1 << 20);
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(Put(store, "hot" + std::to_string(i), "h").ok());
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(Put(store, "hot" + std::to_string(i), "H").ok());
-  for (int i = 0; Get(store, "cold0").has_value() || i == 0; ++i) {
-    ASSERT_LT(i, 100'000);
-    ASSERT_TRUE(Put(store, "cold" + std::to_string(i), std::string(100, 'c')).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(FillUntilFirstColdItemIsEvicted(store));
   for (int i = 0; i < 100; ++i) EXPECT_EQ(Get(store, "hot" + std::to_string(i)), "H") << i;
 }
 
@@ -270,12 +276,7 @@ TEST(ItemStoreTest, RewritingSetMetaKeepsTheSecondChance) {
     meta.expiry_millis = kNow + 1000;  // the record has no expiry field: rewritten
     ASSERT_TRUE(store.SetMeta(store.Find(key, Hash(key)), meta, kNow).ok());
   }
-  // Fill until the first item written after the rewrites is evicted: the segment holding the
-  // rewritten records has then been cleaned exactly once, which a second chance survives.
-  for (int i = 0; Get(store, "cold0").has_value() || i == 0; ++i) {
-    ASSERT_LT(i, 100'000);
-    ASSERT_TRUE(Put(store, "cold" + std::to_string(i), std::string(100, 'c')).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(FillUntilFirstColdItemIsEvicted(store));
   for (int i = 0; i < 100; ++i) EXPECT_EQ(Get(store, "hot" + std::to_string(i)), "h") << i;
 }
 
