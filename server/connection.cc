@@ -107,6 +107,8 @@ void Connection::OnSendComplete() {
   Settle();
 }
 
+void Connection::OnPeerClosed() { loop_->CloseStream(fd_); }
+
 void Connection::OnClosed() {
   closed_ = true;
   slot_.Reset();

@@ -101,6 +101,7 @@ class Connection final : public StreamHandler {
   // StreamHandler:
   void OnReceive(std::string_view data) override;
   void OnSendComplete() override;
+  void OnPeerClosed() override;
   void OnClosed() override;
 
  private:

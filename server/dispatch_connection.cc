@@ -71,6 +71,8 @@ void DispatchConnection::OnSendComplete() {
   Settle();
 }
 
+void DispatchConnection::OnPeerClosed() { env_.loop->CloseStream(fd_); }
+
 void DispatchConnection::OnClosed() {
   closed_ = true;
   slot_.Reset();

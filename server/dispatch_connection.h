@@ -86,6 +86,7 @@ class DispatchConnection final : public StreamHandler {
   // StreamHandler:
   void OnReceive(std::string_view data) override;
   void OnSendComplete() override;
+  void OnPeerClosed() override;
   void OnClosed() override;
 
  private:

@@ -29,6 +29,11 @@ class StreamHandler {
   virtual void OnReceive(std::string_view data) = 0;
   // Every byte of the last Send() was written; its buffer may be reused.
   virtual void OnSendComplete() = 0;
+  // The peer shut down its sending side (a FIN: `nc -N`, socat, shutdown(SHUT_WR)): no
+  // OnReceive follows, but the stream stays open for Send, so that replies still owed to the
+  // requests received before it can be written. The handler ends the stream with CloseStream
+  // once it owes nothing more. A reset or an error is not this: it ends in OnClosed directly.
+  virtual void OnPeerClosed() = 0;
   // The stream ended: the peer closed it, an error occurred, or CloseStream() was called. The fd
   // is closed, no operation is in flight, and the loop never touches the handler again after
   // this returns: the handler may delete itself here.

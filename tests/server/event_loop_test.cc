@@ -144,6 +144,7 @@ class EchoHandler final : public StreamHandler {
     in_flight_.clear();
     if (reply_.empty()) MaybeSend();
   }
+  void OnPeerClosed() override { loop_->CloseStream(fd_); }
   void OnClosed() override {
     absl::MutexLock lock(&mu_);
     closed_.fetch_add(1);
@@ -201,6 +202,7 @@ class CloseOnReceiveHandler final : public StreamHandler {
     loop_->Send(fd_, "ignored");  // after CloseStream: dropped, no OnSendComplete
   }
   void OnSendComplete() override { ADD_FAILURE() << "OnSendComplete after CloseStream"; }
+  void OnPeerClosed() override { loop_->CloseStream(fd_); }
   void OnClosed() override {
     closed_->Notify();  // a second OnClosed would Notify twice and crash
     delete this;
