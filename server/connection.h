@@ -1,151 +1,153 @@
-// Connection: one client socket, from accept to close, on the loop of the worker that owns it.
+// Connection: the state machine of one client socket, from accept to close, written once for
+// every front-end mode. It owns what every connection does with bytes:
 //
-// Bytes received go through a RequestPipeline (dialect, parse, execute) and the replies are
-// appended to an output buffer that is written with double buffering: replies go into one buffer
-// while the other is being sent, so a pipelining client gets its answers in batches, in order.
+//   - Input: received bytes go through an InputBuffer (no copy when nothing is left over) and
+//     are cut into requests by a RequestPipeline; the bytes of a refused value are swallowed as
+//     they arrive.
+//   - Output: replies are appended to one of two buffers while the other is being sent (double
+//     buffering), so a pipelining client gets its answers in batches, in order.
+//   - Receive pausing: receiving pauses while the flavour cannot take more requests (back-
+//     pressure), and resumes when it can.
+//   - Closing: after quit or a must-close error nothing more is read and the connection closes
+//     once every reply before it is written. After the peer's half-close (FIN) the requests
+//     already received still run and their replies are written, then the connection closes.
+//   - Re-entrancy: a loop may complete a send or close a stream from inside a call made by a
+//     handler; the connection counts handler calls in progress and is released only after the
+//     outermost one returns.
 //
-//   - No copy in the common case: when nothing is left over from before, requests are parsed
-//     straight from the bytes the loop hands to OnReceive; only a trailing partial request is
-//     copied into the input buffer.
-//   - Fairness: at most kRequestsPerWake requests run per wake-up. Whatever is left waits for a
-//     continuation posted to the same loop (receiving is paused meanwhile), so one client
-//     pipelining thousands of requests cannot starve the other clients of its loop.
-//   - Back-pressure: once kOutputHighWater bytes of replies wait to be written, requests stop
-//     running and receiving pauses until the client reads; a client that sends without reading
-//     holds at most about two output buffers plus one request, never an unbounded amount.
-//   - Errors: a client error is answered and the refused value's bytes are skipped as they
-//     arrive; a must-close error, quit or QUIT close the connection once the replies before it
-//     are written.
+// The two flavours differ only in what they do with a framed request: ExecutingConnection
+// executes it at once on its own loop thread, within a budget per wake-up (the connection-per-
+// loop modes); DispatchConnection adds it to a batch that a worker of the dispatch pool executes
+// (the dispatch modes). They tell this base when they may take another request, what moves their
+// own work forward, and how they are released.
 //
-// Threads: everything here runs on the owning worker's loop thread, except ConnectionLimiter and
-// ConnectionSlot, which any thread may use.
+// Threads: every method runs on the owning loop's thread.
 #ifndef MEMKV_SERVER_CONNECTION_H_
 #define MEMKV_SERVER_CONNECTION_H_
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
-#include "server/connection_buffers.h"
+#include "server/command_stats.h"
+#include "server/connection_slot.h"
 #include "server/event_loop.h"
-#include "server/exec_context.h"
+#include "server/input_buffer.h"
 #include "server/request_pipeline.h"
-#include "server/server_info.h"
-#include "server/socket_util.h"
-#include "server/worker.h"
-#include "storage/engine.h"
 
 namespace memkv::server {
 
-// The -c limit, shared by every thread that accepts. Any thread.
-class ConnectionLimiter {
+class Connection : public StreamHandler {
  public:
-  explicit ConnectionLimiter(int64_t limit) : limit_(limit) {}
-  // Takes a place for a new connection; false when `limit` connections are open.
-  bool TryAcquire();
-  void Release() { open_.fetch_sub(1, std::memory_order_relaxed); }
-  int64_t open() const { return open_.load(std::memory_order_relaxed); }
-
- private:
-  const int64_t limit_;
-  std::atomic<int64_t> open_{0};
-};
-
-// One admitted connection's place under the -c limit and in its worker's count of assigned
-// connections (least-conn balancing); given back when destroyed. Move-only; any thread.
-class ConnectionSlot {
- public:
-  ConnectionSlot() = default;
-  ConnectionSlot(ConnectionLimiter* limiter, std::atomic<int64_t>* assigned);
-  ConnectionSlot(ConnectionSlot&& other) noexcept;
-  ConnectionSlot& operator=(ConnectionSlot&& other) noexcept;
-  ~ConnectionSlot() { Reset(); }
-
-  void Reset();
-
- private:
-  ConnectionLimiter* limiter_ = nullptr;
-  std::atomic<int64_t>* assigned_ = nullptr;
-};
-
-// Server-wide state every connection reads. Owned by main; outlives every thread.
-struct ServerContext {
-  ServerContext(storage::Engine* engine, RunningServerInfo* info, const PipelineConfig* pipeline,
-                int64_t conn_limit)
-      : engine(engine), info(info), pipeline(pipeline), limiter(conn_limit) {}
-
-  storage::Engine* const engine;
-  RunningServerInfo* const info;
-  const PipelineConfig* const pipeline;
-  ConnectionLimiter limiter;
-  std::atomic<uint64_t> next_client_id{1};  // RESP CLIENT ID
-};
-
-class Connection final : public StreamHandler {
- public:
-  // Requests run per wake-up before the rest waits for a posted continuation.
-  static constexpr int kRequestsPerWake = 64;
-  // Replies waiting to be written beyond which requests stop running and receiving pauses.
+  // Replies waiting to be written beyond which a flavour stops taking requests.
   static constexpr size_t kOutputHighWater = size_t{4} << 20;
 
-  // Serves `fd` on `worker`'s loop. REQUIRES: called on that loop's thread. The connection owns
-  // itself from here on and is deleted after the loop reports it closed.
-  static void Start(Worker* worker, UniqueFd fd, ConnectionSlot slot, PortDialect dialect,
-                    ServerContext* server);
+  // What the connection is made of. Everything pointed to outlives it.
+  struct Env {
+    EventLoop* loop = nullptr;
+    const PipelineConfig* pipeline = nullptr;
+    // The owning thread's: connections, bytes, protocol errors.
+    CommandStats* stats = nullptr;
+  };
 
   ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool receive_paused() const { return paused_; }
 
   // StreamHandler:
-  void OnReceive(std::string_view data) override;
-  void OnSendComplete() override;
-  void OnPeerClosed() override;
-  void OnClosed() override;
+  void OnReceive(std::string_view data) final;
+  void OnSendComplete() final;
+  void OnPeerClosed() final;
+  void OnClosed() final;
+
+ protected:
+  // Marks a handler call in progress: a close reported from inside it releases the connection
+  // only when the outermost call returns. Flavours open one in their own entry points.
+  class CallbackScope {
+   public:
+    explicit CallbackScope(Connection* c) : c_(c) { ++c_->callback_depth_; }
+    ~CallbackScope();
+
+   private:
+    Connection* const c_;
+  };
+
+  // `fd` is not owned: the loop owns it once AddStream takes this handler.
+  Connection(const Env& env, int fd, PortDialect dialect, uint64_t client_id, ConnectionSlot slot);
+
+  // --- What a flavour decides ---
+
+  // Whether one more request may be taken now (budget, output room, batch room). When false,
+  // input stops at a request boundary and input_blocked() is set until the next Consume.
+  virtual bool ReadyForRequest() const = 0;
+  // Takes the first request of `input`: parses it, then executes it or frames it. Error replies
+  // go into the output in request order; the result says how many bytes were used.
+  virtual PipelineStep TakeRequest(std::string_view input) = 0;
+  // Moves the flavour's own work forward (say, submits a batch). True if it did something.
+  virtual bool Advance() { return false; }
+  // Work taken but not answered yet (a batch at a worker): the connection does not close on it.
+  virtual bool WorkInFlight() const { return false; }
+  // Whether receiving should pause now.
+  virtual bool WantsReceivePaused() const { return input_blocked_; }
+  // At the end of a Settle that did not close (an ExecutingConnection schedules a continuation).
+  virtual void AfterSettle() {}
+  // Bytes arrived, or a send completed: each is a new wake-up, for a flavour's budget.
+  virtual void BeforeReceive() {}
+  virtual void OnSendDone() {}
+  // The connection is closed and no handler call is in progress: the flavour lets go of it.
+  // May delete this; nothing may follow.
+  virtual void Release() = 0;
+
+  // --- What a flavour uses ---
+
+  // Runs after every event: writes, lets the flavour advance, takes requests that an earlier
+  // limit held back, closes when due, pauses or resumes receiving.
+  void Settle();
+  // Takes requests from the buffered input again (after a limit held them back).
+  void ConsumeBuffered();
+
+  EventLoop* loop() const { return env_.loop; }
+  int fd() const { return fd_; }
+  CommandStats* stats() const { return env_.stats; }
+  RequestPipeline& pipeline() { return pipeline_; }
+  // The buffer replies are appended to now, and its size.
+  std::string& output() { return out_[active_]; }
+  size_t output_size() const { return out_[active_].size(); }
+  // Reply bytes not written yet: the buffer being filled and the one being sent.
+  size_t unsent_bytes() const { return out_[0].size() + out_[1].size(); }
+  bool input_blocked() const { return input_blocked_; }
+  bool closing() const { return closing_; }
+  bool closed() const { return closed_; }
+  // Takes nothing more from the input; closes once what is owed is written. Not from inside
+  // TakeRequest (which closes through its step's outcome or status).
+  void StartClosing();
 
  private:
-  // Marks a handler call in progress, so that an OnClosed re-entered from inside it (a loop may
-  // close synchronously) defers the deletion until the outermost call returns.
-  class CallbackScope;
-
-  Connection(Worker* worker, int fd, ConnectionSlot slot, PortDialect dialect,
-             ServerContext* server);
-
-  // Runs requests from `input`, within the budget and the output high-water mark. Returns the
-  // bytes consumed (including swallowed bytes).
-  size_t Process(std::string_view input);
-  // Process() over the buffered input, then drops what was consumed (all of it when closing).
-  void ProcessBuffered();
-  // After processing: write replies, pause or resume receiving, schedule a continuation, or
-  // close.
-  void Settle();
+  // Takes requests from `input` until the flavour stops them or no whole request is left.
+  // Returns the bytes used (including swallowed bytes).
+  size_t Consume(std::string_view input);
   void StartSend();
+  // Whether every reply owed has been written and nothing more can come.
+  bool Finished() const;
   void UpdateReceivePause();
-  void Continue();
-  bool OutputFull() const { return out_[active_].size() >= kOutputHighWater; }
 
-  Worker* const worker_;
-  EventLoop* const loop_;
+  const Env env_;
   const int fd_;
-  ServerContext* const server_;
   ConnectionSlot slot_;
-  ExecContext exec_;
   RequestPipeline pipeline_;
-  // Keeps this object alive until the loop reports it closed and no posted continuation
-  // refers to it; the loop itself holds a plain pointer.
-  std::shared_ptr<Connection> self_;
 
   InputBuffer input_;   // unparsed bytes left over from earlier receives
   size_t swallow_ = 0;  // bytes of a refused value still to drop
   std::string out_[2];  // out_[active_] collects replies; the other may be in flight
   int active_ = 0;
   bool sending_ = false;
-  int budget_ = 0;  // requests still allowed in this wake-up
-  bool continuation_posted_ = false;
-  bool blocked_on_output_ = false;  // requests wait for the output to drain below high water
-  bool paused_ = false;             // the loop was asked to pause receiving
-  bool closing_ = false;            // quit or must-close: run nothing more, close after writing
+  bool input_blocked_ = false;  // the last Consume stopped at the flavour's limit
+  bool paused_ = false;         // the loop was asked to pause receiving
+  bool closing_ = false;        // quit or must-close: take nothing more, close once written
+  bool peer_closed_ = false;    // the peer's FIN: nothing more arrives
   bool close_requested_ = false;
   bool closed_ = false;  // OnClosed ran
   int callback_depth_ = 0;

@@ -1,7 +1,7 @@
-// DispatchConnection: one client socket of the dispatch and hybrid modes, owned by a dispatcher.
-// It frames the bytes it receives into whole requests (RequestPipeline::Frame), packs them into
-// batches, has each batch executed by a worker (through its DispatchHost), and writes the
-// replies back in request order.
+// DispatchConnection: a Connection (connection.h) of the dispatch and hybrid modes, owned by a
+// dispatcher. It frames the bytes it receives into whole requests (RequestPipeline::Frame), packs
+// them into batches, has each batch executed by a worker (through its DispatchHost), and writes
+// the replies back in request order.
 //
 // Ordering: at most one batch per connection is at a worker at any time. The next batch (the
 // requests framed meanwhile) leaves only once the previous one came back, so a connection's
@@ -34,7 +34,7 @@
 
 #include "server/command_stats.h"
 #include "server/connection.h"
-#include "server/connection_buffers.h"
+#include "server/connection_slot.h"
 #include "server/dispatch_batch.h"
 #include "server/event_loop.h"
 #include "server/request_pipeline.h"
@@ -52,84 +52,50 @@ class DispatchHost {
   virtual void Closed(uint64_t connection_id) = 0;
 };
 
-class DispatchConnection final : public StreamHandler {
+class DispatchConnection final : public Connection {
  public:
   // A batch holds at most this many requests, or about this many bytes of them (always at
   // least one request). Small enough that a greedy client's batch keeps a worker only briefly,
   // large enough that a pipelining client pays one hand-over per 32 requests.
   static constexpr int kMaxBatchRequests = 32;
   static constexpr size_t kMaxBatchBytes = size_t{64} << 10;
-  // Replies waiting to be written beyond which no further batch is executed.
-  static constexpr size_t kOutputHighWater = size_t{4} << 20;
 
-  struct Env {
-    EventLoop* loop = nullptr;
+  struct Env : Connection::Env {
     DispatchHost* host = nullptr;
-    const PipelineConfig* pipeline = nullptr;
-    CommandStats* stats = nullptr;  // the dispatcher's: connections, bytes, protocol errors
   };
 
   // `fd` is not owned: the loop owns it once AddStream takes this handler.
   DispatchConnection(uint64_t id, int fd, PortDialect dialect, uint64_t client_id, Env env,
                      ConnectionSlot slot);
-  ~DispatchConnection() override;
-  DispatchConnection(const DispatchConnection&) = delete;
-  DispatchConnection& operator=(const DispatchConnection&) = delete;
 
   uint64_t id() const { return id_; }
   bool batch_in_flight() const { return in_flight_; }
-  bool receive_paused() const { return paused_; }
 
   // A batch this connection submitted came back answered.
   void OnBatchDone(DispatchBatch batch);
 
-  // StreamHandler:
-  void OnReceive(std::string_view data) override;
-  void OnSendComplete() override;
-  void OnPeerClosed() override;
-  void OnClosed() override;
-
  private:
-  // Counts a handler call in progress, so that a close reported from inside it (a loop may
-  // close synchronously) asks the host to destroy this only once the outermost call returns.
-  class CallbackScope;
+  // Connection:
+  bool ReadyForRequest() const override { return !PendingFull(); }
+  PipelineStep TakeRequest(std::string_view input) override;
+  bool Advance() override;
+  bool WorkInFlight() const override { return in_flight_ || !pending_.items.empty(); }
+  bool WantsReceivePaused() const override;
+  void Release() override;
 
-  // Frames requests from `input` into pending_ until it is full or no whole request is left.
-  // Returns the bytes consumed (including swallowed bytes).
-  size_t Frame(std::string_view input);
-  void FrameBuffered();
   void AddRequest(std::string_view bytes, Dialect dialect);
   void AddLiteral(std::string_view reply);
-  // After any event: submit, write, frame what a full batch held back, pause or resume, close.
-  void Settle();
   void SubmitPending();
-  void StartSend();
-  void UpdateReceivePause();
   bool PendingFull() const;
-  bool OutputFull() const { return out_[0].size() + out_[1].size() >= kOutputHighWater; }
+  bool OutputFull() const { return unsent_bytes() >= kOutputHighWater; }
 
   const uint64_t id_;
-  const int fd_;
-  const Env env_;
-  ConnectionSlot slot_;
-  RequestPipeline pipeline_;
-
-  InputBuffer input_;      // unframed bytes left over from earlier receives
-  size_t swallow_ = 0;     // bytes of a refused value still to drop
+  DispatchHost* const host_;
   std::string error_;      // scratch: the parser's error reply
   DispatchBatch pending_;  // framed, waiting for the batch in flight to come back
   DispatchBatch spare_;    // a returned batch, kept for its buffers
   bool in_flight_ = false;
   uint64_t sequence_ = 0;  // of the last batch submitted
-  std::string out_[2];     // out_[active_] collects replies; the other may be in flight
-  int active_ = 0;
-  bool sending_ = false;
-  bool framing_blocked_ = false;  // framing stopped at a full pending_ batch
-  bool paused_ = false;           // the loop was asked to pause receiving
-  bool closing_ = false;          // quit or must-close: frame nothing more, close once written
-  bool close_requested_ = false;
-  bool closed_ = false;  // OnClosed ran
-  int callback_depth_ = 0;
 };
 
 }  // namespace memkv::server

@@ -24,7 +24,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "server/connection.h"
+#include "server/server_context.h"
 #include "server/dispatch_batch.h"
 #include "server/dispatch_connection.h"
 #include "server/dispatch_pool.h"

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "server/dispatch_server.h"
+#include "server/executing_connection.h"
 
 namespace memkv::server {
 namespace {
@@ -109,8 +110,8 @@ void AdmitOnLoop(Worker* owner, UniqueFd fd, PortDialect dialect, ServerContext*
     return;
   }
   owner->assigned().fetch_add(1, std::memory_order_relaxed);
-  Connection::Start(owner, std::move(fd), ConnectionSlot(&server->limiter, &owner->assigned()),
-                    dialect, server);
+  ExecutingConnection::Start(owner, std::move(fd),
+                             ConnectionSlot(&server->limiter, &owner->assigned()), dialect, server);
 }
 
 void HandOff(Worker* acceptor, Worker* target, UniqueFd fd, PortDialect dialect,
@@ -126,7 +127,7 @@ void HandOff(Worker* acceptor, Worker* target, UniqueFd fd, PortDialect dialect,
   // task closes the socket and gives the place back.
   target->loop()->Post(
       [target, dialect, server, fd = std::move(fd), slot = std::move(slot)]() mutable {
-        Connection::Start(target, std::move(fd), std::move(slot), dialect, server);
+        ExecutingConnection::Start(target, std::move(fd), std::move(slot), dialect, server);
       });
 }
 

@@ -20,7 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "server/connection.h"
+#include "server/server_context.h"
 #include "server/listener.h"
 #include "server/options.h"
 #include "server/server_info.h"

@@ -16,6 +16,7 @@
 #include "server/frontend.h"
 #include "server/options.h"
 #include "server/request_pipeline.h"
+#include "server/server_context.h"
 #include "server/server_info.h"
 #include "server/signals.h"
 #include "storage/clock.h"

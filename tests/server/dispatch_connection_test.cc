@@ -20,35 +20,10 @@
 #include "server/request_pipeline.h"
 #include "storage/clock.h"
 #include "storage/engine.h"
+#include "tests/support/fake_event_loop.h"
 
 namespace memkv::server {
 namespace {
-
-// Records what the connection asks of the loop.
-class FakeLoop final : public EventLoop {
- public:
-  IoEngine engine() const override { return IoEngine::kEpoll; }
-  std::string Describe() const override { return "fake"; }
-  void Run() override {}
-  void Stop() override {}
-  void Post(absl::AnyInvocable<void() &&> task) override { posted.push_back(std::move(task)); }
-  absl::Status StartAccepting(int, AcceptCallback) override { return absl::OkStatus(); }
-  absl::Status AddStream(int, StreamHandler*) override { return absl::OkStatus(); }
-  void Send(int, std::string_view data) override {
-    EXPECT_FALSE(in_flight.has_value()) << "a second Send before OnSendComplete";
-    in_flight = std::string(data);
-    sent += data;
-  }
-  void PauseReceive(int) override { paused = true; }
-  void ResumeReceive(int) override { paused = false; }
-  void CloseStream(int) override { close_requested = true; }
-
-  std::deque<absl::AnyInvocable<void() &&>> posted;
-  std::optional<std::string> in_flight;
-  std::string sent;
-  bool paused = false;
-  bool close_requested = false;
-};
 
 // Stands in for the dispatcher: keeps submitted batches for the test to execute and return.
 class FakeHost final : public DispatchHost {
@@ -139,7 +114,7 @@ class DispatchConnectionTest : public ::testing::Test {
   std::unique_ptr<storage::Engine> engine_;
   PipelineConfig pipeline_;
   int fds_[2] = {-1, -1};
-  FakeLoop loop_;
+  FakeEventLoop loop_;
   FakeHost host_;
   CommandStats dispatcher_stats_;
   CommandStats worker_stats_[kWorkers];
@@ -151,9 +126,9 @@ TEST_F(DispatchConnectionTest, OneRequestMakesOneBatch) {
   ASSERT_EQ(host_.submitted.size(), 1u);
   EXPECT_EQ(host_.submitted[0].connection_id, kId);
   EXPECT_EQ(host_.submitted[0].executable, 1);
-  EXPECT_EQ(loop_.sent, "");
+  EXPECT_EQ(loop_.AllSent(), "");
   ASSERT_TRUE(ExecuteOn(0));
-  EXPECT_EQ(loop_.sent, "STORED\r\n");
+  EXPECT_EQ(loop_.AllSent(), "STORED\r\n");
   EXPECT_EQ(worker_stats_[0].requests.Get(), 1u);
   EXPECT_EQ(dispatcher_stats_.bytes_read.Get(), 16u);
 }
@@ -174,7 +149,7 @@ TEST_F(DispatchConnectionTest, PipelinedRequestsKeepTheirOrderAcrossWorkers) {
   }
   Receive(input);
   Drain();
-  EXPECT_EQ(loop_.sent, expected);
+  EXPECT_EQ(loop_.AllSent(), expected);
   EXPECT_GE(host_.submissions, 600 / DispatchConnection::kMaxBatchRequests);
   for (const CommandStats& stats : worker_stats_) EXPECT_GT(stats.requests.Get(), 0u);
 }
@@ -187,9 +162,13 @@ TEST_F(DispatchConnectionTest, RequestsCutAtAnyByteMakeTheSameReplies) {
       "STORED\r\nVALUE a 0 5\r\nhello\r\nEND\r\nVA 5\r\nhello\r\nNOT_FOUND\r\nERROR\r\n"
       "STORED\r\nVALUE a 0 6\r\nhello!\r\nEND\r\n";
   for (size_t fragment : {1, 2, 3, 5, 7, 10, 64}) {
-    FakeLoop loop;
+    FakeEventLoop loop;
     FakeHost host;
-    DispatchConnection::Env env{&loop, &host, &pipeline_, &dispatcher_stats_};
+    DispatchConnection::Env env;
+    env.loop = &loop;
+    env.host = &host;
+    env.pipeline = &pipeline_;
+    env.stats = &dispatcher_stats_;
     host.connection = std::make_unique<DispatchConnection>(1, fds_[0], PortDialect::kAuto, 1, env,
                                                            ConnectionSlot());
     engine_->Delete("a");
@@ -219,7 +198,7 @@ TEST_F(DispatchConnectionTest, RequestsCutAtAnyByteMakeTheSameReplies) {
         host.connection->OnSendComplete();
       }
     }
-    EXPECT_EQ(loop.sent, expected) << "fragment size " << fragment;
+    EXPECT_EQ(loop.AllSent(), expected) << "fragment size " << fragment;
   }
 }
 
@@ -229,14 +208,14 @@ TEST_F(DispatchConnectionTest, ParseErrorsStayInOrderWithExecutedReplies) {
   Receive("bogus\r\nget a\r\n");
   ASSERT_EQ(host_.submitted.size(), 1u);
   Drain();
-  EXPECT_EQ(loop_.sent, "END\r\nERROR\r\nEND\r\n");
+  EXPECT_EQ(loop_.AllSent(), "END\r\nERROR\r\nEND\r\n");
   EXPECT_EQ(dispatcher_stats_.protocol_errors.Get(), 1u);
 }
 
 TEST_F(DispatchConnectionTest, ParseErrorAloneIsAnsweredWithoutAWorker) {
   Receive("bogus\r\n");
   EXPECT_TRUE(host_.submitted.empty());
-  EXPECT_EQ(loop_.sent, "ERROR\r\n");
+  EXPECT_EQ(loop_.AllSent(), "ERROR\r\n");
 }
 
 TEST_F(DispatchConnectionTest, RefusedValueIsSwallowedAcrossReceives) {
@@ -246,7 +225,7 @@ TEST_F(DispatchConnectionTest, RefusedValueIsSwallowedAcrossReceives) {
   Receive(big.substr(0, 1000));
   Receive(big.substr(1000) + "\r\nget big\r\n");
   Drain();
-  EXPECT_EQ(loop_.sent, "SERVER_ERROR object too large for cache\r\nEND\r\n");
+  EXPECT_EQ(loop_.AllSent(), "SERVER_ERROR object too large for cache\r\nEND\r\n");
 }
 
 TEST_F(DispatchConnectionTest, TooLargeSetIsExecutedAndRemovesTheOldValue) {
@@ -263,7 +242,7 @@ TEST_F(DispatchConnectionTest, TooLargeSetIsExecutedAndRemovesTheOldValue) {
   Receive(big.substr(1000) + "\r\nms m " + std::to_string(big.size()) + " MR\r\n" + big +
           "\r\nget k\r\nmg m v\r\n");
   Drain();
-  EXPECT_EQ(loop_.sent, "SERVER_ERROR object too large for cache\r\nEND\r\nEN\r\n");
+  EXPECT_EQ(loop_.AllSent(), "SERVER_ERROR object too large for cache\r\nEND\r\nEN\r\n");
   EXPECT_EQ(dispatcher_stats_.protocol_errors.Get(), 0u);
 }
 
@@ -283,7 +262,7 @@ TEST_F(DispatchConnectionTest, OnlyOneBatchInFlightAndReceivingPausesWhenTheNext
   ASSERT_TRUE(ExecuteOn(0));
   EXPECT_FALSE(loop_.paused);
   Drain();
-  EXPECT_EQ(loop_.sent, Repeat("END\r\n", 4 * kBatch));
+  EXPECT_EQ(loop_.AllSent(), Repeat("END\r\n", 4 * kBatch));
   EXPECT_EQ(host_.submissions, 4);
 }
 
@@ -308,9 +287,38 @@ TEST_F(DispatchConnectionTest, AClientThatDoesNotReadStopsBeingServedAndIsPaused
   for (const CommandStats& s : worker_stats_) executed += s.requests.Get();
   EXPECT_EQ(executed, 100u);
   EXPECT_FALSE(loop_.paused);
-  EXPECT_EQ(loop_.sent.size(),
+  EXPECT_EQ(loop_.AllSent().size(),
             100 * (value.size() + std::string("VALUE v 0 \r\n\r\nEND\r\n").size() +
                    std::to_string(value.size()).size()));
+}
+
+// The peer's half-close (FIN) while a batch is at a worker: the replies are written when the
+// batch comes back, and only then does the connection close (`printf 'version\r\n' | nc -N`).
+TEST_F(DispatchConnectionTest, AnswersEverythingReceivedBeforeThePeersFinThenCloses) {
+  Receive("version\r\n");
+  ASSERT_TRUE(conn()->batch_in_flight());
+  conn()->OnPeerClosed();
+  EXPECT_FALSE(loop_.close_requested) << "the batch is still at a worker";
+  ASSERT_TRUE(ExecuteOn(0));
+  EXPECT_FALSE(loop_.close_requested) << "its reply is still being written";
+  CompleteSend();
+  EXPECT_TRUE(loop_.close_requested);
+  EXPECT_EQ(loop_.AllSent(), "VERSION 1.6.18-memkv-0.1\r\n");
+}
+
+TEST_F(DispatchConnectionTest, PeersFinWithSeveralBatchesQueuedAnswersThemAll) {
+  const int requests = 5 * DispatchConnection::kMaxBatchRequests;
+  Receive(Repeat("get nothing\r\n", requests) + "get cut");
+  conn()->OnPeerClosed();
+  Drain();
+  EXPECT_EQ(loop_.AllSent(), Repeat("END\r\n", requests));
+  EXPECT_TRUE(loop_.close_requested) << "a request cut by the FIN can never complete";
+}
+
+TEST_F(DispatchConnectionTest, PeersFinOnAnIdleConnectionClosesAtOnce) {
+  conn()->OnPeerClosed();
+  EXPECT_TRUE(loop_.close_requested);
+  EXPECT_EQ(host_.submissions, 0);
 }
 
 TEST_F(DispatchConnectionTest, QuitClosesAfterTheRepliesBeforeItAndRunsNothingAfter) {
@@ -319,7 +327,7 @@ TEST_F(DispatchConnectionTest, QuitClosesAfterTheRepliesBeforeItAndRunsNothingAf
   EXPECT_FALSE(loop_.close_requested) << "the reply before quit is still being written";
   CompleteSend();
   EXPECT_TRUE(loop_.close_requested);
-  EXPECT_EQ(loop_.sent, "STORED\r\n");
+  EXPECT_EQ(loop_.AllSent(), "STORED\r\n");
   EXPECT_TRUE(host_.submitted.empty());
   conn()->OnClosed();
   EXPECT_EQ(host_.closed_id, kId);
@@ -333,8 +341,8 @@ TEST_F(DispatchConnectionTest, FatalParseErrorClosesAfterEarlierReplies) {
   Receive("*1\r\n$4\r\nPING\r\n*1\r\n$-5\r\n");
   Drain();
   EXPECT_TRUE(loop_.close_requested);
-  EXPECT_EQ(loop_.sent.substr(0, 7), "+PONG\r\n");
-  EXPECT_GT(loop_.sent.size(), 7u) << "the protocol error is answered";
+  EXPECT_EQ(loop_.AllSent().substr(0, 7), "+PONG\r\n");
+  EXPECT_GT(loop_.AllSent().size(), 7u) << "the protocol error is answered";
 }
 
 TEST_F(DispatchConnectionTest, ClosingWithABatchInFlightDestroysOnlyAfterTheCallback) {
@@ -356,11 +364,11 @@ TEST_F(DispatchConnectionTest, AStaleAnswerIsIgnored) {
   stale.sequence = batch.sequence + 5;
   stale.replies = "garbage\r\n";
   conn()->OnBatchDone(std::move(stale));
-  EXPECT_EQ(loop_.sent, "");
+  EXPECT_EQ(loop_.AllSent(), "");
   EXPECT_TRUE(conn()->batch_in_flight());
   DispatchPool::ExecuteBatch(pipeline_, contexts_[0], &batch);
   conn()->OnBatchDone(std::move(batch));
-  EXPECT_EQ(loop_.sent, "END\r\n");
+  EXPECT_EQ(loop_.AllSent(), "END\r\n");
 }
 
 TEST_F(DispatchConnectionTest, RespSessionTravelsWithTheBatch) {
@@ -368,7 +376,7 @@ TEST_F(DispatchConnectionTest, RespSessionTravelsWithTheBatch) {
   Drain();
   Receive("*2\r\n$6\r\nCLIENT\r\n$7\r\nGETNAME\r\n*2\r\n$6\r\nCLIENT\r\n$2\r\nID\r\n");
   Drain();
-  EXPECT_EQ(loop_.sent, "+OK\r\n$3\r\nabc\r\n:7\r\n");
+  EXPECT_EQ(loop_.AllSent(), "+OK\r\n$3\r\nabc\r\n:7\r\n");
 }
 
 TEST(ExecuteBatchTest, LiteralsAndRepliesInItemOrderAndStopAtQuit) {

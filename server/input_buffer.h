@@ -1,7 +1,4 @@
-// The byte buffers of a connection, shared by the connection-per-loop modes (Connection) and the
-// dispatch modes (DispatchConnection), which frame their input the same way.
-//
-// InputBuffer holds what a connection received but has not consumed yet. Its Receive() hands
+// InputBuffer: the bytes a connection received but has not consumed yet. Its Receive() hands
 // the received bytes straight to the consumer when nothing is buffered (the common case: no
 // copy) and keeps only the unconsumed rest; otherwise it appends and consumes from the buffer.
 // ReleaseBuffer() empties a buffer and frees it when it grew past what an idle connection
@@ -9,8 +6,8 @@
 // of its life.
 //
 // Threads: a buffer belongs to one connection and is used on its loop thread only.
-#ifndef MEMKV_SERVER_CONNECTION_BUFFERS_H_
-#define MEMKV_SERVER_CONNECTION_BUFFERS_H_
+#ifndef MEMKV_SERVER_INPUT_BUFFER_H_
+#define MEMKV_SERVER_INPUT_BUFFER_H_
 
 #include <cstddef>
 #include <string>
@@ -73,4 +70,4 @@ class InputBuffer {
 
 }  // namespace memkv::server
 
-#endif  // MEMKV_SERVER_CONNECTION_BUFFERS_H_
+#endif  // MEMKV_SERVER_INPUT_BUFFER_H_

@@ -2,6 +2,8 @@
 // requests per wake-up, double-buffered sends, back-pressure, requests cut at any byte, refused
 // values swallowed across receives, quit, and closing with work still queued. No sockets, no
 // threads, no timing: every step is an explicit call.
+#include "server/executing_connection.h"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,76 +15,24 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/connection.h"
 #include "server/request_pipeline.h"
 #include "server/server_info.h"
 #include "server/worker.h"
 #include "storage/clock.h"
 #include "storage/engine.h"
+#include "tests/support/fake_event_loop.h"
 
 namespace memkv::server {
 namespace {
 
-// Records what the connection asks of the loop; the test decides when sends complete and when
-// posted tasks run.
-class FakeLoop final : public EventLoop {
- public:
-  IoEngine engine() const override { return IoEngine::kEpoll; }
-  std::string Describe() const override { return "fake"; }
-  void Run() override {}
-  void Stop() override {}
-  void Post(absl::AnyInvocable<void() &&> task) override { posted.push_back(std::move(task)); }
-  absl::Status StartAccepting(int, AcceptCallback) override { return absl::OkStatus(); }
-  absl::Status AddStream(int fd, StreamHandler* h) override {
-    handler = h;
-    owned_fd = UniqueFd(fd);
-    return absl::OkStatus();
-  }
-  void Send(int, std::string_view data) override {
-    EXPECT_FALSE(in_flight.has_value()) << "a second Send before OnSendComplete";
-    in_flight = std::string(data);
-    sent.push_back(std::string(data));
-  }
-  void PauseReceive(int) override { paused = true; }
-  void ResumeReceive(int) override { paused = false; }
-  void CloseStream(int) override { close_requested = true; }
-
-  // Completes the send in flight.
-  void CompleteSend() {
-    ASSERT_TRUE(in_flight.has_value());
-    in_flight.reset();
-    handler->OnSendComplete();
-  }
-  // Runs the posted tasks queued so far.
-  void RunPosted() {
-    std::deque<absl::AnyInvocable<void()&&>> tasks = std::move(posted);
-    posted.clear();
-    for (auto& task : tasks) std::move(task)();
-  }
-  // Everything sent so far, concatenated.
-  std::string AllSent() const {
-    std::string all;
-    for (const std::string& s : sent) all += s;
-    return all;
-  }
-
-  StreamHandler* handler = nullptr;
-  UniqueFd owned_fd;
-  std::deque<absl::AnyInvocable<void() &&>> posted;
-  std::optional<std::string> in_flight;
-  std::vector<std::string> sent;
-  bool paused = false;
-  bool close_requested = false;
-};
-
-class ConnectionTest : public ::testing::Test {
+class ExecutingConnectionTest : public ::testing::Test {
  protected:
-  ConnectionTest()
+  ExecutingConnectionTest()
       : engine_(*storage::Engine::Create(EngineOptionsFor(), &clock_)),
         info_(DefaultOptions(), IoEngine::kEpoll, clock_.NowMillis()),
         pipeline_(size_t{1} << 20),
         server_(engine_.get(), &info_, &pipeline_, 100) {
-    auto loop = std::make_unique<FakeLoop>();
+    auto loop = std::make_unique<FakeEventLoop>();
     loop_ = loop.get();
     worker_ = Worker::CreateWithLoop("worker0", std::move(loop));
     EXPECT_TRUE(server_.limiter.TryAcquire());
@@ -91,12 +41,12 @@ class ConnectionTest : public ::testing::Test {
     int fds[2];
     EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
     peer_ = UniqueFd(fds[1]);
-    Connection::Start(worker_.get(), UniqueFd(fds[0]),
-                      ConnectionSlot(&server_.limiter, &worker_->assigned()), PortDialect::kAuto,
-                      &server_);
+    ExecutingConnection::Start(worker_.get(), UniqueFd(fds[0]),
+                               ConnectionSlot(&server_.limiter, &worker_->assigned()),
+                               PortDialect::kAuto, &server_);
   }
 
-  ~ConnectionTest() override {
+  ~ExecutingConnectionTest() override {
     if (loop_->handler != nullptr) loop_->handler->OnClosed();
     loop_->RunPosted();
   }
@@ -126,7 +76,7 @@ class ConnectionTest : public ::testing::Test {
   RunningServerInfo info_;
   PipelineConfig pipeline_;
   ServerContext server_;
-  FakeLoop* loop_ = nullptr;
+  FakeEventLoop* loop_ = nullptr;
   std::unique_ptr<Worker> worker_;
   UniqueFd peer_;
 };
@@ -137,7 +87,7 @@ std::string Repeat(std::string_view s, int n) {
   return out;
 }
 
-TEST_F(ConnectionTest, CountsTheConnectionInItsWorker) {
+TEST_F(ExecutingConnectionTest, CountsTheConnectionInItsWorker) {
   EXPECT_EQ(worker_->stats()->curr_connections.Get(), 1);
   EXPECT_EQ(worker_->stats()->total_connections.Get(), 1u);
   ReportClosed();
@@ -146,11 +96,11 @@ TEST_F(ConnectionTest, CountsTheConnectionInItsWorker) {
   EXPECT_EQ(worker_->assigned().load(), 0);
 }
 
-TEST_F(ConnectionTest, RunsABudgetOfRequestsPerWakeUpThenContinues) {
+TEST_F(ExecutingConnectionTest, RunsABudgetOfRequestsPerWakeUpThenContinues) {
   Receive(Repeat("version\r\n", 200));
   const std::string one = "VERSION 1.6.18-memkv-0.1\r\n";
   ASSERT_EQ(loop_->sent.size(), 1u);
-  EXPECT_EQ(loop_->sent[0], Repeat(one, Connection::kRequestsPerWake));
+  EXPECT_EQ(loop_->sent[0], Repeat(one, ExecutingConnection::kRequestsPerWake));
   EXPECT_EQ(loop_->posted.size(), 1u) << "the rest waits for a continuation";
   EXPECT_TRUE(loop_->paused) << "no more input is taken while requests wait";
   loop_->RunPosted();  // the next 64 go to the second buffer while the first is in flight
@@ -161,7 +111,7 @@ TEST_F(ConnectionTest, RunsABudgetOfRequestsPerWakeUpThenContinues) {
   EXPECT_EQ(worker_->stats()->requests.Get(), 200u);
 }
 
-TEST_F(ConnectionTest, RequestCutAtEveryByteParsesAsWhole) {
+TEST_F(ExecutingConnectionTest, RequestCutAtEveryByteParsesAsWhole) {
   const std::string request = "set k 0 0 5\r\nhello\r\nget k\r\n";
   const std::string reply = "STORED\r\nVALUE k 0 5\r\nhello\r\nEND\r\n";
   for (size_t cut = 1; cut < request.size(); ++cut) {
@@ -172,7 +122,7 @@ TEST_F(ConnectionTest, RequestCutAtEveryByteParsesAsWhole) {
   EXPECT_EQ(loop_->AllSent(), Repeat(reply, static_cast<int>(request.size() - 1)));
 }
 
-TEST_F(ConnectionTest, ByteAtATimeAlsoWorksForResp) {
+TEST_F(ExecutingConnectionTest, ByteAtATimeAlsoWorksForResp) {
   const std::string request =
       "*3\r\n$3\r\nSET\r\n$1\r\nr\r\n$2\r\nok\r\n*2\r\n$3\r\nGET\r\n$1\r\nr\r\n";
   for (char c : request) Receive(std::string_view(&c, 1));
@@ -180,7 +130,7 @@ TEST_F(ConnectionTest, ByteAtATimeAlsoWorksForResp) {
   EXPECT_EQ(loop_->AllSent(), "+OK\r\n$2\r\nok\r\n");
 }
 
-TEST_F(ConnectionTest, RefusedValueIsSwallowedAcrossReceives) {
+TEST_F(ExecutingConnectionTest, RefusedValueIsSwallowedAcrossReceives) {
   Receive("set big 0 0 3000000\r\n");
   Drain();
   EXPECT_EQ(loop_->AllSent(), "SERVER_ERROR object too large for cache\r\n");
@@ -192,7 +142,7 @@ TEST_F(ConnectionTest, RefusedValueIsSwallowedAcrossReceives) {
             "SERVER_ERROR object too large for cache\r\nVERSION 1.6.18-memkv-0.1\r\n");
 }
 
-TEST_F(ConnectionTest, TooLargeSetRemovesTheOldValueBeforeItsDataArrives) {
+TEST_F(ExecutingConnectionTest, TooLargeSetRemovesTheOldValueBeforeItsDataArrives) {
   Receive("set k 0 0 3\r\nold\r\n");
   Drain();
   // Answered from the command line: the old item is gone before the value has arrived.
@@ -204,7 +154,7 @@ TEST_F(ConnectionTest, TooLargeSetRemovesTheOldValueBeforeItsDataArrives) {
   EXPECT_EQ(loop_->AllSent(), "STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n");
 }
 
-TEST_F(ConnectionTest, StopsRunningRequestsAtTheHighWaterMark) {
+TEST_F(ExecutingConnectionTest, StopsRunningRequestsAtTheHighWaterMark) {
   std::string value(1 << 20, 'v');
   value.resize(value.size() - 100);
   Receive("set v 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n");
@@ -223,7 +173,7 @@ TEST_F(ConnectionTest, StopsRunningRequestsAtTheHighWaterMark) {
             40 * (value.size() + std::string("VALUE v 0 1048476\r\n\r\nEND\r\n").size()));
 }
 
-TEST_F(ConnectionTest, QuitClosesAfterTheRepliesBeforeIt) {
+TEST_F(ExecutingConnectionTest, QuitClosesAfterTheRepliesBeforeIt) {
   Receive("version\r\nquit\r\nversion\r\n");
   EXPECT_FALSE(loop_->close_requested) << "the reply before quit is still in flight";
   loop_->CompleteSend();
@@ -232,7 +182,47 @@ TEST_F(ConnectionTest, QuitClosesAfterTheRepliesBeforeIt) {
   ReportClosed();
 }
 
-TEST_F(ConnectionTest, ClosedWithAContinuationQueuedIsSafe) {
+// The peer's half-close (FIN) ends the input, not the replies: everything received before it is
+// answered, also what waits for a continuation or for the output to drain, then the connection
+// closes.
+TEST_F(ExecutingConnectionTest, AnswersEverythingReceivedBeforeThePeersFinThenCloses) {
+  const std::string one = "VERSION 1.6.18-memkv-0.1\r\n";
+  Receive(Repeat("version\r\n", 200));  // more than one wake-up's budget
+  loop_->handler->OnPeerClosed();
+  EXPECT_FALSE(loop_->close_requested) << "requests still wait for their continuation";
+  Drain();
+  EXPECT_EQ(loop_->AllSent(), Repeat(one, 200));
+  EXPECT_TRUE(loop_->close_requested);
+}
+
+TEST_F(ExecutingConnectionTest, PeersFinWhileTheOutputIsFullStillAnswersEverything) {
+  std::string value((1 << 20) - 100, 'v');
+  const std::string size = std::to_string(value.size());
+  Receive("set v 0 0 " + size + "\r\n" + value + "\r\n");
+  Receive(Repeat("get v\r\n", 12));  // more than the high-water mark of replies
+  loop_->handler->OnPeerClosed();
+  EXPECT_FALSE(loop_->close_requested);
+  Drain();
+  EXPECT_EQ(loop_->AllSent(),
+            "STORED\r\n" + Repeat("VALUE v 0 " + size + "\r\n" + value + "\r\nEND\r\n", 12));
+  EXPECT_TRUE(loop_->close_requested);
+}
+
+TEST_F(ExecutingConnectionTest, PeersFinAfterAPartialRequestClosesOnceTheWholeOnesAreAnswered) {
+  Receive("version\r\nget a");
+  loop_->handler->OnPeerClosed();
+  Drain();
+  EXPECT_EQ(loop_->AllSent(), "VERSION 1.6.18-memkv-0.1\r\n");
+  EXPECT_TRUE(loop_->close_requested) << "a request cut by the FIN can never complete";
+}
+
+TEST_F(ExecutingConnectionTest, PeersFinOnAnIdleConnectionClosesAtOnce) {
+  loop_->handler->OnPeerClosed();
+  EXPECT_TRUE(loop_->close_requested);
+  EXPECT_TRUE(loop_->sent.empty());
+}
+
+TEST_F(ExecutingConnectionTest, ClosedWithAContinuationQueuedIsSafe) {
   Receive(Repeat("version\r\n", 100));
   ASSERT_EQ(loop_->posted.size(), 1u);
   ReportClosed();
@@ -240,7 +230,7 @@ TEST_F(ConnectionTest, ClosedWithAContinuationQueuedIsSafe) {
   EXPECT_EQ(worker_->stats()->curr_connections.Get(), 0);
 }
 
-TEST_F(ConnectionTest, FramingAloneMatchesParseAndExecute) {
+TEST_F(ExecutingConnectionTest, FramingAloneMatchesParseAndExecute) {
   // The dispatch modes frame on one thread and execute elsewhere; both paths must agree.
   RequestPipeline framer(&pipeline_, PortDialect::kAuto);
   const std::string input = "set f 0 0 1\r\n1\r\nmg f v\r\nincr f 2\r\nbogus\r\nget f\r\n";
