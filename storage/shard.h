@@ -19,7 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "storage/clock.h"
-#include "storage/engine.h"
+#include "storage/engine_types.h"
 #include "storage/item_store.h"
 
 namespace memkv::storage {
