@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "server/request_pipeline.h"
-#include "server/resp_executor.h"
+#include "server/resp_session.h"
 
 namespace memkv::server {
 

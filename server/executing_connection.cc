@@ -7,20 +7,21 @@ namespace memkv::server {
 
 using protocol::ParseStatus;
 
-void ExecutingConnection::Start(Worker* worker, UniqueFd fd, ConnectionSlot slot,
+void ExecutingConnection::Start(const Owner& owner, UniqueFd fd, ConnectionSlot slot,
                                 PortDialect dialect, ServerContext* server) {
   int raw = fd.get();
   Env env;
-  env.loop = worker->loop();
+  env.loop = owner.loop;
   env.pipeline = server->pipeline;
-  env.stats = worker->stats();
+  env.stats = owner.stats;
   std::shared_ptr<ExecutingConnection> conn(
-      new ExecutingConnection(env, raw, dialect, std::move(slot), worker, server));
+      new ExecutingConnection(env, raw, dialect, std::move(slot), server));
   if (server->info->verbosity() >= 2) {
-    std::fprintf(stderr, "<%d new client connection on %s\n", raw, worker->name().c_str());
+    std::fprintf(stderr, "<%d new client connection on %.*s\n", raw,
+                 static_cast<int>(owner.thread_name.size()), owner.thread_name.data());
   }
   // The loop owns the fd from here on, also when AddStream fails.
-  absl::Status status = worker->loop()->AddStream(fd.release(), conn.get());
+  absl::Status status = owner.loop->AddStream(fd.release(), conn.get());
   if (!status.ok()) {
     std::fprintf(stderr, "memkv: cannot serve connection: %s\n", status.ToString().c_str());
     return;  // conn is deleted here; its destructor gives back its counters
@@ -29,12 +30,12 @@ void ExecutingConnection::Start(Worker* worker, UniqueFd fd, ConnectionSlot slot
 }
 
 ExecutingConnection::ExecutingConnection(const Env& env, int fd, PortDialect dialect,
-                                         ConnectionSlot slot, Worker* worker, ServerContext* server)
+                                         ConnectionSlot slot, ServerContext* server)
     : Connection(env, fd, dialect, server->next_client_id.fetch_add(1, std::memory_order_relaxed),
                  std::move(slot)),
       server_(server) {
   exec_.engine = server->engine;
-  exec_.stats = worker->stats();
+  exec_.stats = env.stats;
   exec_.server = server->info;
 }
 

@@ -19,12 +19,13 @@
 #include <memory>
 #include <string_view>
 
+#include "server/command_stats.h"
 #include "server/connection.h"
 #include "server/connection_slot.h"
+#include "server/event_loop.h"
 #include "server/exec_context.h"
 #include "server/server_context.h"
 #include "server/socket_util.h"
-#include "server/worker.h"
 
 namespace memkv::server {
 
@@ -33,14 +34,21 @@ class ExecutingConnection final : public Connection {
   // Requests run per wake-up before the rest waits for a posted continuation.
   static constexpr int kRequestsPerWake = 64;
 
-  // Serves `fd` on `worker`'s loop. REQUIRES: called on that loop's thread. The connection owns
+  // The loop thread that serves a connection: its loop, its counters, its name for logs.
+  struct Owner {
+    EventLoop* loop = nullptr;
+    CommandStats* stats = nullptr;
+    std::string_view thread_name;
+  };
+
+  // Serves `fd` on `owner`'s loop. REQUIRES: called on that loop's thread. The connection owns
   // itself from here on and is deleted after the loop reports it closed.
-  static void Start(Worker* worker, UniqueFd fd, ConnectionSlot slot, PortDialect dialect,
+  static void Start(const Owner& owner, UniqueFd fd, ConnectionSlot slot, PortDialect dialect,
                     ServerContext* server);
 
  private:
   ExecutingConnection(const Env& env, int fd, PortDialect dialect, ConnectionSlot slot,
-                      Worker* worker, ServerContext* server);
+                      ServerContext* server);
 
   // Connection:
   bool ReadyForRequest() const override;

@@ -8,23 +8,23 @@
 //                                    └─> [ workerN-1: serve ]
 #include <memory>
 
-#include "server/frontend.h"
+#include "server/loop_frontend.h"
 
 namespace memkv::server {
 namespace {
 
-class AcceptorFrontend final : public WorkerFrontend {
+class AcceptorFrontend final : public LoopFrontend {
  public:
-  explicit AcceptorFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
+  explicit AcceptorFrontend(const FrontendEnv& env) : LoopFrontend(env) {}
 
   absl::Status Start() override {
     if (absl::Status status = ListenOnce(); !status.ok()) return status;
-    absl::Status made = AddWorkers("worker", env_.options->threads, ThreadRole::kExecutes);
+    absl::Status made = AddThreads("worker", env_.config->threads, ThreadRole::kExecutes);
     if (!made.ok()) return made;
-    serving_ = workers_.size();
-    made = AddWorkers("acceptor", 1, ThreadRole::kAcceptsOnly);
+    serving_ = threads_.size();
+    made = AddThreads("acceptor", 1, ThreadRole::kAcceptsOnly);
     if (!made.ok()) return made;
-    Worker* accepting = workers_.back().get();
+    ServerThread* accepting = threads_.back().get();
     for (ListeningPort& port : ports_) {
       PortDialect dialect = port.dialect;
       absl::Status status = accepting->loop()->StartAcceptingUnshared(
@@ -33,20 +33,20 @@ class AcceptorFrontend final : public WorkerFrontend {
           });
       if (!status.ok()) return status;
     }
-    StartWorkers();
+    StartThreads();
     return absl::OkStatus();
   }
 
  private:
   // Runs on the acceptor thread only, so next_ needs no lock.
-  Worker* PickWorker() {
+  ServerThread* PickWorker() {
     size_t chosen = next_ % serving_;
-    if (env_.options->balance == Balance::kLeastConn) {
+    if (env_.config->balance == Balance::kLeastConn) {
       // Ties go to the first candidate after the last choice, so equal workers still rotate.
-      int64_t fewest = workers_[chosen]->assigned().load(std::memory_order_relaxed);
+      int64_t fewest = threads_[chosen]->assigned().load(std::memory_order_relaxed);
       for (size_t k = 1; k < serving_; ++k) {
         size_t i = (next_ + k) % serving_;
-        int64_t n = workers_[i]->assigned().load(std::memory_order_relaxed);
+        int64_t n = threads_[i]->assigned().load(std::memory_order_relaxed);
         if (n < fewest) {
           fewest = n;
           chosen = i;
@@ -54,10 +54,10 @@ class AcceptorFrontend final : public WorkerFrontend {
       }
     }
     next_ = chosen + 1;
-    return workers_[chosen].get();
+    return threads_[chosen].get();
   }
 
-  size_t serving_ = 0;  // workers_[0, serving_) serve connections; the last one accepts
+  size_t serving_ = 0;  // threads_[0, serving_) serve connections; the last one accepts
   size_t next_ = 0;
 };
 

@@ -7,7 +7,7 @@
 // ordering and back-pressure rules.
 #include <memory>
 
-#include "server/dispatch_server.h"
+#include "server/dispatch_frontend.h"
 #include "server/frontend.h"
 
 namespace memkv::server {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "server/dispatch_server.h"
+#include "server/dispatch_frontend.h"
 #include "server/frontend.h"
 
 namespace memkv::server {
@@ -15,8 +15,8 @@ absl::StatusOr<std::unique_ptr<Frontend>> MakeHybridFrontend(const FrontendEnv& 
   DispatchLayout layout;
   // 0 would mean "choose": one dispatcher per four workers keeps the dispatchers, which only
   // move bytes, from outnumbering the threads that execute.
-  layout.dispatchers = env.options->dispatchers > 0 ? env.options->dispatchers
-                                                    : std::max(1, env.options->threads / 4);
+  layout.dispatchers =
+      env.config->dispatchers > 0 ? env.config->dispatchers : std::max(1, env.config->threads / 4);
   layout.reuseport = true;
   return MakeDispatchingFrontend(env, layout);
 }

@@ -8,28 +8,28 @@
 //                            └─> (socketN-1) [ workerN-1: accept + serve ]
 #include <memory>
 
-#include "server/frontend.h"
+#include "server/loop_frontend.h"
 
 namespace memkv::server {
 namespace {
 
-class ReuseportFrontend final : public WorkerFrontend {
+class ReuseportFrontend final : public LoopFrontend {
  public:
-  explicit ReuseportFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
+  explicit ReuseportFrontend(const FrontendEnv& env) : LoopFrontend(env) {}
 
   absl::Status Start() override {
-    absl::Status made = AddWorkers("worker", env_.options->threads, ThreadRole::kExecutes);
+    absl::Status made = AddThreads("worker", env_.config->threads, ThreadRole::kExecutes);
     if (!made.ok()) return made;
-    for (auto& worker : workers_) {
-      absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.options, true);
+    for (auto& thread : threads_) {
+      absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.config, true);
       if (!ports.ok()) return ports.status();
       for (ListeningPort& port : *ports) {
-        absl::Status status = ServeWhatItAccepts(worker.get(), port, false);
+        absl::Status status = ServeWhatItAccepts(thread.get(), port, false);
         if (!status.ok()) return status;
         ports_.push_back(std::move(port));
       }
     }
-    StartWorkers();
+    StartThreads();
     return absl::OkStatus();
   }
 };

@@ -8,26 +8,26 @@
 //                └─> [ workerN-1: accept + serve ]
 #include <memory>
 
-#include "server/frontend.h"
+#include "server/loop_frontend.h"
 
 namespace memkv::server {
 namespace {
 
-class SharedFrontend final : public WorkerFrontend {
+class SharedFrontend final : public LoopFrontend {
  public:
-  explicit SharedFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
+  explicit SharedFrontend(const FrontendEnv& env) : LoopFrontend(env) {}
 
   absl::Status Start() override {
     if (absl::Status status = ListenOnce(); !status.ok()) return status;
-    absl::Status made = AddWorkers("worker", env_.options->threads, ThreadRole::kExecutes);
+    absl::Status made = AddThreads("worker", env_.config->threads, ThreadRole::kExecutes);
     if (!made.ok()) return made;
-    for (auto& worker : workers_) {
+    for (auto& thread : threads_) {
       for (const ListeningPort& port : ports_) {
-        absl::Status status = ServeWhatItAccepts(worker.get(), port, true);
+        absl::Status status = ServeWhatItAccepts(thread.get(), port, true);
         if (!status.ok()) return status;
       }
     }
-    StartWorkers();
+    StartThreads();
     return absl::OkStatus();
   }
 };

@@ -4,24 +4,24 @@
 //   clients ──> [ worker0: accept + read + execute + write ]
 #include <memory>
 
-#include "server/frontend.h"
+#include "server/loop_frontend.h"
 
 namespace memkv::server {
 namespace {
 
-class SingleFrontend final : public WorkerFrontend {
+class SingleFrontend final : public LoopFrontend {
  public:
-  explicit SingleFrontend(const FrontendEnv& env) : WorkerFrontend(env) {}
+  explicit SingleFrontend(const FrontendEnv& env) : LoopFrontend(env) {}
 
   absl::Status Start() override {
     if (absl::Status status = ListenOnce(); !status.ok()) return status;
-    absl::Status made = AddWorkers("worker", 1, ThreadRole::kExecutes);
+    absl::Status made = AddThreads("worker", 1, ThreadRole::kExecutes);
     if (!made.ok()) return made;
     for (const ListeningPort& port : ports_) {
-      absl::Status status = ServeWhatItAccepts(workers_[0].get(), port, false);
+      absl::Status status = ServeWhatItAccepts(threads_[0].get(), port, false);
       if (!status.ok()) return status;
     }
-    StartWorkers();
+    StartThreads();
     return absl::OkStatus();
   }
 };

@@ -14,10 +14,11 @@
 #include "absl/synchronization/mutex.h"
 #include "server/exec_context.h"
 #include "server/frontend.h"
+#include "server/modes.h"
 #include "server/options.h"
 #include "server/request_pipeline.h"
+#include "server/running_server_info.h"
 #include "server/server_context.h"
-#include "server/server_info.h"
 #include "server/signals.h"
 #include "storage/clock.h"
 #include "storage/engine.h"
@@ -84,7 +85,8 @@ int Serve(const Options& options) {
   RunningServerInfo info(options, io->engine, clock.NowMillis());
   PipelineConfig pipeline(options.max_item_bytes);
   ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
-  FrontendEnv env{&options, io->engine, &server};
+  FrontendConfig frontend_config = FrontendConfigOf(options);
+  FrontendEnv env{&frontend_config, io->engine, &server};
   absl::StatusOr<std::unique_ptr<Frontend>> frontend = MakeFrontend(env);
   if (!frontend.ok()) {
     std::fprintf(stderr, "memkv: %s\n", std::string(frontend.status().message()).c_str());

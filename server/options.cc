@@ -9,7 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
-#include "server/frontend.h"
+#include "server/modes.h"
 
 namespace memkv::server {
 namespace {
@@ -344,6 +344,18 @@ std::string UsageText(std::string_view program) {
     }
   }
   return out;
+}
+
+FrontendConfig FrontendConfigOf(const Options& options) {
+  FrontendConfig config;
+  config.mode = options.mode;
+  config.threads = options.threads;
+  config.balance = options.balance;
+  config.dispatchers = options.dispatchers;
+  config.listen_address = options.listen_address;
+  config.port = options.port;
+  config.resp_port = options.resp_port;
+  return config;
 }
 
 std::string_view BalanceName(Balance balance) {

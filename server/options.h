@@ -15,11 +15,9 @@
 
 #include "absl/status/statusor.h"
 #include "server/event_loop.h"
+#include "server/frontend.h"
 
 namespace memkv::server {
-
-// How the acceptor mode picks the worker that gets a new connection.
-enum class Balance { kRoundRobin, kLeastConn };
 
 struct Options {
   int port = 0;                            // -p: memcached-dialect TCP port
@@ -29,7 +27,7 @@ struct Options {
   int conn_limit = 0;                      // -c: most client connections open at once
   size_t max_item_bytes = 0;               // -I
   int verbosity = 0;                       // -v, -vv
-  std::string mode;                        // --mode: a front-end registered in frontend.cc
+  std::string mode;                        // --mode: a front end listed in modes.cc
   IoEngine io = IoEngine::kEpoll;          // --io
   bool io_strict = false;                  // --io-strict: no fallback from uring to epoll
   Balance balance = Balance::kRoundRobin;  // --balance
@@ -38,6 +36,9 @@ struct Options {
   bool help = false;                       // -h: print usage and exit 0
   bool version = false;                    // -V: print version and exit 0
 };
+
+// The front end's part of the options.
+FrontendConfig FrontendConfigOf(const Options& options);
 
 // The options with every default from the table applied (what `memkv` with no flags runs with).
 Options DefaultOptions();

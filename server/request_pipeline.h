@@ -29,8 +29,7 @@
 #include "protocol/text_parser.h"
 #include "protocol/text_request.h"
 #include "server/exec_context.h"
-#include "server/meta_executor.h"
-#include "server/resp_executor.h"
+#include "server/resp_session.h"
 
 namespace memkv::server {
 

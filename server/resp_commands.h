@@ -12,7 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "server/exec_context.h"
-#include "server/resp_executor.h"
+#include "server/resp_session.h"
 
 namespace memkv::server::resp {
 

@@ -11,20 +11,13 @@
 #ifndef MEMKV_SERVER_RESP_EXECUTOR_H_
 #define MEMKV_SERVER_RESP_EXECUTOR_H_
 
-#include <cstdint>
 #include <string>
 
 #include "protocol/resp_request.h"
 #include "server/exec_context.h"
+#include "server/resp_session.h"
 
 namespace memkv::server {
-
-// Per-connection RESP state.
-struct RespSession {
-  uint64_t client_id = 0;    // CLIENT ID, HELLO's "id"; set by the connection when it opens
-  std::string name;          // CLIENT SETNAME / HELLO ... SETNAME; empty = no name
-  int protocol_version = 2;  // always 2: HELLO 3 is refused (memkv speaks RESP2 only)
-};
 
 // Executes `request` and appends its reply (possibly nothing, for an empty request) to `*out`.
 // kClose after QUIT: the connection writes what `*out` holds, then closes.

@@ -17,12 +17,12 @@
 namespace memkv::server {
 
 struct ServerContext {
-  ServerContext(storage::Engine* engine, RunningServerInfo* info, const PipelineConfig* pipeline,
+  ServerContext(storage::Engine* engine, ServerInfo* info, const PipelineConfig* pipeline,
                 int64_t conn_limit)
       : engine(engine), info(info), pipeline(pipeline), limiter(conn_limit) {}
 
   storage::Engine* const engine;
-  RunningServerInfo* const info;
+  ServerInfo* const info;
   const PipelineConfig* const pipeline;
   ConnectionLimiter limiter;
   std::atomic<uint64_t> next_client_id{1};  // RESP CLIENT ID

@@ -1,62 +1,45 @@
-// RunningServerInfo: the ServerInfo of the running memkv process, the server-wide facts that the
-// `stats` and INFO commands print (mode, I/O engine, limits, every thread's counters).
+// ServerInfo: the server-wide facts and settings that commands and connections read (`stats`,
+// INFO, `verbosity`), and where each thread registers its counters so that `stats` can add them
+// up. Implemented by the running server (RunningServerInfo); an interface so that the layers
+// below the server's top level need not know how it is put together.
 //
-// Threads: built on the main thread; AddThreadStats is called by a front end while it starts,
-// before or while its threads run; every other method may be called from any thread.
+// Threads: every method may be called from any thread.
 #ifndef MEMKV_SERVER_SERVER_INFO_H_
 #define MEMKV_SERVER_SERVER_INFO_H_
 
-#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
-#include "server/exec_context.h"
-#include "server/options.h"
+#include "server/command_stats.h"
 
 namespace memkv::server {
 
 // What a registered thread does: `threads` in stats counts the ones that execute requests.
 enum class ThreadRole { kExecutes, kAcceptsOnly };
 
-class RunningServerInfo final : public ServerInfo {
+class ServerInfo {
  public:
-  // `io` is the engine actually in use (after any fallback from uring to epoll).
-  RunningServerInfo(const Options& options, IoEngine io, int64_t start_time_millis);
+  virtual ~ServerInfo() = default;
+  virtual int64_t start_time_millis() const = 0;   // unix ms at start
+  virtual int thread_count() const = 0;            // threads that execute requests
+  virtual std::string_view mode_name() const = 0;  // front-end mode, e.g. "acceptor"
+  virtual std::string_view io_name() const = 0;    // "epoll" or "uring"
+  virtual uint64_t max_connections() const = 0;
+  virtual int tcp_port() const = 0;
 
   // Registers one thread's counters under `name` ("worker0", "acceptor", ...). `stats` must
   // outlive every later reader: front ends register the stats of threads that live until the
   // process ends.
-  void AddThreadStats(std::string name, const CommandStats* stats,
-                      ThreadRole role = ThreadRole::kExecutes);
+  virtual void AddThreadStats(std::string name, const CommandStats* stats, ThreadRole role) = 0;
+  // Every registered thread's counters, named, for sums and for per-thread lines.
+  virtual std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const = 0;
 
-  int verbosity() const { return verbosity_.load(std::memory_order_relaxed); }
-
-  // ServerInfo:
-  int64_t start_time_millis() const override { return start_time_millis_; }
-  int thread_count() const override;
-  std::string_view mode_name() const override { return mode_; }
-  std::string_view io_name() const override { return IoEngineName(io_); }
-  uint64_t max_connections() const override { return max_connections_; }
-  int tcp_port() const override { return tcp_port_; }
-  std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const override;
-  void SetVerbosity(int level) override { verbosity_.store(level, std::memory_order_relaxed); }
-
- private:
-  const int64_t start_time_millis_;
-  const std::string mode_;
-  const IoEngine io_;
-  const uint64_t max_connections_;
-  const int tcp_port_;
-  std::atomic<int> verbosity_;
-
-  mutable absl::Mutex mu_;
-  std::vector<std::pair<std::string, const CommandStats*>> threads_ ABSL_GUARDED_BY(mu_);
-  int executing_threads_ ABSL_GUARDED_BY(mu_) = 0;
+  // -v level: 2 and above log each connection. `verbosity N` changes it.
+  virtual int verbosity() const = 0;
+  virtual void SetVerbosity(int level) = 0;
 };
 
 }  // namespace memkv::server

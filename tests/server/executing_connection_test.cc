@@ -16,11 +16,10 @@
 
 #include "gtest/gtest.h"
 #include "server/request_pipeline.h"
-#include "server/server_info.h"
-#include "server/worker.h"
 #include "storage/clock.h"
 #include "storage/engine.h"
 #include "tests/support/fake_event_loop.h"
+#include "tests/support/fake_server_info.h"
 
 namespace memkv::server {
 namespace {
@@ -29,21 +28,17 @@ class ExecutingConnectionTest : public ::testing::Test {
  protected:
   ExecutingConnectionTest()
       : engine_(*storage::Engine::Create(EngineOptionsFor(), &clock_)),
-        info_(DefaultOptions(), IoEngine::kEpoll, clock_.NowMillis()),
         pipeline_(size_t{1} << 20),
         server_(engine_.get(), &info_, &pipeline_, 100) {
-    auto loop = std::make_unique<FakeEventLoop>();
-    loop_ = loop.get();
-    worker_ = Worker::CreateWithLoop("worker0", std::move(loop));
     EXPECT_TRUE(server_.limiter.TryAcquire());
-    worker_->assigned().fetch_add(1);
+    assigned_.fetch_add(1);
     // A real socket, so that the fd the loop is given is valid to close.
     int fds[2];
     EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
     peer_ = UniqueFd(fds[1]);
-    ExecutingConnection::Start(worker_.get(), UniqueFd(fds[0]),
-                               ConnectionSlot(&server_.limiter, &worker_->assigned()),
-                               PortDialect::kAuto, &server_);
+    ExecutingConnection::Start({loop_, &stats_, "worker0"}, UniqueFd(fds[0]),
+                               ConnectionSlot(&server_.limiter, &assigned_), PortDialect::kAuto,
+                               &server_);
   }
 
   ~ExecutingConnectionTest() override {
@@ -73,11 +68,14 @@ class ExecutingConnectionTest : public ::testing::Test {
 
   storage::FakeClock clock_;
   std::unique_ptr<storage::Engine> engine_;
-  RunningServerInfo info_;
+  FakeServerInfo info_;
   PipelineConfig pipeline_;
   ServerContext server_;
-  FakeEventLoop* loop_ = nullptr;
-  std::unique_ptr<Worker> worker_;
+  // The owning loop thread's parts: its loop, its counters, its count of connections.
+  FakeEventLoop loop_storage_;
+  FakeEventLoop* loop_ = &loop_storage_;
+  CommandStats stats_;
+  std::atomic<int64_t> assigned_{0};
   UniqueFd peer_;
 };
 
@@ -88,12 +86,12 @@ std::string Repeat(std::string_view s, int n) {
 }
 
 TEST_F(ExecutingConnectionTest, CountsTheConnectionInItsWorker) {
-  EXPECT_EQ(worker_->stats()->curr_connections.Get(), 1);
-  EXPECT_EQ(worker_->stats()->total_connections.Get(), 1u);
+  EXPECT_EQ(stats_.curr_connections.Get(), 1);
+  EXPECT_EQ(stats_.total_connections.Get(), 1u);
   ReportClosed();
-  EXPECT_EQ(worker_->stats()->curr_connections.Get(), 0);
+  EXPECT_EQ(stats_.curr_connections.Get(), 0);
   EXPECT_EQ(server_.limiter.open(), 0);
-  EXPECT_EQ(worker_->assigned().load(), 0);
+  EXPECT_EQ(assigned_.load(), 0);
 }
 
 TEST_F(ExecutingConnectionTest, RunsABudgetOfRequestsPerWakeUpThenContinues) {
@@ -108,7 +106,7 @@ TEST_F(ExecutingConnectionTest, RunsABudgetOfRequestsPerWakeUpThenContinues) {
   Drain();
   EXPECT_EQ(loop_->AllSent(), Repeat(one, 200));
   EXPECT_FALSE(loop_->paused);
-  EXPECT_EQ(worker_->stats()->requests.Get(), 200u);
+  EXPECT_EQ(stats_.requests.Get(), 200u);
 }
 
 TEST_F(ExecutingConnectionTest, RequestCutAtEveryByteParsesAsWhole) {
@@ -162,12 +160,12 @@ TEST_F(ExecutingConnectionTest, StopsRunningRequestsAtTheHighWaterMark) {
   loop_->sent.clear();
   Receive(Repeat("get v\r\n", 40));  // 40 MB of replies
   // One buffer in flight and one full: about 8 of the 40 ran, and receiving paused.
-  uint64_t ran = worker_->stats()->requests.Get() - 1;
+  uint64_t ran = stats_.requests.Get() - 1;
   EXPECT_LT(ran, 12u);
   EXPECT_TRUE(loop_->paused);
   EXPECT_TRUE(loop_->posted.empty());
   Drain();
-  EXPECT_EQ(worker_->stats()->requests.Get() - 1, 40u);
+  EXPECT_EQ(stats_.requests.Get() - 1, 40u);
   EXPECT_FALSE(loop_->paused);
   EXPECT_EQ(loop_->AllSent().size(),
             40 * (value.size() + std::string("VALUE v 0 1048476\r\n\r\nEND\r\n").size()));
@@ -227,7 +225,7 @@ TEST_F(ExecutingConnectionTest, ClosedWithAContinuationQueuedIsSafe) {
   ASSERT_EQ(loop_->posted.size(), 1u);
   ReportClosed();
   loop_->RunPosted();  // the connection outlives OnClosed until its continuation has run
-  EXPECT_EQ(worker_->stats()->curr_connections.Get(), 0);
+  EXPECT_EQ(stats_.curr_connections.Get(), 0);
 }
 
 TEST_F(ExecutingConnectionTest, FramingAloneMatchesParseAndExecute) {
@@ -235,7 +233,7 @@ TEST_F(ExecutingConnectionTest, FramingAloneMatchesParseAndExecute) {
   RequestPipeline framer(&pipeline_, PortDialect::kAuto);
   const std::string input = "set f 0 0 1\r\n1\r\nmg f v\r\nincr f 2\r\nbogus\r\nget f\r\n";
   std::string framed_out;
-  ExecContext context{engine_.get(), worker_->stats(), &info_};
+  ExecContext context{engine_.get(), &stats_, &info_};
   std::string_view rest = input;
   while (!rest.empty()) {
     PipelineStep step = framer.Frame(rest, &framed_out);

@@ -7,8 +7,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/frontend.h"
 #include "server/listener.h"
+#include "server/modes.h"
 #include "server/options.h"
 
 namespace memkv::server {

@@ -22,6 +22,7 @@
 #include "server/exec_context.h"
 #include "storage/clock.h"
 #include "storage/engine.h"
+#include "tests/support/fake_server_info.h"
 
 namespace memkv::server {
 namespace {
@@ -33,27 +34,6 @@ using ::testing::StartsWith;
 
 constexpr int64_t kStartMillis = 1'700'000'000'000;  // the FakeClock's start
 constexpr int64_t kDay = 24 * 60 * 60 * 1000;
-
-class FakeServerInfo : public ServerInfo {
- public:
-  explicit FakeServerInfo(std::vector<std::pair<std::string, const CommandStats*>> threads)
-      : threads_(std::move(threads)) {}
-  int64_t start_time_millis() const override { return kStartMillis - 42'000; }
-  int thread_count() const override { return static_cast<int>(threads_.size()); }
-  std::string_view mode_name() const override { return "acceptor"; }
-  std::string_view io_name() const override { return "epoll"; }
-  uint64_t max_connections() const override { return 1024; }
-  int tcp_port() const override { return 11211; }
-  std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const override {
-    return threads_;
-  }
-  void SetVerbosity(int level) override { verbosity = level; }
-
-  int verbosity = -1;
-
- private:
-  std::vector<std::pair<std::string, const CommandStats*>> threads_;
-};
 
 class TextExecutorTest : public ::testing::Test {
  protected:
@@ -318,9 +298,9 @@ TEST_F(TextExecutorTest, VersionVerbosityQuitShutdown) {
   FakeServerInfo server({{"worker0", &stats_}});
   context_.server = &server;
   EXPECT_EQ(Run("verbosity 1\r\n"), "OK\r\n");
-  EXPECT_EQ(server.verbosity, 1);
+  EXPECT_EQ(server.verbosity(), 1);
   EXPECT_EQ(Run("verbosity 5 noreply\r\n"), "");
-  EXPECT_EQ(server.verbosity, 2);  // memcached's MAX_VERBOSITY_LEVEL
+  EXPECT_EQ(server.verbosity(), 2);  // memcached's MAX_VERBOSITY_LEVEL
   EXPECT_EQ(Run("shutdown\r\n"), "ERROR: shutdown not enabled\r\n");
   EXPECT_EQ(Run("version\r\nquit\r\nversion\r\n"), "VERSION 1.6.18-memkv-0.1\r\n<close>");
   protocol::TextRequest quit;

@@ -14,11 +14,10 @@
 // "worker<i>" (requests and commands executed), so `stats` shows how the load spread.
 //
 // Threads: as every Frontend (frontend.h).
-#ifndef MEMKV_SERVER_DISPATCH_SERVER_H_
-#define MEMKV_SERVER_DISPATCH_SERVER_H_
+#ifndef MEMKV_SERVER_DISPATCH_FRONTEND_H_
+#define MEMKV_SERVER_DISPATCH_FRONTEND_H_
 
 #include <memory>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/frontend.h"
@@ -34,10 +33,6 @@ struct DispatchLayout {
 absl::StatusOr<std::unique_ptr<Frontend>> MakeDispatchingFrontend(const FrontendEnv& env,
                                                                   DispatchLayout layout);
 
-// The modes' factories (frontend_dispatch.cc, frontend_hybrid.cc), listed in frontend.cc.
-absl::StatusOr<std::unique_ptr<Frontend>> MakeDispatchFrontend(const FrontendEnv& env);
-absl::StatusOr<std::unique_ptr<Frontend>> MakeHybridFrontend(const FrontendEnv& env);
-
 }  // namespace memkv::server
 
-#endif  // MEMKV_SERVER_DISPATCH_SERVER_H_
+#endif  // MEMKV_SERVER_DISPATCH_FRONTEND_H_

@@ -1,20 +1,15 @@
-#include "server/dispatch_thread.h"
-
-#include <sys/socket.h>
+#include "server/dispatcher.h"
 
 #include <cstdio>
+#include <optional>
 #include <string_view>
 #include <utility>
 
+#include "server/admission.h"
+
 namespace memkv::server {
-namespace {
 
-// memcached's words when it is at its connection limit, as AdmitOnLoop sends them.
-constexpr std::string_view kTooManyConnections = "ERROR Too many open connections\r\n";
-
-}  // namespace
-
-Dispatcher::Dispatcher(int index, std::unique_ptr<Worker> thread, DispatchPool* pool,
+Dispatcher::Dispatcher(int index, std::unique_ptr<ServerThread> thread, DispatchPool* pool,
                        ServerContext* server)
     : index_(index),
       pool_(pool),
@@ -29,20 +24,13 @@ Dispatcher::~Dispatcher() {
 
 absl::Status Dispatcher::Listen(int listen_fd, PortDialect dialect) {
   return thread_->loop()->StartAcceptingUnshared(
-      listen_fd, [this, dialect](int fd) { Admit(UniqueFd(fd), dialect); });
+      listen_fd, [this, dialect](int fd) { Serve(UniqueFd(fd), dialect); });
 }
 
-void Dispatcher::Admit(UniqueFd fd, PortDialect dialect) {
+void Dispatcher::Serve(UniqueFd fd, PortDialect dialect) {
   CommandStats* stats = thread_->stats();
-  if (!server_->limiter.TryAcquire()) {
-    // Best effort, as memcached does: the socket is fresh, so the line fits its send buffer.
-    send(fd.get(), kTooManyConnections.data(), kTooManyConnections.size(),
-         MSG_NOSIGNAL | MSG_DONTWAIT);
-    stats->rejected_connections.Add();
-    return;
-  }
-  thread_->assigned().fetch_add(1, std::memory_order_relaxed);
-  ConnectionSlot slot(&server_->limiter, &thread_->assigned());
+  std::optional<ConnectionSlot> slot = Admit(server_, fd, thread_.get(), stats);
+  if (!slot) return;
   uint64_t id = next_connection_id_++;
   int raw = fd.get();
   DispatchConnection::Env env;
@@ -52,7 +40,7 @@ void Dispatcher::Admit(UniqueFd fd, PortDialect dialect) {
   env.stats = stats;
   uint64_t client_id = server_->next_client_id.fetch_add(1, std::memory_order_relaxed);
   auto conn =
-      std::make_unique<DispatchConnection>(id, raw, dialect, client_id, env, std::move(slot));
+      std::make_unique<DispatchConnection>(id, raw, dialect, client_id, env, *std::move(slot));
   DispatchConnection* handler = conn.get();
   connections_.emplace(id, std::move(conn));
   if (server_->info->verbosity() >= 2) {

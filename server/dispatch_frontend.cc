@@ -1,4 +1,4 @@
-#include "server/dispatch_server.h"
+#include "server/dispatch_frontend.h"
 
 #include <string>
 #include <utility>
@@ -6,7 +6,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "server/dispatch_pool.h"
-#include "server/dispatch_thread.h"
+#include "server/dispatcher.h"
+#include "server/listening_ports.h"
+#include "server/server_context.h"
+#include "server/server_info.h"
+#include "server/server_thread.h"
 
 namespace memkv::server {
 namespace {
@@ -17,7 +21,7 @@ class DispatchFrontend final : public Frontend {
 
   absl::Status Start() override {
     ServerContext* server = env_.server;
-    pool_ = std::make_unique<DispatchPool>(env_.options->threads, server->pipeline, server->engine,
+    pool_ = std::make_unique<DispatchPool>(env_.config->threads, server->pipeline, server->engine,
                                            server->info);
     for (int i = 0; i < pool_->size(); ++i) {
       server->info->AddThreadStats(absl::StrCat("worker", i), pool_->stats(i),
@@ -26,7 +30,7 @@ class DispatchFrontend final : public Frontend {
     std::vector<BatchReturn*> returns;
     for (int k = 0; k < layout_.dispatchers; ++k) {
       std::string name = absl::StrCat("dispatcher", k);
-      absl::StatusOr<std::unique_ptr<Worker>> thread = Worker::Create(name, env_.io);
+      absl::StatusOr<std::unique_ptr<ServerThread>> thread = ServerThread::Create(name, env_.io);
       if (!thread.ok()) return thread.status();
       server->info->AddThreadStats(name, (*thread)->stats(), ThreadRole::kAcceptsOnly);
       dispatchers_.push_back(
@@ -58,7 +62,7 @@ class DispatchFrontend final : public Frontend {
   // Binds the dispatcher's own sockets (reuseport) or, for the only dispatcher, the one set.
   absl::Status ListenFor(Dispatcher* dispatcher) {
     absl::StatusOr<std::vector<ListeningPort>> ports =
-        ListenOnPorts(*env_.options, layout_.reuseport);
+        ListenOnPorts(*env_.config, layout_.reuseport);
     if (!ports.ok()) return ports.status();
     for (ListeningPort& port : *ports) {
       absl::Status status = dispatcher->Listen(port.fd.get(), port.dialect);
@@ -85,7 +89,7 @@ absl::StatusOr<std::unique_ptr<Frontend>> MakeDispatchingFrontend(const Frontend
     return absl::InvalidArgumentError(
         absl::StrCat("cannot run ", layout.dispatchers, " dispatchers without SO_REUSEPORT"));
   }
-  if (env.options->threads < 1) {
+  if (env.config->threads < 1) {
     return absl::InvalidArgumentError("dispatch modes need at least one worker thread (-t)");
   }
   return std::make_unique<DispatchFrontend>(env, layout);

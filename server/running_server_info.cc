@@ -1,4 +1,4 @@
-#include "server/server_info.h"
+#include "server/running_server_info.h"
 
 namespace memkv::server {
 

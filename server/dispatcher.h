@@ -15,8 +15,8 @@
 //
 // Threads: construction and Listen() on the front end's thread before the loop runs; Return()
 // on any thread; everything else on the dispatcher's loop thread.
-#ifndef MEMKV_SERVER_DISPATCH_THREAD_H_
-#define MEMKV_SERVER_DISPATCH_THREAD_H_
+#ifndef MEMKV_SERVER_DISPATCHER_H_
+#define MEMKV_SERVER_DISPATCHER_H_
 
 #include <cstdint>
 #include <memory>
@@ -24,13 +24,13 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "server/server_context.h"
 #include "server/dispatch_batch.h"
 #include "server/dispatch_connection.h"
 #include "server/dispatch_pool.h"
+#include "server/server_context.h"
+#include "server/server_thread.h"
 #include "server/socket_util.h"
 #include "server/work_queue.h"
-#include "server/worker.h"
 
 namespace memkv::server {
 
@@ -38,10 +38,11 @@ class Dispatcher final : public DispatchHost, public BatchReturn {
  public:
   // `index` is this dispatcher's place in the pool's return list; `thread` is its (not yet
   // started) loop thread. `pool` and `server` outlive the dispatcher.
-  Dispatcher(int index, std::unique_ptr<Worker> thread, DispatchPool* pool, ServerContext* server);
+  Dispatcher(int index, std::unique_ptr<ServerThread> thread, DispatchPool* pool,
+             ServerContext* server);
   ~Dispatcher() override;
 
-  Worker* thread() { return thread_.get(); }
+  ServerThread* thread() { return thread_.get(); }
 
   // Accepts on `listen_fd` (not owned; outlives the loop), giving connections `dialect`.
   // REQUIRES: before the loop runs; no other loop accepts on listen_fd (each dispatcher has its
@@ -56,7 +57,8 @@ class Dispatcher final : public DispatchHost, public BatchReturn {
   void Return(std::vector<DispatchBatch>* done) override;
 
  private:
-  void Admit(UniqueFd fd, PortDialect dialect);
+  // Admits a just-accepted connection (admission.h) and serves it.
+  void Serve(UniqueFd fd, PortDialect dialect);
   // Gives every returned batch to its connection, then hands over what that staged.
   void DrainReturned();
   // Hands every staged batch to its worker: one push per worker.
@@ -74,9 +76,9 @@ class Dispatcher final : public DispatchHost, public BatchReturn {
   WorkQueue<DispatchBatch> returned_;
   // Declared before thread_: the loop may report connections closed while it is destroyed.
   absl::flat_hash_map<uint64_t, std::unique_ptr<DispatchConnection>> connections_;
-  std::unique_ptr<Worker> thread_;
+  std::unique_ptr<ServerThread> thread_;
 };
 
 }  // namespace memkv::server
 
-#endif  // MEMKV_SERVER_DISPATCH_THREAD_H_
+#endif  // MEMKV_SERVER_DISPATCHER_H_
