@@ -104,7 +104,7 @@ void EpollLoop::HandleStreamEvent(Stream* stream, uint32_t events) {
   if (stream->closed) return;  // closed earlier in this batch; the object is in graveyard_
   if (events & EPOLLOUT) HandleWritable(stream);
   if (stream->closing) return;
-  if (stream->paused) {
+  if (stream->paused || stream->peer_closed) {
     // EPOLLERR and EPOLLHUP are reported whatever the mask: a dead paused stream would be
     // reported on every turn, so end it now (nothing can be written to it any more either).
     if (events & (EPOLLERR | EPOLLHUP)) MarkClosing(stream);
@@ -253,7 +253,8 @@ void EpollLoop::UpdateInterest(Stream* stream) {
   epoll_event event{};
   uint32_t in = EPOLLIN | EPOLLRDHUP;
   uint32_t out = EPOLLOUT;
-  event.events = (stream->paused ? 0 : in) | (stream->sending ? out : 0);
+  bool receiving = !stream->paused && !stream->peer_closed;
+  event.events = (receiving ? in : 0) | (stream->sending ? out : 0);
   event.data.ptr = stream;
   if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_MOD, stream->fd.get(), &event) < 0) {
     MarkClosing(stream);  // ENOMEM: better a closed stream than one that is never served
@@ -267,7 +268,14 @@ void EpollLoop::HandleReadable(Stream* stream) {
     return;
   }
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-  MarkClosing(stream);  // orderly shutdown by the peer, or a reset
+  if (n < 0) {
+    MarkClosing(stream);  // a reset, ...
+    return;
+  }
+  // The peer's FIN: receiving is over, sending is not.
+  stream->peer_closed = true;
+  UpdateInterest(stream);
+  if (!stream->closing) stream->handler->OnPeerClosed();
 }
 
 void EpollLoop::Send(int fd, std::string_view data) {
@@ -310,14 +318,14 @@ void EpollLoop::HandleWritable(Stream* stream) {
 
 void EpollLoop::PauseReceive(int fd) {
   Stream* stream = Find(fd);
-  if (stream == nullptr || stream->paused || stream->closing) return;
+  if (stream == nullptr || stream->paused || stream->closing || stream->peer_closed) return;
   stream->paused = true;
   UpdateInterest(stream);
 }
 
 void EpollLoop::ResumeReceive(int fd) {
   Stream* stream = Find(fd);
-  if (stream == nullptr || !stream->paused || stream->closing) return;
+  if (stream == nullptr || !stream->paused || stream->closing || stream->peer_closed) return;
   stream->paused = false;
   UpdateInterest(stream);
 }

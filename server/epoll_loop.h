@@ -7,6 +7,10 @@
 // plain mask change (PauseReceive drops EPOLLIN) and leaves nothing to lose when a handler
 // closes a stream in the middle of a batch. A send that would block waits for EPOLLOUT.
 //
+// The peer's FIN (recv() == 0) drops EPOLLIN and EPOLLRDHUP for good, since level-triggered
+// epoll would report a half-closed socket readable on every turn; sends go on with EPOLLOUT, and
+// EPOLLERR/EPOLLHUP (the peer then closed fully or reset) still end the stream.
+//
 // The callbacks a readiness loop could run re-entrantly (OnSendComplete inside Send, OnClosed
 // inside CloseStream) are deferred to the end of the current event, so handlers see the same
 // ordering as under io_uring, and a handler is never re-entered.
@@ -70,8 +74,9 @@ class EpollLoop final : public EventLoop {
     size_t send_left = 0;
     bool sending = false;  // waiting for EPOLLOUT
     bool paused = false;
-    bool closing = false;  // CloseStream called or an error seen; OnClosed pending
-    bool closed = false;   // OnClosed ran; the object waits in graveyard_ for the batch to end
+    bool peer_closed = false;  // the peer's FIN was read and OnPeerClosed called: no more recv
+    bool closing = false;      // CloseStream called or an error seen; OnClosed pending
+    bool closed = false;       // OnClosed ran; the object waits in graveyard_ for the batch to end
   };
 
   EpollLoop(UniqueFd epoll_fd, UniqueFd wake_fd, UniqueFd spare_fd);

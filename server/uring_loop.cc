@@ -271,7 +271,7 @@ void UringLoop::WaitForListener(Listener* listener, uint8_t op) {
 }
 
 void UringLoop::ArmRecv(Stream* stream) {
-  if (!running_ || stream->recv_armed) return;
+  if (!running_ || stream->recv_armed || stream->peer_closed) return;
   io_uring_sqe* sqe = ring_->GetSqe();
   int fd = stream->fd.get();
   if (multishot_recv_) {
@@ -470,7 +470,7 @@ void UringLoop::HandleRecv(Stream* stream, uint32_t seq, int res, uint32_t flags
       Deliver(stream, std::string_view(stream->recv_buffer.get(), res));
     }
   } else if (res == 0) {
-    MarkClosing(stream);  // orderly shutdown by the peer
+    HandlePeerClosed(stream);
   } else {
     HandleRecvError(stream, -res);
   }
@@ -544,6 +544,19 @@ void UringLoop::Deliver(Stream* stream, std::string_view data) {
   stream->handler->OnReceive(data);
 }
 
+// The peer's FIN. Reported now, unless bytes that came before it are still held.
+void UringLoop::HandlePeerClosed(Stream* stream) {
+  stream->peer_closed = true;
+  if (stream->closing || stream->paused || !stream->held.empty()) return;
+  ReportPeerClosed(stream);
+}
+
+void UringLoop::ReportPeerClosed(Stream* stream) {
+  if (stream->peer_close_reported) return;
+  stream->peer_close_reported = true;
+  stream->handler->OnPeerClosed();
+}
+
 // --- Streams -------------------------------------------------------------------------------
 
 UringLoop::Stream* UringLoop::Find(int fd) {
@@ -607,6 +620,7 @@ void UringLoop::Send(int fd, std::string_view data) {
 void UringLoop::PauseReceive(int fd) {
   Stream* stream = Find(fd);
   if (stream == nullptr || stream->paused || stream->closing) return;
+  if (stream->peer_close_reported) return;  // nothing left to receive
   stream->paused = true;
   if (stream->recv_armed) Cancel(Pack(kRecv, fd, stream->recv_seq));
 }
@@ -615,8 +629,9 @@ void UringLoop::ResumeReceive(int fd) {
   Stream* stream = Find(fd);
   if (stream == nullptr || !stream->paused || stream->closing) return;
   stream->paused = false;
-  if (!stream->held.empty()) {
-    deliveries_.push_back(stream);  // at the next safe point, not inside the caller's callback
+  if (!stream->held.empty() || stream->peer_closed) {
+    // Held bytes, then the FIN: at the next safe point, not inside the caller's callback.
+    deliveries_.push_back(stream);
   } else {
     ArmRecv(stream);  // no-op while the cancelled receive has not come back yet
   }
@@ -663,11 +678,18 @@ void UringLoop::RunDeferred() {
     std::vector<Stream*> deliveries;
     deliveries.swap(deliveries_);
     for (Stream* stream : deliveries) {
-      if (stream->closing || stream->paused || stream->held.empty()) continue;
-      std::string held = std::move(stream->held);
-      stream->held.clear();
-      stream->handler->OnReceive(held);
-      if (!stream->closing && !stream->paused) ArmRecv(stream);
+      if (stream->closing || stream->paused) continue;
+      if (!stream->held.empty()) {
+        std::string held = std::move(stream->held);
+        stream->held.clear();
+        stream->handler->OnReceive(held);
+        if (stream->closing || stream->paused) continue;
+      }
+      if (stream->peer_closed) {
+        ReportPeerClosed(stream);
+      } else {
+        ArmRecv(stream);
+      }
     }
     std::vector<Stream*> closes;
     closes.swap(closing_);

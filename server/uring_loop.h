@@ -30,6 +30,11 @@
 // send in flight or after ResumeReceive (EpollLoop sees it at once, since EPOLLERR cannot be
 // masked); a paused Connection always has one or the other coming.
 //
+// Half-close: a receive that completes with 0 (the peer's FIN) is not armed again. OnPeerClosed
+// follows the bytes that arrived before the FIN, so on a paused stream it waits for
+// ResumeReceive and the delivery of what was held. Sends go on; with no receive armed, a reset
+// after that is noticed through a send, as for a paused stream.
+//
 // Threads: as EventLoop. Methods other than Post() and Stop() may also be called before Run()
 // from the creating thread; their submissions wait for Run(), since a SINGLE_ISSUER ring belongs
 // to the thread that runs it.
@@ -101,6 +106,8 @@ class UringLoop final : public EventLoop {
     bool recv_armed = false;  // until the final completion (no IORING_CQE_F_MORE) arrives
     uint32_t recv_seq = 0;    // which receive is armed; see the user_data layout
     bool paused = false;
+    bool peer_closed = false;          // a receive completed with 0: never armed again
+    bool peer_close_reported = false;  // OnPeerClosed ran
     bool closing = false;
     bool finished = false;  // OnClosed ran; the object waits in graveyard_ for the turn's end
     std::string held;       // bytes that arrived while paused, delivered after ResumeReceive
@@ -133,6 +140,8 @@ class UringLoop final : public EventLoop {
   void HandleSend(Stream* stream, int res);
   void HandleSendPoll(Stream* stream);
   void Deliver(Stream* stream, std::string_view data);
+  void HandlePeerClosed(Stream* stream);
+  void ReportPeerClosed(Stream* stream);
   void MarkClosing(Stream* stream);
   void CheckFinished(Stream* stream);
   void Finish(Stream* stream);

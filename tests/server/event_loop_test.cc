@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -115,18 +116,24 @@ std::string Pattern(size_t size, uint32_t seed) {
 
 // --- Handlers ------------------------------------------------------------------------------
 
-// Echoes what it receives. Owned by the test (not self-deleting), so that a second OnClosed or
-// a callback after OnClosed is counted instead of being a use after free.
+// Echoes what it receives; after OnPeerClosed it finishes echoing what it owes and then closes,
+// as a Connection does. Owned by the test (not self-deleting), so that a second OnClosed or a
+// callback after OnClosed is counted instead of being a use after free.
 class EchoHandler final : public StreamHandler {
  public:
   EchoHandler(EventLoop* loop, int fd) : loop_(loop), fd_(fd) {}
 
   void OnReceive(std::string_view data) override {
     EXPECT_EQ(closed_.load(), 0) << "OnReceive after OnClosed";
+    EXPECT_EQ(peer_closed_.load(), 0) << "OnReceive after OnPeerClosed";
     received_.fetch_add(data.size());
     if (close_on_receive_) {
-      loop_->CloseStream(fd_);
+      Close();
       return;
+    }
+    if (pause_on_receive_) {
+      pause_on_receive_ = false;
+      loop_->PauseReceive(fd_);
     }
     if (reply_.empty()) {
       pending_.append(data);
@@ -142,9 +149,24 @@ class EchoHandler final : public StreamHandler {
     sends_completed_.fetch_add(1);
     sending_ = false;
     in_flight_.clear();
-    if (reply_.empty()) MaybeSend();
+    MaybeSend();
+    CloseIfDone();
   }
-  void OnPeerClosed() override { loop_->CloseStream(fd_); }
+  void OnPeerClosed() override {
+    EXPECT_EQ(closed_.load(), 0) << "OnPeerClosed after OnClosed";
+    EXPECT_FALSE(close_requested_) << "OnPeerClosed after CloseStream";
+    EXPECT_EQ(peer_closed_.load(), 0) << "OnPeerClosed twice";
+    received_at_peer_closed_.store(received_.load());
+    peer_closed_.fetch_add(1);
+    if (toggle_pause_on_peer_closed_) {
+      // No receiving is left to pause: both must be no-ops (no second OnPeerClosed).
+      loop_->PauseReceive(fd_);
+      loop_->ResumeReceive(fd_);
+      loop_->PauseReceive(fd_);
+    }
+    MaybeSend();
+    CloseIfDone();
+  }
   void OnClosed() override {
     absl::MutexLock lock(&mu_);
     closed_.fetch_add(1);
@@ -162,8 +184,18 @@ class EchoHandler final : public StreamHandler {
   int closed() const { return closed_.load(); }
   size_t received() const { return received_.load(); }
   int sends_completed() const { return sends_completed_.load(); }
+  int peer_closed() const { return peer_closed_.load(); }
+  // What had been received when OnPeerClosed came.
+  size_t received_at_peer_closed() const { return received_at_peer_closed_.load(); }
+  // The setters are for the loop thread, or before the connection sends anything.
   void set_close_on_receive() { close_on_receive_ = true; }
   void set_reply(std::string reply) { reply_ = std::move(reply); }
+  // Echo nothing until the peer has closed its side, then everything: a reply that exists only
+  // after the half-close, as when a worker answers after the FIN was read.
+  void set_hold_until_peer_closed() { hold_until_peer_closed_ = true; }
+  // PauseReceive from inside the first OnReceive.
+  void set_pause_on_receive() { pause_on_receive_ = true; }
+  void set_toggle_pause_on_peer_closed() { toggle_pause_on_peer_closed_ = true; }
   // Sends data as if it had been received; on the loop thread, or before Run().
   void Echo(std::string_view data) {
     pending_.append(data);
@@ -173,20 +205,35 @@ class EchoHandler final : public StreamHandler {
  private:
   void MaybeSend() {
     if (sending_ || pending_.empty()) return;
+    if (hold_until_peer_closed_ && peer_closed_.load() == 0) return;
     in_flight_.swap(pending_);
     sending_ = true;  // before Send: a loop may complete it at once
     loop_->Send(fd_, in_flight_);
+  }
+  // Once the peer has closed its side and everything owed is written.
+  void CloseIfDone() {
+    if (peer_closed_.load() > 0 && !sending_ && pending_.empty()) Close();
+  }
+  void Close() {
+    close_requested_ = true;
+    loop_->CloseStream(fd_);
   }
 
   EventLoop* const loop_;
   const int fd_;
   bool close_on_receive_ = false;
+  bool hold_until_peer_closed_ = false;
+  bool pause_on_receive_ = false;
+  bool toggle_pause_on_peer_closed_ = false;
+  bool close_requested_ = false;
   std::string reply_;
   std::string pending_;
   std::string in_flight_;
   bool sending_ = false;
   std::atomic<size_t> received_{0};
+  std::atomic<size_t> received_at_peer_closed_{0};
   std::atomic<int> sends_completed_{0};
+  std::atomic<int> peer_closed_{0};
   absl::Mutex mu_;
   std::atomic<int> closed_{0};
 };
@@ -430,6 +477,7 @@ TEST_P(EventLoopTest, PausedStreamResetWhileSendingCloses) {
   Reset(std::move(client));
   EXPECT_EQ(handler->AwaitClosed(), 1);
   EXPECT_EQ(handler->sends_completed(), 0);
+  EXPECT_EQ(handler->peer_closed(), 0);  // a reset is not a half-close
 }
 
 TEST_P(EventLoopTest, PausedIdleStreamResetByPeerCloses) {
@@ -450,6 +498,7 @@ TEST_P(EventLoopTest, PausedIdleStreamResetByPeerCloses) {
   // EPOLLERR/EPOLLHUP are reported whatever the mask: the stream must end, not spin.
   EXPECT_EQ(handler->AwaitClosed(), 1);
   EXPECT_EQ(handler->received(), 0u);
+  EXPECT_EQ(handler->peer_closed(), 0);
 }
 
 TEST_P(EventLoopTest, Echoes16MiBThroughPartialWrites) {
@@ -470,25 +519,33 @@ TEST_P(EventLoopTest, Echoes16MiBThroughPartialWrites) {
   EXPECT_EQ(handler->AwaitClosed(), 1);
 }
 
-TEST_P(EventLoopTest, PeerClosesOrResetsMidSend) {
+TEST_P(EventLoopTest, PeerHalfClosesClosesOrResetsMidSend) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
   std::unique_ptr<LoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
-  for (bool reset : {false, true}) {
+  enum Ending { kHalfClose, kClose, kReset };
+  const std::string reply = Pattern(16 << 20, 3);
+  int count = 0;
+  for (Ending ending : {kHalfClose, kClose, kReset}) {
     UniqueFd client = Connect(port, 4096);
-    EchoHandler* handler = loop->AwaitHandler(reset ? 2 : 1);
-    loop->RunSync([handler] { handler->set_reply(Pattern(16 << 20, 3)); });
+    EchoHandler* handler = loop->AwaitHandler(++count);
+    loop->RunSync([handler, &reply] { handler->set_reply(reply); });
     WriteAll(client.get(), "go");
     // Some of the reply arrived, and most of 16 MiB cannot have: the send is in progress.
     ASSERT_EQ(ReadExactly(client.get(), 1000).size(), 1000u);
-    if (reset) {
-      Reset(std::move(client));
+    if (ending == kHalfClose) {
+      // A FIN while the server is still sending: the reply still arrives whole, then EOF.
+      shutdown(client.get(), SHUT_WR);
+      EXPECT_EQ(ReadToEnd(client.get()), reply.size() - 1000);
+    } else if (ending == kClose) {
+      client.reset();  // closing with unread bytes sends a reset
     } else {
-      shutdown(client.get(), SHUT_WR);  // FIN while the server is still sending
+      Reset(std::move(client));
     }
     EXPECT_EQ(handler->AwaitClosed(), 1);
-    EXPECT_EQ(handler->sends_completed(), 0);
+    EXPECT_EQ(handler->sends_completed(), ending == kHalfClose ? 1 : 0);
+    EXPECT_EQ(handler->peer_closed(), ending == kHalfClose ? 1 : 0);
   }
   loop->RunSync([] {});
   for (EchoHandler* handler : loop->handlers()) EXPECT_EQ(handler->closed(), 1);
@@ -507,10 +564,190 @@ TEST_P(EventLoopTest, PeerClosesOrResetsMidReceive) {
     } else {
       shutdown(client.get(), SHUT_WR);  // FIN; the echo may still be read, or not
     }
-    EXPECT_EQ(loop->AwaitHandler(i + 1)->AwaitClosed(), 1);
+    EchoHandler* handler = loop->AwaitHandler(i + 1);
+    EXPECT_EQ(handler->AwaitClosed(), 1);
+    EXPECT_EQ(handler->peer_closed(), i % 2 == 0 ? 1 : 0);
   }
   loop->RunSync([] {});
   for (EchoHandler* handler : loop->handlers()) EXPECT_EQ(handler->closed(), 1);
+}
+
+// --- The peer's half-close ------------------------------------------------------------------
+
+// (a) A client that sends and then shuts down its sending side (`nc -N`) gets its whole reply,
+// also one that the handler only writes after OnPeerClosed; then EOF.
+TEST_P(EventLoopTest, HalfCloseDeliversAllThenPeerClosedAndTheReplySurvives) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  int count = 0;
+  for (bool hold : {false, true}) {
+    UniqueFd client = Connect(port);
+    EchoHandler* handler = loop->AwaitHandler(++count);
+    if (hold) loop->RunSync([handler] { handler->set_hold_until_peer_closed(); });
+    const std::string data = Pattern(10000, count);
+    WriteAll(client.get(), data);
+    shutdown(client.get(), SHUT_WR);
+    EXPECT_EQ(ReadExactly(client.get(), data.size()), data) << (hold ? "held" : "echoed");
+    EXPECT_EQ(ReadToEnd(client.get()), 0u);  // EOF: the handler closed once it owed nothing
+    EXPECT_EQ(handler->AwaitClosed(), 1);
+    EXPECT_EQ(handler->peer_closed(), 1);
+    EXPECT_EQ(handler->received_at_peer_closed(), data.size());
+  }
+}
+
+// (b) The same with a reply far larger than the socket buffers: it is written in many partial
+// sends, all of them after the peer's FIN when held.
+TEST_P(EventLoopTest, HalfCloseLargeReplyThroughPartialWrites) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  int count = 0;
+  for (bool hold : {false, true}) {
+    UniqueFd client = Connect(port, 64 * 1024);
+    EchoHandler* handler = loop->AwaitHandler(++count);
+    if (hold) loop->RunSync([handler] { handler->set_hold_until_peer_closed(); });
+    const std::string data = Pattern(8 << 20, 20 + count);
+    WriteAll(client.get(), data);
+    shutdown(client.get(), SHUT_WR);
+    EXPECT_TRUE(ReadExactly(client.get(), data.size()) == data) << (hold ? "held" : "echoed");
+    EXPECT_EQ(ReadToEnd(client.get()), 0u);
+    EXPECT_EQ(handler->AwaitClosed(), 1);
+    EXPECT_EQ(handler->peer_closed(), 1);
+    EXPECT_EQ(handler->received_at_peer_closed(), data.size());
+    EXPECT_GE(handler->sends_completed(), 1);
+  }
+}
+
+// Waits until the peer's FIN has reached the server's socket `fd`.
+void AwaitFinAt(int fd) {
+  pollfd entry{fd, POLLRDHUP, 0};
+  ASSERT_EQ(poll(&entry, 1, -1), 1) << strerror(errno);
+  ASSERT_TRUE(entry.revents & POLLRDHUP);
+}
+
+// (c) A stream paused when the FIN arrives: nothing until ResumeReceive, then the data, and
+// only then OnPeerClosed.
+TEST_P(EventLoopTest, PausedStreamGetsPeerClosedOnlyAfterResume) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  UniqueFd client = Connect(port);
+  EchoHandler* handler = loop->AwaitHandler(1);
+  EventLoop* raw = loop->loop();
+  loop->RunSync([raw, handler] { raw->PauseReceive(handler->fd()); });
+  loop->RunSync([] {});  // a whole turn: whatever the pause submitted has taken effect
+  const std::string data = Pattern(5000, 31);
+  WriteAll(client.get(), data);
+  shutdown(client.get(), SHUT_WR);
+  AwaitFinAt(handler->fd());
+  for (int i = 0; i < 3; ++i) loop->RunSync([] {});
+  EXPECT_EQ(handler->received(), 0u);
+  EXPECT_EQ(handler->peer_closed(), 0);
+  EXPECT_EQ(handler->closed(), 0);
+
+  loop->RunSync([raw, handler] { raw->ResumeReceive(handler->fd()); });
+  EXPECT_EQ(ReadExactly(client.get(), data.size()), data);
+  EXPECT_EQ(ReadToEnd(client.get()), 0u);
+  EXPECT_EQ(handler->AwaitClosed(), 1);
+  EXPECT_EQ(handler->peer_closed(), 1);
+  EXPECT_EQ(handler->received_at_peer_closed(), data.size());
+}
+
+// (c) The same when the pause comes from inside OnReceive while the rest of the data and the
+// FIN are already on their way: io_uring then has completions for them in the same batch and
+// must hold the bytes and the FIN, in order, until ResumeReceive.
+TEST_P(EventLoopTest, PausedInsideOnReceiveWithDataAndFinBehind) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  UniqueFd client = Connect(port);
+  EchoHandler* handler = loop->AwaitHandler(1);
+  EventLoop* raw = loop->loop();
+  loop->RunSync([handler] { handler->set_pause_on_receive(); });
+  // The loop is held in a task while everything arrives, so that it finds the data and the FIN
+  // together (several receive completions, 16 KiB each, and the final one for the FIN).
+  absl::Notification arrived;
+  raw->Post([&arrived] { arrived.WaitForNotification(); });
+  const std::string data = Pattern(40000, 37);
+  WriteAll(client.get(), data);
+  shutdown(client.get(), SHUT_WR);
+  AwaitFinAt(handler->fd());
+  arrived.Notify();
+  for (int i = 0; i < 3; ++i) loop->RunSync([] {});
+  EXPECT_GT(handler->received(), 0u);
+  EXPECT_EQ(handler->peer_closed(), 0) << "OnPeerClosed while paused";
+  EXPECT_EQ(handler->closed(), 0);
+
+  loop->RunSync([raw, handler] { raw->ResumeReceive(handler->fd()); });
+  EXPECT_EQ(ReadExactly(client.get(), data.size()), data);
+  EXPECT_EQ(ReadToEnd(client.get()), 0u);
+  EXPECT_EQ(handler->AwaitClosed(), 1);
+  EXPECT_EQ(handler->peer_closed(), 1);
+  EXPECT_EQ(handler->received_at_peer_closed(), data.size());
+}
+
+// (d) A reset is not a half-close: OnClosed, and no OnPeerClosed before it.
+TEST_P(EventLoopTest, ResetGivesOnClosedWithoutPeerClosed) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  constexpr int kClients = 10;
+  for (int i = 0; i < kClients; ++i) {
+    UniqueFd client = Connect(port);
+    WriteAll(client.get(), "ping");
+    ASSERT_EQ(ReadExactly(client.get(), 4), "ping");
+    if (i % 2 == 1) WriteAll(client.get(), "unread by the server, maybe");
+    Reset(std::move(client));
+    EchoHandler* handler = loop->AwaitHandler(i + 1);
+    EXPECT_EQ(handler->AwaitClosed(), 1);
+    EXPECT_EQ(handler->peer_closed(), 0);
+  }
+}
+
+// (e) OnPeerClosed comes once, never after CloseStream or OnClosed, and Pause/ResumeReceive
+// after it do not bring it back. Half of the handlers close on their first bytes, with the FIN
+// right behind them.
+TEST_P(EventLoopTest, PeerClosedComesOnceAndNeverAfterClose) {
+  int port;
+  UniqueFd listener = ListenLoopback(&port);
+  std::unique_ptr<LoopThread> loop = StartLoop();
+  loop->AcceptEcho(listener.get());
+  constexpr int kClients = 40;
+  std::vector<UniqueFd> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(Connect(port));
+    EchoHandler* handler = loop->AwaitHandler(i + 1);
+    loop->RunSync([handler, i] {
+      if (i % 2 == 0) {
+        handler->set_toggle_pause_on_peer_closed();
+      } else {
+        handler->set_close_on_receive();
+      }
+    });
+  }
+  for (UniqueFd& client : clients) {
+    WriteAll(client.get(), "data");
+    shutdown(client.get(), SHUT_WR);
+  }
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_EQ(ReadToEnd(clients[i].get()), i % 2 == 0 ? 4u : 0u);
+  }
+  std::vector<EchoHandler*> handlers = loop->handlers();
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_EQ(handlers[i]->AwaitClosed(), 1);
+    EXPECT_EQ(handlers[i]->peer_closed(), i % 2 == 0 ? 1 : 0) << "client " << i;
+  }
+  for (int i = 0; i < 3; ++i) loop->RunSync([] {});
+  for (EchoHandler* handler : handlers) {
+    EXPECT_EQ(handler->closed(), 1);
+    EXPECT_LE(handler->peer_closed(), 1);
+  }
 }
 
 TEST_P(EventLoopTest, PauseStopsDeliveryAndResumeRestartsIt) {
