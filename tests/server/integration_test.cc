@@ -238,6 +238,25 @@ TEST_P(IntegrationTest, QuitClosesAfterEarlierReplies) {
   EXPECT_EQ(other.Call("get r\r\n", "END\r\n"), "END\r\n");
 }
 
+// A client that shuts down its sending side after its requests (`nc -N`, socat, many scripts)
+// gets every reply before the server closes, in every mode: in the dispatch modes the replies
+// come back from a worker after the FIN has arrived.
+TEST_P(IntegrationTest, HalfClosedClientGetsEveryReplyBeforeTheClose) {
+  auto server = StartServer();
+  for (int i = 0; i < 50; ++i) {
+    TestClient client(server->port());
+    ASSERT_TRUE(client.Send("version\r\nset h 0 0 1\r\nx\r\nget h\r\n"));
+    client.ShutdownSending();
+    EXPECT_EQ(client.ReadToEof(),
+              "VERSION 1.6.18-memkv-0.1\r\nSTORED\r\nVALUE h 0 1\r\nx\r\nEND\r\n")
+        << "try " << i;
+  }
+  TestClient resp(server->port());
+  ASSERT_TRUE(resp.Send("*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n"));
+  resp.ShutdownSending();
+  EXPECT_EQ(resp.ReadToEof(), "+PONG\r\n$2\r\nhi\r\n");
+}
+
 TEST_P(IntegrationTest, StatsShowModeEngineAndThreads) {
   auto server = StartServer();
   TestClient client(server->port());

@@ -118,6 +118,17 @@ class TestClient {
     return ReadUntil(suffix);
   }
 
+  // Shuts down the sending side (a FIN), as `nc -N` does after its input: the server sees the
+  // end of the requests, and the replies can still be read.
+  void ShutdownSending() { shutdown(fd_, SHUT_WR); }
+
+  // Everything until the server closes the connection (or the read times out).
+  std::string ReadToEof() {
+    while (Fill()) {
+    }
+    return std::exchange(buffer_, std::string());
+  }
+
   // True when the server closed the connection (reads EOF, or a reset) before any more bytes.
   bool ReadsEof() {
     if (!buffer_.empty()) return false;
