@@ -4,12 +4,11 @@
 #include <array>
 #include <utility>
 
-#include "protocol/text_client.h"
+#include "protocol/decimal.h"
+#include "protocol/reply_line.h"
 
 namespace memkv::protocol {
 namespace {
-
-using text_client_internal::ParseDecimal;
 
 // Two-letter codes that may carry return flags.
 constexpr std::array<std::pair<std::string_view, MetaReplyCode>, 8> kCodes = {{
@@ -68,7 +67,7 @@ void AppendMetaSet(std::string_view key, std::string_view value, std::string_vie
   out->append("ms ");
   out->append(key);
   out->push_back(' ');
-  text_client_internal::AppendDecimal(static_cast<int64_t>(value.size()), out);
+  AppendDecimal(static_cast<int64_t>(value.size()), out);
   AppendFlags(flags, out);
   out->append(value);
   out->append("\r\n");
@@ -116,8 +115,8 @@ bool FindMetaFlag(std::string_view flags, char flag, std::string_view* token) {
 }
 
 ParseResult MetaReplyParser::Parse(std::string_view in, MetaReply* out) const {
-  text_client_internal::Line line;
-  if (auto found = text_client_internal::FindLine(in, limits_.max_line_bytes, &line);
+  ReplyLine line;
+  if (auto found = FindReplyLine(in, limits_.max_line_bytes, &line);
       found.status != ParseStatus::kOk) {
     return found;
   }
@@ -165,7 +164,7 @@ ParseResult MetaReplyParser::Parse(std::string_view in, MetaReply* out) const {
   }
   if (size > limits_.max_value_bytes) return MustCloseWith("VA size out of range");
   const size_t total = line.end + size + 2;
-  if (in.size() < total) return ParseResult();  // kNeedMore
+  if (in.size() < total) return NeedMore();
   if (in.substr(line.end + size, 2) != "\r\n") return MustCloseWith("VA data not ended by CRLF");
   out->data = in.substr(line.end, size);
   return ParsedOk(total);

@@ -42,13 +42,6 @@ constexpr size_t kMaxOpaqueLength = 32;
 constexpr size_t kItemOverheadBytes = 48 + 8 + 1 + 2;
 constexpr size_t kFlagsBytes = 4;
 
-ParseResult Ok(size_t consumed) { return {ParseStatus::kOk, consumed, {}, 0}; }
-ParseResult NeedMore() { return {ParseStatus::kNeedMore, 0, {}, 0}; }
-ParseResult Close() { return {ParseStatus::kMustClose, 0, {}, 0}; }
-ParseResult Fail(size_t consumed, std::string_view error, size_t swallow = 0) {
-  return {ParseStatus::kClientError, consumed, error, swallow};
-}
-
 // The space-separated tokens of one line, as memcached's tokenize_command() cuts them.
 struct Tokens {
   std::string_view token[kMaxTokens];
@@ -292,31 +285,31 @@ struct Line {
 
 ParseResult ParseGet(const Line& line, const MetaParserLimits& limits, MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2) return Fail(line.size, kError);
+  if (t.count < 2) return ClientErrorWith(line.size, kError);
   std::string_view error = CheckKeyAndFlags(t, limits.max_key_length, kGetFlagsTooLong, {}, out);
   if (error.empty() && OpaqueTooLong(*out)) error = kOpaqueTooLong;
-  if (!error.empty()) return Fail(line.size, error);
+  if (!error.empty()) return ClientErrorWith(line.size, error);
   out->command = MetaCommand::kGet;
-  return Ok(line.size);
+  return ParsedOk(line.size);
 }
 
 ParseResult ParseDelete(const Line& line, const MetaParserLimits& limits, MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2) return Fail(line.size, kError);
+  if (t.count < 2) return ClientErrorWith(line.size, kError);
   std::string_view error =
       CheckKeyAndFlags(t, limits.max_key_length, kFlagsTooLong, kInvalidOrDuplicate, out);
   if (error.empty() && OpaqueTooLong(*out)) error = kOpaqueTooLong;
-  if (!error.empty()) return Fail(line.size, error);
+  if (!error.empty()) return ClientErrorWith(line.size, error);
   out->command = MetaCommand::kDelete;
-  return Ok(line.size);
+  return ParsedOk(line.size);
 }
 
 ParseResult ParseArithmetic(const Line& line, const MetaParserLimits& limits, MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2) return Fail(line.size, kError);
+  if (t.count < 2) return ClientErrorWith(line.size, kError);
   std::string_view error =
       CheckKeyAndFlags(t, limits.max_key_length, kFlagsTooLong, kInvalidOrDuplicate, out);
-  if (!error.empty()) return Fail(line.size, error);
+  if (!error.empty()) return ClientErrorWith(line.size, error);
   switch (out->mode) {
     case 0:
     case 'I':
@@ -327,22 +320,24 @@ ParseResult ParseArithmetic(const Line& line, const MetaParserLimits& limits, Me
       out->decrement = true;
       break;
     default:
-      return Fail(line.size, kArithmeticMode);
+      return ClientErrorWith(line.size, kArithmeticMode);
   }
   // memcached applies the delta before it notices a long opaque; refusing first is kinder.
-  if (OpaqueTooLong(*out)) return Fail(line.size, kOpaqueTooLong);
+  if (OpaqueTooLong(*out)) return ClientErrorWith(line.size, kOpaqueTooLong);
   out->command = MetaCommand::kArithmetic;
-  return Ok(line.size);
+  return ParsedOk(line.size);
 }
 
 ParseResult ParseDebug(const Line& line, const MetaParserLimits& limits, MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2 || t.token[1].size() > limits.max_key_length) return Fail(line.size, kBadFormat);
+  if (t.count < 2 || t.token[1].size() > limits.max_key_length)
+    return ClientErrorWith(line.size, kBadFormat);
   out->raw_key = t.token[1];
   // Only a 'b' standing alone right after the key counts; every other token is ignored.
-  if (t.count >= 3 && t.token[2] == "b" && !DecodeKey(out)) return Fail(line.size, kBadFormat);
+  if (t.count >= 3 && t.token[2] == "b" && !DecodeKey(out))
+    return ClientErrorWith(line.size, kBadFormat);
   out->command = MetaCommand::kDebug;
-  return Ok(line.size);
+  return ParsedOk(line.size);
 }
 
 bool SetModeFromToken(char mode, MetaRequest* out) {
@@ -370,15 +365,15 @@ bool SetModeFromToken(char mode, MetaRequest* out) {
 ParseResult ParseSet(std::string_view input, const Line& line, const MetaParserLimits& limits,
                      MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2) return Fail(line.size, kError);
+  if (t.count < 2) return ClientErrorWith(line.size, kError);
   // Refused before the data length is known: memcached then reads the data as commands.
   if (t.token[1].size() > limits.max_key_length || t.count == 2) {
-    return Fail(line.size, kBadFormat);
+    return ClientErrorWith(line.size, kBadFormat);
   }
-  if (t.ntokens() > kMaxMetaTokens) return Fail(line.size, kFlagsTooLong);
+  if (t.ntokens() > kMaxMetaTokens) return ClientErrorWith(line.size, kFlagsTooLong);
   int32_t length = 0;
   if (!SafeStrtol(t.token[2], &length) || length < 0 || length > INT32_MAX - 2) {
-    return Fail(line.size, kBadFormat);
+    return ClientErrorWith(line.size, kBadFormat);
   }
   const size_t data_size = static_cast<size_t>(length) + 2;  // the data and its CRLF
   out->raw_key = t.token[1];
@@ -386,7 +381,7 @@ ParseResult ParseSet(std::string_view input, const Line& line, const MetaParserL
   if (error.empty() && !SetModeFromToken(out->mode, out)) error = kSetMode;
   if (error.empty() && OpaqueTooLong(*out)) error = kOpaqueTooLong;
   // From here on memcached knows the data length and drops the data of a refused request.
-  if (!error.empty()) return Fail(line.size, error, data_size);
+  if (!error.empty()) return ClientErrorWith(line.size, error, data_size);
   out->command = MetaCommand::kSet;
   const size_t item_size = kItemOverheadBytes + out->key().size() + static_cast<size_t>(length) +
                            (out->client_flags != 0 ? kFlagsBytes : 0);
@@ -395,14 +390,15 @@ ParseResult ParseSet(std::string_view input, const Line& line, const MetaParserL
     // parser's: memcached also deletes the old item, which only the executor can do, and it
     // answers before the data arrives, which is swallowed whatever it holds.
     out->too_large = true;
-    return {ParseStatus::kOk, line.size, {}, data_size};
+    return ParsedOk(line.size, data_size);
   }
   const size_t total = line.size + data_size;
   if (input.size() < total) return NeedMore();
   // memcached reads exactly length + 2 bytes and checks only that they end in CRLF.
-  if (input[total - 2] != '\r' || input[total - 1] != '\n') return Fail(total, kBadDataChunk);
+  if (input[total - 2] != '\r' || input[total - 1] != '\n')
+    return ClientErrorWith(total, kBadDataChunk);
   out->value = input.substr(line.size, static_cast<size_t>(length));
-  return Ok(total);
+  return ParsedOk(total);
 }
 
 }  // namespace
@@ -414,7 +410,7 @@ ParseResult MetaParser::Parse(std::string_view input, MetaRequest* out) const {
   const size_t window = std::min(input.size(), limits_.max_line_length + 1);
   const size_t newline = input.substr(0, window).find('\n');
   if (newline == std::string_view::npos) {
-    return input.size() > limits_.max_line_length ? Close() : NeedMore();
+    return input.size() > limits_.max_line_length ? MustCloseSilently() : NeedMore();
   }
   Line line;
   line.size = newline + 1;
@@ -429,7 +425,7 @@ ParseResult MetaParser::Parse(std::string_view input, MetaRequest* out) const {
   switch (meta ? t.token[0][1] : 0) {
     case 'n':
       out->command = MetaCommand::kNoop;
-      return Ok(line.size);
+      return ParsedOk(line.size);
     case 'g':
       return ParseGet(line, limits_, out);
     case 's':
@@ -443,8 +439,8 @@ ParseResult MetaParser::Parse(std::string_view input, MetaRequest* out) const {
   }
   // Not a meta command after all (a caller that did not ask LooksLikeMetaCommand, or "mg\r\r\n").
   // memcached drops a connection whose unknown command line ends in an HTTP version.
-  if (t.count > 0 && t.token[t.count - 1].substr(0, 5) == "HTTP/") return Close();
-  return Fail(line.size, kError);
+  if (t.count > 0 && t.token[t.count - 1].substr(0, 5) == "HTTP/") return MustCloseSilently();
+  return ClientErrorWith(line.size, kError);
 }
 
 }  // namespace memkv::protocol

@@ -1,32 +1,16 @@
 #include "protocol/resp_client.h"
 
-#include <charconv>
-
-#include "protocol/text_client.h"
+#include "protocol/decimal.h"
+#include "protocol/reply_line.h"
 
 namespace memkv::protocol {
-namespace {
-
-// Strict signed decimal as Redis writes it: an optional '-', then digits; fits in 64 bits.
-bool ParseSigned(std::string_view text, int64_t* value) {
-  std::string_view digits = text.substr(0, 1) == "-" ? text.substr(1) : text;
-  if (digits.empty()) return false;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return false;
-  }
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *value);
-  return error == std::errc() && end == text.data() + text.size();
-}
-
-}  // namespace
-
 void AppendRespCommand(absl::Span<const std::string_view> args, std::string* out) {
   out->push_back('*');
-  text_client_internal::AppendDecimal(static_cast<int64_t>(args.size()), out);
+  AppendDecimal(static_cast<int64_t>(args.size()), out);
   out->append("\r\n");
   for (std::string_view arg : args) {
     out->push_back('$');
-    text_client_internal::AppendDecimal(static_cast<int64_t>(arg.size()), out);
+    AppendDecimal(static_cast<int64_t>(arg.size()), out);
     out->append("\r\n");
     out->append(arg);
     out->append("\r\n");
@@ -54,13 +38,13 @@ std::string_view RespTokenTypeName(RespTokenType type) {
 }
 
 ParseResult RespReplyParser::Parse(std::string_view in, RespToken* out) const {
-  if (in.empty()) return ParseResult();
+  if (in.empty()) return NeedMore();
   const char type = in[0];
   if (type != '+' && type != '-' && type != ':' && type != '$' && type != '*') {
     return MustCloseWith("unexpected RESP type byte");
   }
-  text_client_internal::Line line;
-  if (auto found = text_client_internal::FindLine(in, limits_.max_line_bytes, &line);
+  ReplyLine line;
+  if (auto found = FindReplyLine(in, limits_.max_line_bytes, &line);
       found.status != ParseStatus::kOk) {
     return found;
   }
@@ -72,7 +56,7 @@ ParseResult RespReplyParser::Parse(std::string_view in, RespToken* out) const {
     return ParsedOk(line.end);
   }
   int64_t number = 0;
-  if (!ParseSigned(body, &number)) return MustCloseWith("bad RESP number");
+  if (!ParseSignedDecimal(body, &number)) return MustCloseWith("bad RESP number");
   if (type == ':') {
     out->type = RespTokenType::kInteger;
     out->integer = number;
@@ -100,7 +84,7 @@ ParseResult RespReplyParser::ParseBulk(std::string_view in, int64_t length, size
   }
   const size_t size = static_cast<size_t>(length);
   const size_t total = header_end + size + 2;
-  if (in.size() < total) return ParseResult();  // kNeedMore
+  if (in.size() < total) return NeedMore();
   if (in.substr(header_end + size, 2) != "\r\n")
     return MustCloseWith("bulk data not ended by CRLF");
   out->type = RespTokenType::kBulk;

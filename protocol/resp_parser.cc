@@ -20,8 +20,6 @@ constexpr std::string_view kMissingBulkCrlf = "-ERR Protocol error: expected CRL
 // Redis closes a client over client-query-buffer-limit (1 GB) without a reply; memkv says why.
 constexpr std::string_view kTooBigRequest = "-ERR Protocol error: too big request";
 
-ParseResult NeedMore() { return ParseResult{}; }
-
 // "ERR Protocol error: expected '$', got 'X'", byte for byte as Redis formats it with %c.
 std::string UnexpectedByte(char expected, char got) {
   std::string message = "-ERR Protocol error: expected ' ', got ' '";
@@ -142,10 +140,7 @@ void RespParser::Reset() {
 ParseResult RespParser::Fail(std::string_view message) {
   Reset();
   error_.assign(message);
-  ParseResult result;
-  result.status = ParseStatus::kMustClose;
-  result.error = error_;
-  return result;
+  return MustCloseWith(error_);
 }
 
 ParseResult RespParser::Parse(std::string_view input, RespRequest* out) {
@@ -178,7 +173,7 @@ ParseResult RespParser::ParseMultibulk(std::string_view input, RespRequest* out)
     if (count <= 0) {  // Redis skips `*0` and `*-1` without running anything
       out->args.clear();
       out->is_inline = false;
-      return ParseResult{ParseStatus::kOk, line_end + 2, {}, 0};
+      return ParsedOk(line_end + 2);
     }
     pending_count_ = count;
     pending_offset_ = line_end + 2;
@@ -217,7 +212,7 @@ ParseResult RespParser::ParseMultibulk(std::string_view input, RespRequest* out)
   for (size_t i = 0; i < pending_args_.size(); ++i) {
     out->args[i] = std::string_view(input.data() + pending_args_[i].first, pending_args_[i].second);
   }
-  ParseResult result{ParseStatus::kOk, pending_offset_, {}, 0};
+  const ParseResult result = ParsedOk(pending_offset_);
   Reset();
   return result;
 }
@@ -255,7 +250,7 @@ ParseResult RespParser::ParseInline(std::string_view input, RespRequest* out) {
       out->args.push_back(line.substr(start, p - start));
     }
   }
-  return ParseResult{ParseStatus::kOk, consumed, {}, 0};
+  return ParsedOk(consumed);
 }
 
 bool RedisStringToInt64(std::string_view text, int64_t* value) {

@@ -1,14 +1,13 @@
 #include "protocol/text_client.h"
 
-#include <algorithm>
 #include <array>
-#include <charconv>
 #include <utility>
+
+#include "protocol/decimal.h"
+#include "protocol/reply_line.h"
 
 namespace memkv::protocol {
 namespace {
-
-using text_client_internal::ParseDecimal;
 
 // Status lines that are one fixed word.
 constexpr std::array<std::pair<std::string_view, TextReplyKind>, 9> kWordReplies = {{
@@ -31,38 +30,9 @@ constexpr std::array<std::pair<std::string_view, TextReplyKind>, 4> kMessageRepl
     {"ERROR ", TextReplyKind::kError},
 }};
 
-}  // namespace
-
-namespace text_client_internal {
-
-ParseResult FindLine(std::string_view in, size_t max_line_bytes, Line* line) {
-  const size_t limit = std::min(in.size(), max_line_bytes + 2);
-  const size_t lf = in.substr(0, limit).find('\n');
-  if (lf == std::string_view::npos) {
-    if (in.size() >= max_line_bytes + 2) return MustCloseWith("reply line too long");
-    return ParseResult();  // kNeedMore
-  }
-  if (lf == 0 || in[lf - 1] != '\r') return MustCloseWith("reply line not ended by CRLF");
-  line->text = in.substr(0, lf - 1);
-  line->end = lf + 1;
-  return ParsedOk(0);
-}
-
-void AppendDecimal(int64_t number, std::string* out) {
-  char digits[24];
-  auto [end, error] = std::to_chars(digits, digits + sizeof(digits), number);
-  out->append(digits, end);
-}
-
-bool ParseDecimal(std::string_view text, uint64_t* value) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-  }
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *value);
-  return error == std::errc() && end == text.data() + text.size();
-}
-
+// Splits `text` at single spaces into `fields`; returns how many there are, or fields.size() + 1
+// when there are more than fit (or an empty field: two spaces in a row, a leading or a trailing
+// space).
 size_t SplitFields(std::string_view text, absl::Span<std::string_view> fields) {
   size_t count = 0;
   while (true) {
@@ -75,7 +45,7 @@ size_t SplitFields(std::string_view text, absl::Span<std::string_view> fields) {
   }
 }
 
-}  // namespace text_client_internal
+}  // namespace
 
 void AppendTextGet(absl::Span<const std::string_view> keys, bool with_cas, std::string* out) {
   out->append(with_cas ? "gets" : "get");
@@ -92,11 +62,11 @@ void AppendTextStore(std::string_view command, std::string_view key, uint32_t fl
   out->push_back(' ');
   out->append(key);
   out->push_back(' ');
-  text_client_internal::AppendDecimal(flags, out);
+  AppendDecimal(flags, out);
   out->push_back(' ');
-  text_client_internal::AppendDecimal(exptime, out);
+  AppendDecimal(exptime, out);
   out->push_back(' ');
-  text_client_internal::AppendDecimal(static_cast<int64_t>(value.size()), out);
+  AppendDecimal(static_cast<int64_t>(value.size()), out);
   out->append(noreply ? " noreply\r\n" : "\r\n");
   out->append(value);
   out->append("\r\n");
@@ -130,8 +100,8 @@ std::string_view TextReplyKindName(TextReplyKind kind) {
 }
 
 ParseResult TextReplyParser::Parse(std::string_view in, TextReply* out) const {
-  text_client_internal::Line line;
-  if (auto status = text_client_internal::FindLine(in, limits_.max_line_bytes, &line);
+  ReplyLine line;
+  if (auto status = FindReplyLine(in, limits_.max_line_bytes, &line);
       status.status != ParseStatus::kOk) {
     return status;
   }
@@ -162,7 +132,7 @@ ParseResult TextReplyParser::Parse(std::string_view in, TextReply* out) const {
 ParseResult TextReplyParser::ParseValue(std::string_view in, std::string_view line, size_t line_end,
                                         TextReply* out) const {
   std::array<std::string_view, 5> fields;
-  size_t count = text_client_internal::SplitFields(line.substr(6), absl::MakeSpan(fields));
+  size_t count = SplitFields(line.substr(6), absl::MakeSpan(fields));
   if (count < 3 || count > 4) return MustCloseWith("bad VALUE line");
   uint64_t flags = 0;
   uint64_t bytes = 0;
@@ -172,7 +142,7 @@ ParseResult TextReplyParser::ParseValue(std::string_view in, std::string_view li
   if (count == 4 && !ParseDecimal(fields[3], &out->cas)) return MustCloseWith("bad VALUE line");
   if (bytes > limits_.max_value_bytes) return MustCloseWith("VALUE length out of range");
   const size_t total = line_end + bytes + 2;
-  if (in.size() < total) return ParseResult();  // kNeedMore
+  if (in.size() < total) return NeedMore();
   if (in.substr(line_end + bytes, 2) != "\r\n")
     return MustCloseWith("VALUE data not ended by CRLF");
   out->kind = TextReplyKind::kValue;

@@ -75,31 +75,6 @@ struct TextReplyLimits {
   size_t max_value_bytes = size_t{64} << 20;
 };
 
-// Line framing shared with meta_client.cc, whose replies are framed the same way.
-namespace text_client_internal {
-
-struct Line {
-  std::string_view text;  // without its CRLF
-  size_t end = 0;         // bytes up to and including the CRLF
-};
-
-// Finds the first CRLF-ended line of `in`: kOk with *line, kNeedMore, or kMustClose when a bare
-// LF ends it or no CRLF comes within `max_line_bytes`.
-ParseResult FindLine(std::string_view in, size_t max_line_bytes, Line* line);
-
-// Appends `number` in decimal (absl::StrCat would need absl::string_view arguments around it).
-void AppendDecimal(int64_t number, std::string* out);
-
-// Strict unsigned decimal: digits only, no sign or spaces, fits in 64 bits.
-bool ParseDecimal(std::string_view text, uint64_t* value);
-
-// Splits `text` at single spaces into `fields`; returns how many there are, or fields.size() + 1
-// when there are more than fit (or an empty field: two spaces in a row, a leading or a trailing
-// space).
-size_t SplitFields(std::string_view text, absl::Span<std::string_view> fields);
-
-}  // namespace text_client_internal
-
 class TextReplyParser {
  public:
   explicit TextReplyParser(TextReplyLimits limits = {}) : limits_(limits) {}

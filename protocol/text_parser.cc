@@ -81,12 +81,9 @@ constexpr size_t kMaxTokens = 24;
 // "get " or "gets " (try_read_command_ascii).
 constexpr size_t kMaxLeadingSpacesOfLongGet = 100;
 
-ParseResult Ok(size_t consumed) { return {ParseStatus::kOk, consumed, {}, 0}; }
-ParseResult NeedMore() { return {ParseStatus::kNeedMore, 0, {}, 0}; }
-ParseResult Close() { return {ParseStatus::kMustClose, 0, {}, 0}; }
 // memcached's out_string() sends nothing when the request said noreply, errors included.
-ParseResult Fail(size_t consumed, std::string_view error, bool noreply, size_t swallow = 0) {
-  return {ParseStatus::kClientError, consumed, noreply ? std::string_view() : error, swallow};
+ParseResult Fail(size_t consumed, std::string_view error, bool noreply) {
+  return ClientErrorWith(consumed, noreply ? std::string_view() : error);
 }
 
 // C's isspace() in the "C" locale, which strtol() skips before a number and which safe_strto*
@@ -248,13 +245,13 @@ bool TextParser::FindLine(std::string_view input, size_t* newline, ParseResult* 
   // a 3000-byte line that arrives whole is parsed while one that trickles in is not; judging by
   // the line's length instead keeps a request cut at any byte parsing the same as whole.
   if (!StartsLikeMultiGet(input)) {
-    *result = Close();
+    *result = MustCloseSilently();
     return false;
   }
   const size_t end = std::min(input.size(), limits_.max_multiget_line + 1);
   found = std::memchr(input.data(), '\n', end);
   if (found == nullptr) {
-    *result = input.size() > limits_.max_multiget_line ? Close() : NeedMore();
+    *result = input.size() > limits_.max_multiget_line ? MustCloseSilently() : NeedMore();
     return false;
   }
   *newline = static_cast<const char*>(found) - input.data();
@@ -300,12 +297,12 @@ ParseResult TextParser::ParseLine(std::string_view input, std::string_view line,
       if (name == "stats") {
         out->command = TextCommand::kStats;
         out->stats_argument = t[1];
-        return Ok(line_size);
+        return ParsedOk(line_size);
       }
       if (name == "shutdown") {
         out->command = TextCommand::kShutdown;
         out->graceful = t.count == 3 && t[1] == "graceful";
-        return Ok(line_size);
+        return ParsedOk(line_size);
       }
       return Fail(line_size, kError, false);
     case 'a':
@@ -338,17 +335,18 @@ ParseResult TextParser::ParseOther(const Tokens& t, std::string_view input, size
   if (name == "flush_all") return ParseFlushAll(t, line_size, out);
   if (name == "version") {
     out->command = TextCommand::kVersion;
-    return Ok(line_size);
+    return ParsedOk(line_size);
   }
   if (name == "quit") {
     out->command = TextCommand::kQuit;
-    return Ok(line_size);
+    return ParsedOk(line_size);
   }
   if (name == "verbosity") return ParseVerbosity(t, line_size, out);
   // Meta commands ("mg", "ms", ...) belong to the meta parser (LooksLikeMetaCommand); other
   // two-byte "m" commands are unknown to memcached too. memcached drops, without a word, a
   // client whose unknown command line ends in an HTTP version: it is talking to a web client.
-  if (!(name[0] == 'm' && name.size() == 2) && t.last().substr(0, 5) == "HTTP/") return Close();
+  if (!(name[0] == 'm' && name.size() == 2) && t.last().substr(0, 5) == "HTTP/")
+    return MustCloseSilently();
   return Fail(line_size, kError, false);
 }
 
@@ -368,7 +366,7 @@ ParseResult TextParser::ParseRetrieval(TextCommand command, std::string_view arg
     if (token.size() > limits_.max_key_length) return Fail(line_size, kBadFormat, false);
     out->keys.push_back(token);
   }
-  return Ok(line_size);
+  return ParsedOk(line_size);
 }
 
 ParseResult TextParser::ParseStorage(TextCommand command, const Tokens& t, std::string_view input,
@@ -401,7 +399,7 @@ ParseResult TextParser::ParseStorage(TextCommand command, const Tokens& t, std::
     // memcached answers at once and then drops the data block, whatever it holds. Not an error
     // of the parser's: a set also deletes the old item, which only the executor can do.
     out->too_large = true;
-    return {ParseStatus::kOk, line_size, {}, bytes + 2};
+    return ParsedOk(line_size, bytes + 2);
   }
   const size_t total = line_size + bytes + 2;
   if (input.size() < total) return NeedMore();
@@ -410,7 +408,7 @@ ParseResult TextParser::ParseStorage(TextCommand command, const Tokens& t, std::
     return Fail(total, kBadDataChunk, noreply);
   }
   out->value = input.substr(line_size, bytes);
-  return Ok(total);
+  return ParsedOk(total);
 }
 
 ParseResult TextParser::ParseTouch(const Tokens& t, size_t line_size, TextRequest* out) const {
@@ -423,7 +421,7 @@ ParseResult TextParser::ParseTouch(const Tokens& t, size_t line_size, TextReques
   out->key = t[1];
   out->exptime = exptime;
   out->noreply = noreply;
-  return Ok(line_size);
+  return ParsedOk(line_size);
 }
 
 ParseResult TextParser::ParseArithmetic(TextCommand command, const Tokens& t, size_t line_size,
@@ -437,7 +435,7 @@ ParseResult TextParser::ParseArithmetic(TextCommand command, const Tokens& t, si
   out->key = t[1];
   out->delta = delta;
   out->noreply = noreply;
-  return Ok(line_size);
+  return ParsedOk(line_size);
 }
 
 ParseResult TextParser::ParseDelete(const Tokens& t, size_t line_size, TextRequest* out) const {
@@ -455,7 +453,7 @@ ParseResult TextParser::ParseDelete(const Tokens& t, size_t line_size, TextReque
   out->command = TextCommand::kDelete;
   out->key = t[1];
   out->noreply = noreply;
-  return Ok(line_size);
+  return ParsedOk(line_size);
 }
 
 ParseResult TextParser::ParseFlushAll(const Tokens& t, size_t line_size, TextRequest* out) const {
@@ -470,7 +468,7 @@ ParseResult TextParser::ParseFlushAll(const Tokens& t, size_t line_size, TextReq
     out->flush_delay = delay;
     out->has_flush_delay = true;
   }
-  return Ok(line_size);
+  return ParsedOk(line_size);
 }
 
 ParseResult TextParser::ParseVerbosity(const Tokens& t, size_t line_size, TextRequest* out) const {
@@ -481,7 +479,7 @@ ParseResult TextParser::ParseVerbosity(const Tokens& t, size_t line_size, TextRe
   out->command = TextCommand::kVerbosity;
   out->verbosity = level;
   out->noreply = noreply;
-  return Ok(line_size);
+  return ParsedOk(line_size);
 }
 
 }  // namespace memkv::protocol
