@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "protocol/resp_request.h"
+#include "protocol/resp/resp_request.h"
 #include "server/exec_context.h"
 
 namespace memkv::server {
