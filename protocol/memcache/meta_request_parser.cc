@@ -4,6 +4,9 @@
 #include <cstdint>
 
 #include "protocol/memcache/base64.h"
+#include "protocol/memcache/item_size.h"
+#include "protocol/memcache/numbers.h"
+#include "protocol/memcache/tokenizer.h"
 
 // Every check below mirrors memcached 1.6.18's proto_text.c (process_mget_command,
 // process_mset_command, process_mdelete_command, process_marithmetic_command,
@@ -12,6 +15,14 @@
 // accepts from 1.6.27 on with the same error text as C.
 namespace memkv::protocol {
 namespace {
+
+using memcache_internal::CommandLine;
+using memcache_internal::MemcachedItemSize;
+using memcache_internal::SafeStrtol;
+using memcache_internal::SafeStrtoul;
+using memcache_internal::SafeStrtoull;
+// Meta commands read every token a line has.
+using Tokens = memcache_internal::Tokenizer<>;
 
 constexpr std::string_view kError = "ERROR";
 constexpr std::string_view kBadFormat = "CLIENT_ERROR bad command line format";
@@ -30,98 +41,10 @@ constexpr std::string_view kSetMode = "CLIENT_ERROR invalid mode for ms M token"
 constexpr std::string_view kArithmeticMode = "CLIENT_ERROR invalid mode for ma M token";
 constexpr std::string_view kBadDataChunk = "CLIENT_ERROR bad data chunk";
 
-// memcached's tokenizer splits off at most 23 tokens (MAX_TOKENS 24 with the terminal one), and
-// meta commands refuse more than MFLAG_MAX_OPT_LENGTH (20) tokens counting the terminal one.
-constexpr size_t kMaxTokens = 23;
+// Meta commands refuse more than MFLAG_MAX_OPT_LENGTH (20) tokens counting the terminal one.
 constexpr size_t kMaxMetaTokens = 20;
 // MFLAG_MAX_OPAQUE_LENGTH: the whole O token, letter included.
 constexpr size_t kMaxOpaqueLength = 32;
-// memcached sizes an item as a 48-byte header, an 8-byte CAS, the key plus a NUL, 4 bytes of
-// client flags when they are nonzero, and the value plus its CRLF; an item larger than -I is
-// "too large" (item_size_ok).
-constexpr size_t kItemOverheadBytes = 48 + 8 + 1 + 2;
-constexpr size_t kFlagsBytes = 4;
-
-// The space-separated tokens of one line, as memcached's tokenize_command() cuts them.
-struct Tokens {
-  std::string_view token[kMaxTokens];
-  size_t count = 0;
-  // memcached's ntokens, which counts a terminal empty token.
-  size_t ntokens() const { return count + 1; }
-};
-
-Tokens Tokenize(std::string_view line) {
-  Tokens tokens;
-  size_t pos = 0;
-  while (pos < line.size() && tokens.count < kMaxTokens) {
-    if (line[pos] == ' ') {
-      ++pos;
-      continue;
-    }
-    const size_t end = std::min(line.find(' ', pos), line.size());
-    tokens.token[tokens.count++] = line.substr(pos, end - pos);
-    pos = end;
-  }
-  return tokens;
-}
-
-// C's isspace() in the "C" locale: strtol() skips it before a number, safe_strto*() accept it
-// right after one.
-bool IsCSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
-// What strto(u)l(l)(s, &end, 10) reads from a token: white space, a sign, digits.
-struct Number {
-  bool valid = false;  // digits were read and the token ends or has white space after them
-  bool negative = false;
-  bool overflow = false;  // the magnitude exceeds 2^64 - 1
-  uint64_t magnitude = 0;
-};
-
-Number ScanNumber(std::string_view s) {
-  Number n;
-  size_t i = 0;
-  while (i < s.size() && IsCSpace(s[i])) ++i;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) n.negative = s[i++] == '-';
-  const size_t digits_start = i;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-    const uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (n.magnitude > (UINT64_MAX - digit) / 10) n.overflow = true;
-    n.magnitude = n.magnitude * 10 + digit;
-  }
-  n.valid = i > digits_start && (i == s.size() || IsCSpace(s[i]));
-  return n;
-}
-
-// memcached's safe_strtol: strtol() into a 64-bit long, then silently truncated to 32 bits.
-bool SafeStrtol(std::string_view s, int32_t* out) {
-  const Number n = ScanNumber(s);
-  if (!n.valid || n.overflow) return false;
-  if (n.negative ? n.magnitude > uint64_t{1} << 63 : n.magnitude > uint64_t{INT64_MAX}) {
-    return false;  // ERANGE
-  }
-  const uint64_t bits = n.negative ? 0 - n.magnitude : n.magnitude;
-  *out = static_cast<int32_t>(static_cast<uint32_t>(bits));
-  return true;
-}
-
-// memcached's safe_strtoull: strtoull() (which negates "-N"), refusing a '-' only when the
-// result looks negative as a signed number.
-bool SafeStrtoull(std::string_view s, uint64_t* out) {
-  const Number n = ScanNumber(s);
-  if (!n.valid || n.overflow) return false;
-  const uint64_t value = n.negative ? 0 - n.magnitude : n.magnitude;
-  if (static_cast<int64_t>(value) < 0 && s.find('-') != std::string_view::npos) return false;
-  *out = value;
-  return true;
-}
-
-// memcached's safe_strtoul: as safe_strtoull on a 64-bit long, then truncated to 32 bits.
-bool SafeStrtoul(std::string_view s, uint32_t* out) {
-  uint64_t value = 0;
-  if (!SafeStrtoull(s, &value)) return false;
-  *out = static_cast<uint32_t>(value);
-  return true;
-}
 
 // Decodes the key of a b-flagged request into the request. False if memcached's decoder fails.
 bool DecodeKey(MetaRequest* out) {
@@ -237,8 +160,8 @@ std::string_view PreparseFlags(const Tokens& t, size_t start, MetaRequest* out) 
   bool seen[128] = {};
   std::string_view error = kBadFormat;
   bool has_error = false;
-  for (size_t i = start; i < t.count; ++i) {
-    const std::string_view token = t.token[i];
+  for (size_t i = start; i < t.size(); ++i) {
+    const std::string_view token = t[i];
     const auto letter = static_cast<uint8_t>(token[0]);
     if (letter >= 127 || seen[letter]) return kDuplicateFlag;
     seen[letter] = true;
@@ -254,9 +177,9 @@ bool OpaqueTooLong(const MetaRequest& r) { return r.opaque.size() > kMaxOpaqueLe
 // The checks mg, md and ma share before their own: key, token count, flags.
 std::string_view CheckKeyAndFlags(const Tokens& t, size_t max_key, std::string_view too_many,
                                   std::string_view bad_flags, MetaRequest* out) {
-  if (t.token[1].size() > max_key) return kBadFormat;
+  if (t[1].size() > max_key) return kBadFormat;
   if (t.ntokens() > kMaxMetaTokens) return too_many;
-  out->raw_key = t.token[1];
+  out->raw_key = t[1];
   const std::string_view error = PreparseFlags(t, 2, out);
   if (!error.empty()) return bad_flags.empty() ? error : bad_flags;
   return {};
@@ -285,7 +208,7 @@ struct Line {
 
 ParseResult ParseGet(const Line& line, const MetaRequestParserLimits& limits, MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2) return ClientErrorWith(line.size, kError);
+  if (t.size() < 2) return ClientErrorWith(line.size, kError);
   std::string_view error = CheckKeyAndFlags(t, limits.max_key_length, kGetFlagsTooLong, {}, out);
   if (error.empty() && OpaqueTooLong(*out)) error = kOpaqueTooLong;
   if (!error.empty()) return ClientErrorWith(line.size, error);
@@ -295,7 +218,7 @@ ParseResult ParseGet(const Line& line, const MetaRequestParserLimits& limits, Me
 
 ParseResult ParseDelete(const Line& line, const MetaRequestParserLimits& limits, MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2) return ClientErrorWith(line.size, kError);
+  if (t.size() < 2) return ClientErrorWith(line.size, kError);
   std::string_view error =
       CheckKeyAndFlags(t, limits.max_key_length, kFlagsTooLong, kInvalidOrDuplicate, out);
   if (error.empty() && OpaqueTooLong(*out)) error = kOpaqueTooLong;
@@ -307,7 +230,7 @@ ParseResult ParseDelete(const Line& line, const MetaRequestParserLimits& limits,
 ParseResult ParseArithmetic(const Line& line, const MetaRequestParserLimits& limits,
                             MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2) return ClientErrorWith(line.size, kError);
+  if (t.size() < 2) return ClientErrorWith(line.size, kError);
   std::string_view error =
       CheckKeyAndFlags(t, limits.max_key_length, kFlagsTooLong, kInvalidOrDuplicate, out);
   if (!error.empty()) return ClientErrorWith(line.size, error);
@@ -331,11 +254,11 @@ ParseResult ParseArithmetic(const Line& line, const MetaRequestParserLimits& lim
 
 ParseResult ParseDebug(const Line& line, const MetaRequestParserLimits& limits, MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2 || t.token[1].size() > limits.max_key_length)
+  if (t.size() < 2 || t[1].size() > limits.max_key_length)
     return ClientErrorWith(line.size, kBadFormat);
-  out->raw_key = t.token[1];
+  out->raw_key = t[1];
   // Only a 'b' standing alone right after the key counts; every other token is ignored.
-  if (t.count >= 3 && t.token[2] == "b" && !DecodeKey(out))
+  if (t.size() >= 3 && t[2] == "b" && !DecodeKey(out))
     return ClientErrorWith(line.size, kBadFormat);
   out->command = MetaCommand::kDebug;
   return ParsedOk(line.size);
@@ -366,27 +289,26 @@ bool SetModeFromToken(char mode, MetaRequest* out) {
 ParseResult ParseSet(std::string_view input, const Line& line,
                      const MetaRequestParserLimits& limits, MetaRequest* out) {
   const Tokens& t = line.tokens;
-  if (t.count < 2) return ClientErrorWith(line.size, kError);
+  if (t.size() < 2) return ClientErrorWith(line.size, kError);
   // Refused before the data length is known: memcached then reads the data as commands.
-  if (t.token[1].size() > limits.max_key_length || t.count == 2) {
+  if (t[1].size() > limits.max_key_length || t.size() == 2) {
     return ClientErrorWith(line.size, kBadFormat);
   }
   if (t.ntokens() > kMaxMetaTokens) return ClientErrorWith(line.size, kFlagsTooLong);
   int32_t length = 0;
-  if (!SafeStrtol(t.token[2], &length) || length < 0 || length > INT32_MAX - 2) {
+  if (!SafeStrtol(t[2], &length) || length < 0 || length > INT32_MAX - 2) {
     return ClientErrorWith(line.size, kBadFormat);
   }
   const size_t data_size = static_cast<size_t>(length) + 2;  // the data and its CRLF
-  out->raw_key = t.token[1];
+  out->raw_key = t[1];
   std::string_view error = PreparseFlags(t, 3, out);
   if (error.empty() && !SetModeFromToken(out->mode, out)) error = kSetMode;
   if (error.empty() && OpaqueTooLong(*out)) error = kOpaqueTooLong;
   // From here on memcached knows the data length and drops the data of a refused request.
   if (!error.empty()) return ClientErrorWith(line.size, error, data_size);
   out->command = MetaCommand::kSet;
-  const size_t item_size = kItemOverheadBytes + out->key().size() + static_cast<size_t>(length) +
-                           (out->client_flags != 0 ? kFlagsBytes : 0);
-  if (item_size > limits.max_item_bytes) {
+  if (MemcachedItemSize(out->key().size(), static_cast<size_t>(length), out->client_flags) >
+      limits.max_item_bytes) {
     // Checked last, as memcached's item_alloc comes after every check above. Not an error of the
     // parser's: memcached also deletes the old item, which only the executor can do, and it
     // answers before the data arrives, which is swallowed whatever it holds.
@@ -415,15 +337,12 @@ ParseResult MetaRequestParser::Parse(std::string_view input, MetaRequest* out) c
   }
   Line line;
   line.size = newline + 1;
-  std::string_view text = input.substr(0, newline);
-  if (text.size() > 1 && text.back() == '\r') text.remove_suffix(1);
-  text = text.substr(0, text.find('\0'));  // memcached reads the line as a C string
-  line.tokens = Tokenize(text);
+  line.tokens.Tokenize(CommandLine(input, newline));
   out->Clear();
 
   const Tokens& t = line.tokens;
-  const bool meta = t.count > 0 && t.token[0].size() == 2 && t.token[0][0] == 'm';
-  switch (meta ? t.token[0][1] : 0) {
+  const bool meta = t.size() > 0 && t[0].size() == 2 && t[0][0] == 'm';
+  switch (meta ? t[0][1] : 0) {
     case 'n':
       out->command = MetaCommand::kNoop;
       return ParsedOk(line.size);
@@ -440,7 +359,7 @@ ParseResult MetaRequestParser::Parse(std::string_view input, MetaRequest* out) c
   }
   // Not a meta command after all (a caller that did not ask LooksLikeMetaCommand, or "mg\r\r\n").
   // memcached drops a connection whose unknown command line ends in an HTTP version.
-  if (t.count > 0 && t.token[t.count - 1].substr(0, 5) == "HTTP/") return MustCloseSilently();
+  if (t.size() > 0 && t.back().substr(0, 5) == "HTTP/") return MustCloseSilently();
   return ClientErrorWith(line.size, kError);
 }
 

@@ -10,9 +10,19 @@
 #include <cstring>
 #include <string_view>
 
-namespace memkv::protocol {
+#include "protocol/memcache/item_size.h"
+#include "protocol/memcache/numbers.h"
 
+namespace memkv::protocol {
 namespace {
+
+using memcache_internal::CommandLine;
+using memcache_internal::MemcachedItemSize;
+using memcache_internal::NextToken;
+using memcache_internal::SafeStrtol;
+using memcache_internal::SafeStrtoul;
+using memcache_internal::SafeStrtoull;
+using Tokens = memcache_internal::TextTokens;
 
 constexpr std::string_view kError = "ERROR";
 constexpr std::string_view kBadFormat = "CLIENT_ERROR bad command line format";
@@ -22,15 +32,6 @@ constexpr std::string_view kInvalidDelta = "CLIENT_ERROR invalid numeric delta a
 constexpr std::string_view kDeleteUsage =
     "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]";
 
-// memcached sizes an item as a 48-byte header, an 8-byte CAS, the key plus a NUL, 4 bytes of
-// client flags when they are nonzero, and the value plus its CRLF; an item larger than -I is
-// "too large". Measured on memcached 1.6.18 -I 1m: the largest accepted key + value with flags 0
-// is 1048576 - 59 bytes.
-constexpr size_t kItemOverheadBytes = 48 + 8 + 1 + 2;
-constexpr size_t kFlagsBytes = 4;
-
-// memcached's MAX_TOKENS: at most 23 tokens are split off a line, plus a terminal one.
-constexpr size_t kMaxTokens = 24;
 // A line longer than the limit is kept only if it starts, after at most this many spaces, with
 // "get " or "gets " (try_read_command_ascii).
 constexpr size_t kMaxLeadingSpacesOfLongGet = 100;
@@ -40,130 +41,8 @@ ParseResult Fail(size_t consumed, std::string_view error, bool noreply) {
   return ClientErrorWith(consumed, noreply ? std::string_view() : error);
 }
 
-// C's isspace() in the "C" locale, which strtol() skips before a number and which safe_strto*
-// accept right after one.
-bool IsCSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
-// The part of strtoull/strtol(s, &end, 10) they share: leading white space, a sign, digits.
-struct Scan {
-  bool negative = false;
-  bool overflow = false;  // the magnitude does not fit in 64 bits (ERANGE)
-  uint64_t magnitude = 0;
-  size_t end = 0;  // index after the last digit; 0 when there were no digits
-};
-
-Scan ScanDecimal(std::string_view s) {
-  Scan scan;
-  size_t i = 0;
-  while (i < s.size() && IsCSpace(s[i])) ++i;
-  if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-    scan.negative = s[i] == '-';
-    ++i;
-  }
-  const size_t digits_start = i;
-  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-    const uint64_t digit = static_cast<uint64_t>(s[i] - '0');
-    if (scan.magnitude > (UINT64_MAX - digit) / 10) scan.overflow = true;
-    scan.magnitude = scan.magnitude * 10 + digit;
-  }
-  scan.end = i == digits_start ? 0 : i;
-  return scan;
-}
-
-// safe_strto*'s test of what follows the number: the end of the token or a white-space byte
-// (tokens hold no spaces, but may hold tabs or a CR; whatever follows that is ignored).
-bool EndsWell(std::string_view s, const Scan& scan) {
-  return scan.end != 0 && (scan.end == s.size() || IsCSpace(s[scan.end]));
-}
-
-// memcached's safe_strtoull: strtoull semantics, so "-1" wraps, which is then refused because
-// it looks negative as a signed number and the token holds a '-'.
-bool SafeStrtoull(std::string_view s, uint64_t* out) {
-  const Scan scan = ScanDecimal(s);
-  if (scan.overflow || !EndsWell(s, scan)) return false;
-  const uint64_t value = scan.negative ? 0 - scan.magnitude : scan.magnitude;
-  if (static_cast<int64_t>(value) < 0 && s.find('-') != std::string_view::npos) return false;
-  *out = value;
-  return true;
-}
-
-// memcached's safe_strtoul: 64-bit strtoul, then stored into 32 bits (so 4294967297 reads as 1).
-bool SafeStrtoul(std::string_view s, uint32_t* out) {
-  uint64_t value = 0;
-  if (!SafeStrtoull(s, &value)) return false;
-  *out = static_cast<uint32_t>(value);
-  return true;
-}
-
-// memcached's safe_strtol: 64-bit strtol, then stored into an int32_t (so 4294967297 reads as 1).
-bool SafeStrtol(std::string_view s, int32_t* out) {
-  const Scan scan = ScanDecimal(s);
-  const uint64_t limit = scan.negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
-  if (scan.overflow || scan.magnitude > limit || !EndsWell(s, scan)) return false;
-  const uint64_t value = scan.negative ? 0 - scan.magnitude : scan.magnitude;
-  *out = static_cast<int32_t>(static_cast<uint32_t>(value));
-  return true;
-}
-
-}  // namespace
-
-namespace text_parser_internal {
-
-// tokenize_command(): splits at single spaces (runs of spaces count as one, tabs are not
-// separators), at most kMaxTokens - 1 tokens; `count` is memcached's ntokens, which includes a
-// terminal empty token. Only the first kKeptTokens are kept: no command but the retrieval ones
-// (which ParseRetrieval scans itself) reads further, and a small array is cheaper to set up on
-// every request.
-struct Tokens {
-  static constexpr size_t kKeptTokens = 8;
-  std::string_view token[kKeptTokens];
-  size_t count = 0;
-  std::string_view last_token;
-
-  // The i-th token; the terminal one (i == count - 1) and any beyond are empty.
-  std::string_view operator[](size_t i) const {
-    return i < kKeptTokens && i + 1 < count ? token[i] : std::string_view();
-  }
-  // The last real token, where memcached looks for "noreply".
-  std::string_view last() const { return last_token; }
-};
-
-}  // namespace text_parser_internal
-
-namespace {
-
-using text_parser_internal::Tokens;
-
-// Takes the next space-separated token off the front of `*rest` ("" when none is left).
-std::string_view NextToken(std::string_view* rest) {
-  size_t pos = 0;
-  while (pos < rest->size() && (*rest)[pos] == ' ') ++pos;
-  // A byte loop, not memchr: tokens are short, and the call and set-up of memchr cost more
-  // (callgrind: 8% fewer instructions for a mix of set, touch and version than with memchr).
-  size_t end = pos;
-  while (end < rest->size() && (*rest)[end] != ' ') ++end;
-  const std::string_view token = rest->substr(pos, end - pos);
-  rest->remove_prefix(end);
-  return token;
-}
-
-// `name` is the first token, already taken off the line; `args` is the rest of the line.
-void Tokenize(std::string_view name, std::string_view args, Tokens* tokens) {
-  tokens->token[0] = name;
-  tokens->last_token = name;
-  size_t n = 1;
-  for (;;) {
-    const std::string_view token = NextToken(&args);
-    if (token.empty()) break;
-    if (n < Tokens::kKeptTokens) tokens->token[n] = token;
-    tokens->last_token = token;
-    if (++n == kMaxTokens - 1) break;
-  }
-  tokens->count = n + 1;
-}
-
 // set_noreply_maybe(): the last token is exactly "noreply".
-bool NoreplyMaybe(const Tokens& t) { return t.count >= 2 && t.last() == "noreply"; }
+bool NoreplyMaybe(const Tokens& t) { return t.ntokens() >= 2 && t.back() == "noreply"; }
 
 // try_read_command_ascii()'s exception for lines without a newline in their first 2 KB.
 bool StartsLikeMultiGet(std::string_view input) {
@@ -217,15 +96,8 @@ ParseResult TextRequestParser::Parse(std::string_view input, TextRequest* out) c
   size_t newline = 0;
   ParseResult framing;
   if (!FindLine(input, &newline, &framing)) return framing;
-  std::string_view line = input.substr(0, newline);
-  // memcached drops a CR before the LF only when the line holds something else too.
-  if (line.size() > 1 && line.back() == '\r') line.remove_suffix(1);
-  // memcached reads the line as a C string: a NUL ends it.
-  if (const void* nul = std::memchr(line.data(), '\0', line.size())) {
-    line = line.substr(0, static_cast<const char*>(nul) - line.data());
-  }
   out->Clear();
-  return ParseLine(input, line, newline + 1, out);
+  return ParseLine(input, CommandLine(input, newline), newline + 1, out);
 }
 
 ParseResult TextRequestParser::ParseLine(std::string_view input, std::string_view line,
@@ -245,7 +117,7 @@ ParseResult TextRequestParser::ParseLine(std::string_view input, std::string_vie
   // An ancient alias of get that memcached still accepts.
   if (name == "bget") return ParseRetrieval(TextCommand::kGet, args, line_size, out);
   Tokens t;
-  Tokenize(name, args, &t);
+  t.Tokenize(name, args);
   switch (name[0]) {
     case 's':
       if (name == "set") return ParseStorage(TextCommand::kSet, t, input, line_size, out);
@@ -256,7 +128,7 @@ ParseResult TextRequestParser::ParseLine(std::string_view input, std::string_vie
       }
       if (name == "shutdown") {
         out->command = TextCommand::kShutdown;
-        out->graceful = t.count == 3 && t[1] == "graceful";
+        out->graceful = t.ntokens() == 3 && t[1] == "graceful";
         return ParsedOk(line_size);
       }
       return Fail(line_size, kError, false);
@@ -300,7 +172,7 @@ ParseResult TextRequestParser::ParseOther(const Tokens& t, std::string_view inpu
   // Meta commands ("mg", "ms", ...) belong to the meta parser (LooksLikeMetaCommand); other
   // two-byte "m" commands are unknown to memcached too. memcached drops, without a word, a
   // client whose unknown command line ends in an HTTP version: it is talking to a web client.
-  if (!(name[0] == 'm' && name.size() == 2) && t.last().substr(0, 5) == "HTTP/")
+  if (!(name[0] == 'm' && name.size() == 2) && t.back().substr(0, 5) == "HTTP/")
     return MustCloseSilently();
   return Fail(line_size, kError, false);
 }
@@ -329,7 +201,7 @@ ParseResult TextRequestParser::ParseStorage(TextCommand command, const Tokens& t
                                             TextRequest* out) const {
   const bool is_cas = command == TextCommand::kCas;
   const size_t want = is_cas ? 7 : 6;
-  if (t.count != want && t.count != want + 1) return Fail(line_size, kError, false);
+  if (t.ntokens() != want && t.ntokens() != want + 1) return Fail(line_size, kError, false);
   const bool noreply = NoreplyMaybe(t);
   const std::string_view key = t[1];
   if (key.size() > limits_.max_key_length) return Fail(line_size, kBadFormat, noreply);
@@ -350,8 +222,7 @@ ParseResult TextRequestParser::ParseStorage(TextCommand command, const Tokens& t
   out->bytes = static_cast<uint32_t>(bytes);
   out->cas_unique = cas_unique;
   out->noreply = noreply;
-  const size_t item_size = kItemOverheadBytes + key.size() + bytes + (flags ? kFlagsBytes : 0);
-  if (item_size > limits_.max_item_bytes) {
+  if (MemcachedItemSize(key.size(), bytes, flags) > limits_.max_item_bytes) {
     // memcached answers at once and then drops the data block, whatever it holds. Not an error
     // of the parser's: a set also deletes the old item, which only the executor can do.
     out->too_large = true;
@@ -369,7 +240,7 @@ ParseResult TextRequestParser::ParseStorage(TextCommand command, const Tokens& t
 
 ParseResult TextRequestParser::ParseTouch(const Tokens& t, size_t line_size,
                                           TextRequest* out) const {
-  if (t.count != 4 && t.count != 5) return Fail(line_size, kError, false);
+  if (t.ntokens() != 4 && t.ntokens() != 5) return Fail(line_size, kError, false);
   const bool noreply = NoreplyMaybe(t);
   if (t[1].size() > limits_.max_key_length) return Fail(line_size, kBadFormat, noreply);
   int32_t exptime = 0;
@@ -383,7 +254,7 @@ ParseResult TextRequestParser::ParseTouch(const Tokens& t, size_t line_size,
 
 ParseResult TextRequestParser::ParseArithmetic(TextCommand command, const Tokens& t,
                                                size_t line_size, TextRequest* out) const {
-  if (t.count != 4 && t.count != 5) return Fail(line_size, kError, false);
+  if (t.ntokens() != 4 && t.ntokens() != 5) return Fail(line_size, kError, false);
   const bool noreply = NoreplyMaybe(t);
   if (t[1].size() > limits_.max_key_length) return Fail(line_size, kBadFormat, noreply);
   uint64_t delta = 0;
@@ -397,14 +268,14 @@ ParseResult TextRequestParser::ParseArithmetic(TextCommand command, const Tokens
 
 ParseResult TextRequestParser::ParseDelete(const Tokens& t, size_t line_size,
                                            TextRequest* out) const {
-  if (t.count < 3 || t.count > 5) return Fail(line_size, kError, false);
+  if (t.ntokens() < 3 || t.ntokens() > 5) return Fail(line_size, kError, false);
   bool noreply = false;
   // memcached still accepts the zero "hold time" of old clients: delete <key> 0 [noreply].
-  if (t.count > 3) {
+  if (t.ntokens() > 3) {
     const bool hold_is_zero = t[2] == "0";
     noreply = NoreplyMaybe(t);
-    const bool valid =
-        (t.count == 4 && (hold_is_zero || noreply)) || (t.count == 5 && hold_is_zero && noreply);
+    const bool valid = (t.ntokens() == 4 && (hold_is_zero || noreply)) ||
+                       (t.ntokens() == 5 && hold_is_zero && noreply);
     if (!valid) return Fail(line_size, kDeleteUsage, noreply);
   }
   if (t[1].size() > limits_.max_key_length) return Fail(line_size, kBadFormat, noreply);
@@ -416,12 +287,12 @@ ParseResult TextRequestParser::ParseDelete(const Tokens& t, size_t line_size,
 
 ParseResult TextRequestParser::ParseFlushAll(const Tokens& t, size_t line_size,
                                              TextRequest* out) const {
-  if (t.count > 4) return Fail(line_size, kError, false);
+  if (t.ntokens() > 4) return Fail(line_size, kError, false);
   const bool noreply = NoreplyMaybe(t);
   out->command = TextCommand::kFlushAll;
   out->noreply = noreply;
   // memcached reads a delay whenever there is a token besides a final "noreply".
-  if (t.count != (noreply ? 3u : 2u)) {
+  if (t.ntokens() != (noreply ? 3u : 2u)) {
     int32_t delay = 0;
     if (!SafeStrtol(t[1], &delay)) return Fail(line_size, kInvalidExptime, noreply);
     out->flush_delay = delay;
@@ -432,7 +303,7 @@ ParseResult TextRequestParser::ParseFlushAll(const Tokens& t, size_t line_size,
 
 ParseResult TextRequestParser::ParseVerbosity(const Tokens& t, size_t line_size,
                                               TextRequest* out) const {
-  if (t.count != 3 && t.count != 4) return Fail(line_size, kError, false);
+  if (t.ntokens() != 3 && t.ntokens() != 4) return Fail(line_size, kError, false);
   const bool noreply = NoreplyMaybe(t);
   uint32_t level = 0;
   if (!SafeStrtoul(t[1], &level)) return Fail(line_size, kBadFormat, noreply);

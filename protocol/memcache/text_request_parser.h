@@ -33,13 +33,17 @@
 #include <string_view>
 
 #include "protocol/memcache/text_request.h"
+#include "protocol/memcache/tokenizer.h"
 #include "protocol/parse_result.h"
 
 namespace memkv::protocol {
 
-namespace text_parser_internal {
-struct Tokens;
-}  // namespace text_parser_internal
+namespace memcache_internal {
+// The tokens the text parser keeps: no command but the retrieval ones (which ParseRetrieval reads
+// itself with NextToken) looks past the 8th, and a small array is cheaper to set up on every
+// request.
+using TextTokens = Tokenizer<8>;
+}  // namespace memcache_internal
 
 struct TextRequestParserLimits {
   // memcached -I (default 1 MiB). An item larger than this, sized as memcached sizes it (key +
@@ -68,7 +72,7 @@ class TextRequestParser {
   const TextRequestParserLimits& limits() const { return limits_; }
 
  private:
-  using Tokens = text_parser_internal::Tokens;
+  using Tokens = memcache_internal::TextTokens;
 
   // Finds the newline ending the first line, or says why there is none to parse yet.
   bool FindLine(std::string_view input, size_t* newline, ParseResult* result) const;
