@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -592,70 +590,6 @@ TEST(TextRequestParserTest, RequestIsResetBetweenParses) {
   ASSERT_EQ(parser.Parse("get " + Keys(40) + "\r\n", &request).status, ParseStatus::kOk);
   ASSERT_EQ(parser.Parse("get c\r\n", &request).status, ParseStatus::kOk);
   EXPECT_EQ(Describe(request), "get keys=c");
-}
-
-TEST(TextRequestParserTest, CommandNames) {
-  EXPECT_EQ(TextCommandName(TextCommand::kFlushAll), "flush_all");
-  EXPECT_EQ(TextCommandName(TextCommand::kGats), "gats");
-  EXPECT_TRUE(IsRetrievalCommand(TextCommand::kGat));
-  EXPECT_FALSE(IsRetrievalCommand(TextCommand::kSet));
-  EXPECT_TRUE(IsStorageCommand(TextCommand::kCas));
-  EXPECT_TRUE(IsStorageCommand(TextCommand::kSet));
-  EXPECT_FALSE(IsStorageCommand(TextCommand::kTouch));
-}
-
-// Counts heap allocations made on this thread while `counting` is set.
-thread_local bool counting = false;
-thread_local int allocations = 0;
-
-}  // namespace
-}  // namespace memkv::protocol
-
-// GCC cannot see that this operator new allocates with malloc, and warns about the free()s.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(size_t size) {
-  if (memkv::protocol::counting) ++memkv::protocol::allocations;
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-
-namespace memkv::protocol {
-namespace {
-
-TEST(TextRequestParserTest, CommonRequestsDoNotAllocate) {
-  const TextRequestParser parser;
-  TextRequest request;
-  const std::string inputs[] = {
-      "get " + Keys(16) + "\r\n",
-      "gets a b\r\n",
-      "set key 0 0 5 noreply\r\nhello\r\n",
-      "cas key 0 0 5 42\r\nhello\r\n",
-      "incr n 1\r\n",
-      "delete k\r\n",
-      "touch k 10\r\n",
-      "bogus\r\n",
-  };
-  int made = 0;
-  for (const std::string& input : inputs) {
-    counting = true;
-    allocations = 0;
-    parser.Parse(input, &request);
-    made = allocations;
-    counting = false;
-    EXPECT_EQ(made, 0) << input;
-  }
-  // A get of more keys than fit inline allocates, once: the capacity is kept for the next one.
-  const std::string many = "get " + Keys(40) + "\r\n";
-  parser.Parse(many, &request);
-  counting = true;
-  allocations = 0;
-  parser.Parse(many, &request);
-  made = allocations;
-  counting = false;
-  EXPECT_EQ(made, 0);
-  EXPECT_THAT(request.keys, testing::SizeIs(40));
 }
 
 }  // namespace
