@@ -8,6 +8,7 @@
 #ifndef MEMKV_PROTOCOL_MEMCACHE_META_REPLY_ENCODER_H_
 #define MEMKV_PROTOCOL_MEMCACHE_META_REPLY_ENCODER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -14,6 +14,7 @@
 #ifndef MEMKV_PROTOCOL_RESP_RESP_REQUEST_H_
 #define MEMKV_PROTOCOL_RESP_RESP_REQUEST_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 

@@ -155,31 +155,40 @@ ParseResult RespRequestParser::Parse(std::string_view input, RespRequest* out) {
   return ParseMultibulk(input, out);
 }
 
-ParseResult RespRequestParser::ParseMultibulk(std::string_view input, RespRequest* out) {
-  if (pending_count_ == 0) {
-    size_t line_end = 0;
-    switch (FindHeaderEnd(input, 0, limits_.max_inline_bytes, &line_end)) {
-      case LineScan::kIncomplete:
-        return NeedMore();
-      case LineScan::kTooLong:
-        return Fail(kTooBigCount);
-      case LineScan::kFound:
-        break;
-    }
-    int64_t count = 0;
-    if (!RedisStringToInt64(input.substr(1, line_end - 1), &count) || input[line_end + 1] != '\n' ||
-        (count > 0 && static_cast<uint64_t>(count) > limits_.max_multibulk_count)) {
-      return Fail(kInvalidMultibulkLength);
-    }
-    if (count <= 0) {  // Redis skips `*0` and `*-1` without running anything
-      out->args.clear();
-      out->is_inline = false;
-      return ParsedOk(line_end + 2);
-    }
-    pending_count_ = count;
-    pending_offset_ = line_end + 2;
-    pending_args_.clear();
+bool RespRequestParser::StartMultibulk(std::string_view input, RespRequest* out,
+                                       ParseResult* result) {
+  size_t line_end = 0;
+  switch (FindHeaderEnd(input, 0, limits_.max_inline_bytes, &line_end)) {
+    case LineScan::kIncomplete:
+      *result = NeedMore();
+      return false;
+    case LineScan::kTooLong:
+      *result = Fail(kTooBigCount);
+      return false;
+    case LineScan::kFound:
+      break;
   }
+  int64_t count = 0;
+  if (!RedisStringToInt64(input.substr(1, line_end - 1), &count) || input[line_end + 1] != '\n' ||
+      (count > 0 && static_cast<uint64_t>(count) > limits_.max_multibulk_count)) {
+    *result = Fail(kInvalidMultibulkLength);
+    return false;
+  }
+  if (count <= 0) {  // Redis skips `*0` and `*-1` without running anything
+    out->args.clear();
+    out->is_inline = false;
+    *result = ParsedOk(line_end + 2);
+    return false;
+  }
+  pending_count_ = count;
+  pending_offset_ = line_end + 2;
+  pending_args_.clear();
+  return true;
+}
+
+ParseResult RespRequestParser::ParseMultibulk(std::string_view input, RespRequest* out) {
+  ParseResult result;
+  if (pending_count_ == 0 && !StartMultibulk(input, out, &result)) return result;
   while (pending_args_.size() < static_cast<size_t>(pending_count_)) {
     size_t pos = pending_offset_;
     size_t line_end = 0;
@@ -213,7 +222,7 @@ ParseResult RespRequestParser::ParseMultibulk(std::string_view input, RespReques
   for (size_t i = 0; i < pending_args_.size(); ++i) {
     out->args[i] = std::string_view(input.data() + pending_args_[i].first, pending_args_[i].second);
   }
-  const ParseResult result = ParsedOk(pending_offset_);
+  result = ParsedOk(pending_offset_);
   Reset();
   return result;
 }

@@ -70,6 +70,9 @@ class RespRequestParser {
   const RespRequestParserLimits& limits() const { return limits_; }
 
  private:
+  // Reads the `*N` line of a new multibulk and sets up the resume state: true when N arguments
+  // follow; false when `*result` is the whole answer (need more, an error, or an empty request).
+  bool StartMultibulk(std::string_view input, RespRequest* out, ParseResult* result);
   ParseResult ParseMultibulk(std::string_view input, RespRequest* out);
   ParseResult ParseInline(std::string_view input, RespRequest* out);
   ParseResult Fail(std::string_view message);

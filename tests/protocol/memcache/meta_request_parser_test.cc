@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -88,11 +89,13 @@ const std::string kBadFormat = "CLIENT_ERROR bad command line format";
 const std::string kBadToken = "CLIENT_ERROR bad token in command line format";
 const std::string kInvalidOrDuplicate = "CLIENT_ERROR invalid or duplicate flag";
 
-std::vector<Case> AllCases() {
-  const std::string key250(250, 'k');
-  const std::string key251(251, 'k');
-  const std::string flags17 = " c f h k l q s t u v O P L I MS E1 C1";
-  const std::string flags18 = flags17 + " F1";
+const std::string kKey250(250, 'k');
+const std::string kKey251(251, 'k');
+const std::string kFlags17 = " c f h k l q s t u v O P L I MS E1 C1";
+const std::string kFlags18 = kFlags17 + " F1";
+
+// Requests memcached accepts.
+std::vector<Case> AcceptedCases() {
   return {
       Ok("mn\r\n"),
       Ok("mn\n"),
@@ -107,8 +110,8 @@ std::vector<Case> AllCases() {
       Ok("mg foo ME\r\n"),  // mg takes and ignores a mode
       Ok("mg YWJj b k v\r\n"),
       Ok("mg YW!Jj b\r\n"),  // memcached's decoder skips bytes outside the alphabet
-      Ok("mg " + key250 + " v\r\n"),
-      Ok("mg foo" + flags17 + "\r\n"),
+      Ok("mg " + kKey250 + " v\r\n"),
+      Ok("mg foo" + kFlags17 + "\r\n"),
       Ok("mg foo O1234567890123456789012345678901\r\n"),  // 32 bytes with the O
       Ok("ms foo 2\r\nhi\r\n"),
       Ok("ms foo 2\nhi\r\n"),
@@ -133,6 +136,12 @@ std::vector<Case> AllCases() {
       Ok("me foo zz yy\r\n"),  // me ignores everything after its key but a lone b
       Ok("mg foo v\rx\r\n"),   // a CR inside a token is part of it
       Ok(std::string("mg foo v\0garbage\r\n", 18)),  // memcached reads the line as a C string
+  };
+}
+
+// Refused for their command or key.
+std::vector<Case> KeyCases() {
+  return {
       // Missing key.
       Err("mg\r\n", "ERROR"),
       Err("ms\r\n", "ERROR"),
@@ -144,16 +153,22 @@ std::vector<Case> AllCases() {
       Err("mg\r\r\n", "ERROR"),
       Close("mg\r HTTP/1.1\r\n"),
       // Keys.
-      Err("mg " + key251 + " v\r\n", kBadFormat),
-      Err("md " + key251 + "\r\n", kBadFormat),
-      Err("ma " + key251 + "\r\n", kBadFormat),
-      Err("me " + key251 + "\r\n", kBadFormat),
-      Err("ms " + key251 + " 2\r\nhi\r\n", kBadFormat),  // no swallow: memcached reads "hi"
+      Err("mg " + kKey251 + " v\r\n", kBadFormat),
+      Err("md " + kKey251 + "\r\n", kBadFormat),
+      Err("ma " + kKey251 + "\r\n", kBadFormat),
+      Err("me " + kKey251 + "\r\n", kBadFormat),
+      Err("ms " + kKey251 + " 2\r\nhi\r\n", kBadFormat),  // no swallow: memcached reads "hi"
       Err("mg a b\r\n", "CLIENT_ERROR error decoding key"),
       Err("mg YWJ b\r\n", "CLIENT_ERROR error decoding key"),
       Err("mg Y=== b\r\n", "CLIENT_ERROR error decoding key"),
       Err("md a b\r\n", kInvalidOrDuplicate),
       Err("me a b\r\n", kBadFormat),
+  };
+}
+
+// Refused for their flags.
+std::vector<Case> FlagCases() {
+  return {
       // Flags.
       Err("mg foo zz\r\n", "CLIENT_ERROR invalid flag"),
       Err("mg foo v v\r\n", "CLIENT_ERROR duplicate flag"),
@@ -179,26 +194,32 @@ std::vector<Case> AllCases() {
       Err("mg foo Dx Jx\r\n", "CLIENT_ERROR invalid numeric initial value"),
       Err("mg foo Tx zz\r\n", "CLIENT_ERROR invalid flag"),
       Err("mg foo O12345678901234567890123456789012\r\n", "CLIENT_ERROR opaque token too long"),
-      Err("mg foo" + flags18 + "\r\n", "CLIENT_ERROR options flags are too long"),
+      Err("mg foo" + kFlags18 + "\r\n", "CLIENT_ERROR options flags are too long"),
       Err("md foo zz\r\n", kInvalidOrDuplicate),
       Err("md foo k k\r\n", kInvalidOrDuplicate),
       Err("md foo Tx\r\n", kInvalidOrDuplicate),
       Err("md foo O12345678901234567890123456789012\r\n", "CLIENT_ERROR opaque token too long"),
-      Err("md foo" + flags18 + "\r\n", "CLIENT_ERROR options flags too long"),
+      Err("md foo" + kFlags18 + "\r\n", "CLIENT_ERROR options flags too long"),
       Err("ma foo zz\r\n", kInvalidOrDuplicate),
       Err("ma foo Dx\r\n", kInvalidOrDuplicate),
       Err("ma foo MII\r\n", kInvalidOrDuplicate),
       Err("ma foo Mx\r\n", "CLIENT_ERROR invalid mode for ma M token"),
       Err("ma foo ME\r\n", "CLIENT_ERROR invalid mode for ma M token"),
       Err("ma foo O12345678901234567890123456789012\r\n", "CLIENT_ERROR opaque token too long"),
-      Err("ma foo" + flags18 + "\r\n", "CLIENT_ERROR options flags too long"),
+      Err("ma foo" + kFlags18 + "\r\n", "CLIENT_ERROR options flags too long"),
+  };
+}
+
+// ms: refusals, items at and over the size limit, bad data chunks; and a line too long.
+std::vector<Case> SetCases() {
+  return {
       // ms: errors before the data length is known leave the data to be read as commands;
       // later ones swallow it.
       Err("ms foo\r\n", kBadFormat),
       Err("ms foo x\r\nhi\r\n", kBadFormat),
       Err("ms foo -1\r\n", kBadFormat),
       Err("ms foo 2147483646\r\n", kBadFormat),
-      Err("ms foo" + std::string(" 2") + flags18 + "\r\nhi\r\n",
+      Err("ms foo" + std::string(" 2") + kFlags18 + "\r\nhi\r\n",
           "CLIENT_ERROR options flags too long"),
       Err("ms foo 2 zz\r\nhi\r\n", "CLIENT_ERROR invalid flag", 4),
       Err("ms foo 2 q q\r\nhi\r\n", "CLIENT_ERROR duplicate flag", 4),
@@ -230,6 +251,14 @@ std::vector<Case> AllCases() {
       // No newline within 2048 bytes.
       Close("mg foo v" + std::string(2041, ' ')),
   };
+}
+
+std::vector<Case> AllCases() {
+  std::vector<Case> cases;
+  for (auto part : {AcceptedCases, KeyCases, FlagCases, SetCases}) {
+    for (Case& c : part()) cases.push_back(std::move(c));
+  }
+  return cases;
 }
 
 class MetaRequestParserTest : public ::testing::Test {
