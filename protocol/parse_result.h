@@ -37,21 +37,45 @@ struct ParseResult {
   size_t swallow = 0;
 };
 
-// One whole message of `consumed` bytes.
-inline ParseResult ParsedOk(size_t consumed) {
+// The results every parser builds, one helper each, so that no parser spells a ParseResult by
+// hand.
+
+// One whole message of `consumed` bytes, and `swallow` more that belong to it but are dropped
+// as they arrive (a memcached store answered "too large" from its command line).
+inline ParseResult ParsedOk(size_t consumed, size_t swallow = 0) {
   ParseResult result;
   result.status = ParseStatus::kOk;
   result.consumed = consumed;
+  result.swallow = swallow;
   return result;
 }
 
-// The stream cannot be framed any more: answer `error` (static storage), then close.
+// The input holds no whole message yet: nothing is consumed.
+inline ParseResult NeedMore() { return ParseResult(); }
+
+// A refused message: answer `error` (static storage; empty to answer nothing), drop `consumed`
+// bytes, then `swallow` more as they arrive; the connection lives on.
+inline ParseResult ClientErrorWith(size_t consumed, std::string_view error, size_t swallow = 0) {
+  ParseResult result;
+  result.status = ParseStatus::kClientError;
+  result.consumed = consumed;
+  result.error = error;
+  result.swallow = swallow;
+  return result;
+}
+
+// The stream cannot be framed any more: answer `error` (static storage, or the parser's own
+// storage as its comment says), then close.
 inline ParseResult MustCloseWith(std::string_view error) {
   ParseResult result;
   result.status = ParseStatus::kMustClose;
   result.error = error;
   return result;
 }
+
+// Close without a word, as memcached does after a line too long to be a command, or an HTTP
+// request line.
+inline ParseResult MustCloseSilently() { return MustCloseWith({}); }
 
 // "ok", "need_more", ... for test failure messages and logs.
 std::string_view ParseStatusName(ParseStatus status);

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "protocol/meta_encoder.h"
+#include "protocol/memcache/meta_reply_encoder.h"
 #include "server/meta_internal.h"
 #include "server/text_executor.h"
 #include "storage/engine.h"

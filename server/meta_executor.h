@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "protocol/meta_request.h"
+#include "protocol/memcache/meta_request.h"
 #include "server/exec_context.h"
 
 namespace memkv::server {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "protocol/meta_encoder.h"
+#include "protocol/memcache/meta_reply_encoder.h"
 #include "server/meta_internal.h"
 #include "storage/engine.h"
 

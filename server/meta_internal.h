@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "protocol/meta_request.h"
+#include "protocol/memcache/meta_request.h"
 #include "server/exec_context.h"
 
 namespace memkv::server::meta_internal {

@@ -10,14 +10,14 @@ namespace {
 using protocol::ParseResult;
 using protocol::ParseStatus;
 
-protocol::TextParserLimits TextLimits(size_t max_item_bytes) {
-  protocol::TextParserLimits limits;
+protocol::TextRequestParserLimits TextLimits(size_t max_item_bytes) {
+  protocol::TextRequestParserLimits limits;
   limits.max_item_bytes = max_item_bytes;
   return limits;
 }
 
-protocol::MetaParserLimits MetaLimits(size_t max_item_bytes) {
-  protocol::MetaParserLimits limits;
+protocol::MetaRequestParserLimits MetaLimits(size_t max_item_bytes) {
+  protocol::MetaRequestParserLimits limits;
   limits.max_item_bytes = max_item_bytes;
   return limits;
 }
@@ -32,8 +32,8 @@ PipelineConfig::PipelineConfig(size_t max_item_bytes)
 RequestPipeline::RequestPipeline(const PipelineConfig* config, PortDialect port)
     : config_(config),
       port_(port),
-      resp_parser_(protocol::RespParserLimits::ForMaxItemBytes(config->max_item_bytes,
-                                                               port == PortDialect::kRespOnly)) {
+      resp_parser_(protocol::RespRequestParserLimits::ForMaxItemBytes(
+          config->max_item_bytes, port == PortDialect::kRespOnly)) {
   if (port == PortDialect::kRespOnly) dialect_ = Dialect::kResp;
 }
 
@@ -123,8 +123,8 @@ ExecOutcome RequestPipeline::ExecuteFramed(const PipelineConfig& config, Dialect
       return ExecuteMeta(parsed, context, out);
     }
     case Dialect::kResp: {
-      protocol::RespParser parser(
-          protocol::RespParserLimits::ForMaxItemBytes(config.max_item_bytes, resp_inline));
+      protocol::RespRequestParser parser(
+          protocol::RespRequestParserLimits::ForMaxItemBytes(config.max_item_bytes, resp_inline));
       protocol::RespRequest parsed;
       if (parser.Parse(request, &parsed).status != ParseStatus::kOk) break;
       return ExecuteResp(parsed, context, *session, out);

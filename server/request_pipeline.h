@@ -21,13 +21,13 @@
 #include <string>
 #include <string_view>
 
-#include "protocol/meta_parser.h"
-#include "protocol/meta_request.h"
+#include "protocol/memcache/meta_request.h"
+#include "protocol/memcache/meta_request_parser.h"
+#include "protocol/memcache/text_request.h"
+#include "protocol/memcache/text_request_parser.h"
 #include "protocol/parse_result.h"
-#include "protocol/resp_parser.h"
-#include "protocol/resp_request.h"
-#include "protocol/text_parser.h"
-#include "protocol/text_request.h"
+#include "protocol/resp/resp_request.h"
+#include "protocol/resp/resp_request_parser.h"
 #include "server/exec_context.h"
 #include "server/resp_session.h"
 
@@ -45,8 +45,8 @@ enum class Dialect : uint8_t { kUndecided, kText, kMeta, kResp };
 // Parser limits shared by every connection of a server. Immutable after construction.
 struct PipelineConfig {
   explicit PipelineConfig(size_t max_item_bytes);
-  protocol::TextParser text;  // immutable: one parser serves every connection
-  protocol::MetaParser meta;
+  protocol::TextRequestParser text;  // immutable: one parser serves every connection
+  protocol::MetaRequestParser meta;
   size_t max_item_bytes;
 };
 
@@ -97,8 +97,8 @@ class RequestPipeline {
 
   const PipelineConfig* config_;
   const PortDialect port_;
-  Dialect dialect_ = Dialect::kUndecided;  // kText stands for "memcached" (text or meta)
-  protocol::RespParser resp_parser_;       // stateful: resumes a partial multibulk
+  Dialect dialect_ = Dialect::kUndecided;    // kText stands for "memcached" (text or meta)
+  protocol::RespRequestParser resp_parser_;  // stateful: resumes a partial multibulk
   RespSession session_;
   // Reused for every request so that their vectors keep their capacity.
   protocol::TextRequest text_request_;

@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "protocol/resp_encoder.h"
+#include "protocol/resp/resp_reply_encoder.h"
 #include "server/resp_commands.h"
 
 namespace memkv::server {

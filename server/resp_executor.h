@@ -13,7 +13,7 @@
 
 #include <string>
 
-#include "protocol/resp_request.h"
+#include "protocol/resp/resp_request.h"
 #include "server/exec_context.h"
 #include "server/resp_session.h"
 

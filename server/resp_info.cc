@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
-#include "protocol/resp_encoder.h"
+#include "protocol/resp/resp_reply_encoder.h"
 #include "server/resp_commands.h"
 
 namespace memkv::server::resp {

@@ -3,7 +3,7 @@
 // redis-server 7.0.15's own bytes (resp_command_docs.cc), limited to the commands memkv has.
 #include <array>
 
-#include "protocol/resp_encoder.h"
+#include "protocol/resp/resp_reply_encoder.h"
 #include "server/resp_commands.h"
 
 namespace memkv::server::resp {

@@ -4,8 +4,8 @@
 // memcached's exptime sets, so both dialects see one expiry.
 #include <limits>
 
-#include "protocol/resp_encoder.h"
-#include "protocol/resp_parser.h"
+#include "protocol/resp/resp_reply_encoder.h"
+#include "protocol/resp/resp_request_parser.h"
 #include "server/resp_commands.h"
 
 namespace memkv::server::resp {

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "protocol/resp_encoder.h"
-#include "protocol/resp_parser.h"
+#include "protocol/resp/resp_reply_encoder.h"
+#include "protocol/resp/resp_request_parser.h"
 #include "server/resp_commands.h"
 
 namespace memkv::server::resp {

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "protocol/text_encoder.h"
+#include "protocol/memcache/text_reply_encoder.h"
 #include "server/text_stats.h"
 #include "storage/engine.h"
 

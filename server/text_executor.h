@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "protocol/text_request.h"
+#include "protocol/memcache/text_request.h"
 #include "server/exec_context.h"
 
 namespace memkv::server {

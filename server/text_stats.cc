@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "protocol/text_encoder.h"
+#include "protocol/memcache/text_reply_encoder.h"
 #include "server/command_stats.h"
 #include "storage/engine.h"
 

@@ -12,7 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "protocol/meta_parser.h"
+#include "protocol/memcache/meta_request_parser.h"
 #include "storage/clock.h"
 #include "storage/engine.h"
 
@@ -65,7 +65,7 @@ class MetaExecutorTest : public ::testing::Test {
   std::unique_ptr<storage::Engine> engine_;
   CommandStats stats_;
   ExecContext context_;
-  protocol::MetaParser parser_;
+  protocol::MetaRequestParser parser_;
 };
 
 TEST_F(MetaExecutorTest, NoopAnswersMn) { EXPECT_EQ(Run("mn\r\n"), "MN\r\n"); }

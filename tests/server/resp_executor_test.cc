@@ -10,7 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "protocol/resp_request.h"
+#include "protocol/resp/resp_request.h"
 #include "server/command_stats.h"
 #include "server/exec_context.h"
 #include "storage/clock.h"

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "protocol/resp_request.h"
+#include "protocol/resp/resp_request.h"
 #include "server/command_stats.h"
 #include "server/exec_context.h"
 #include "server/resp_executor.h"

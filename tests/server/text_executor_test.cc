@@ -1,5 +1,5 @@
 // Tests of ExecuteText against the real engine on a fake clock. Requests go through the real
-// TextParser, so each test reads as a memcached session; the expected bytes are memcached
+// TextRequestParser, so each test reads as a memcached session; the expected bytes are memcached
 // 1.6.18's for the same session (checked against a running memcached 1.6.18).
 #include "server/text_executor.h"
 
@@ -16,8 +16,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "protocol/text_parser.h"
-#include "protocol/text_request.h"
+#include "protocol/memcache/text_request.h"
+#include "protocol/memcache/text_request_parser.h"
 #include "server/command_stats.h"
 #include "server/exec_context.h"
 #include "storage/clock.h"
@@ -46,8 +46,8 @@ class TextExecutorTest : public ::testing::Test {
     context_.stats = &stats_;
   }
 
-  static protocol::TextParserLimits Limits() {
-    protocol::TextParserLimits limits;
+  static protocol::TextRequestParserLimits Limits() {
+    protocol::TextRequestParserLimits limits;
     limits.max_item_bytes = 64 * 1024;
     return limits;
   }
@@ -118,7 +118,7 @@ class TextExecutorTest : public ::testing::Test {
   std::unique_ptr<storage::Engine> engine_;
   CommandStats stats_;
   ExecContext context_;
-  protocol::TextParser parser_;
+  protocol::TextRequestParser parser_;
   protocol::TextRequest request_;
 };
 

@@ -2,7 +2,8 @@
 // per key and an "mn" whose MN ends the answer (misses stay silent); "ms <key> <bytes>" for sets.
 #include <string>
 
-#include "protocol/meta_client.h"
+#include "protocol/memcache/meta_reply_parser.h"
+#include "protocol/memcache/meta_request_encoder.h"
 #include "tools/bench/codec.h"
 #include "tools/bench/strings.h"
 
@@ -22,18 +23,18 @@ class MetaCodec : public RequestCodec {
   void EncodeGet(absl::Span<const uint64_t> keys, std::string* out) override {
     char name[256];
     if (keys.size() == 1) {
-      protocol::AppendMetaGet(context_.keys->Format(keys[0], name), "k v", out);
+      protocol::AppendMetaGetRequest(context_.keys->Format(keys[0], name), "k v", out);
       return;
     }
     for (uint64_t key : keys) {
-      protocol::AppendMetaGet(context_.keys->Format(key, name), "k v q", out);
+      protocol::AppendMetaGetRequest(context_.keys->Format(key, name), "k v q", out);
     }
-    protocol::AppendMetaNoop(out);
+    protocol::AppendMetaNoopRequest(out);
   }
 
   void EncodeSet(uint64_t key, std::string_view value, std::string* out) override {
     char name[256];
-    protocol::AppendMetaSet(context_.keys->Format(key, name), value, "", out);
+    protocol::AppendMetaSetRequest(context_.keys->Format(key, name), value, "", out);
   }
 
   ReplyStep Consume(std::string_view in, const PendingRequest& request,
@@ -57,7 +58,7 @@ class MetaCodec : public RequestCodec {
       }
       if (reply.code == MetaReplyCode::kVa) {
         std::string_view key;
-        if (!protocol::FindMetaFlag(reply.flags, 'k', &key) || key.empty()) {
+        if (!protocol::FindMetaReplyFlag(reply.flags, 'k', &key) || key.empty()) {
           if (progress->error.empty()) progress->error = "VA without the k flag asked for";
         } else {
           CheckValue(context_, request, key, reply.data, progress);

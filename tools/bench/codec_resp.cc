@@ -3,7 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "protocol/resp_client.h"
+#include "protocol/resp/resp_reply_parser.h"
+#include "protocol/resp/resp_request_encoder.h"
 #include "tools/bench/codec.h"
 #include "tools/bench/strings.h"
 
@@ -11,8 +12,8 @@ namespace memkv::bench {
 namespace {
 
 using protocol::ParseStatus;
-using protocol::RespToken;
-using protocol::RespTokenType;
+using protocol::RespReplyToken;
+using protocol::RespReplyTokenType;
 
 class RespCodec : public RequestCodec {
  public:
@@ -30,19 +31,19 @@ class RespCodec : public RequestCodec {
     for (size_t i = 0; i < keys.size(); ++i) {
       args_.push_back(context_.keys->Format(keys[i], names_.data() + i * length));
     }
-    protocol::AppendRespCommand(args_, out);
+    protocol::AppendRespRequest(args_, out);
   }
 
   void EncodeSet(uint64_t key, std::string_view value, std::string* out) override {
     char name[256];
-    protocol::AppendRespCommand({"SET", context_.keys->Format(key, name), value}, out);
+    protocol::AppendRespRequest({"SET", context_.keys->Format(key, name), value}, out);
   }
 
   ReplyStep Consume(std::string_view in, const PendingRequest& request,
                     ReplyProgress* progress) override {
     ReplyStep step;
     while (true) {
-      RespToken token;
+      RespReplyToken token;
       const protocol::ParseResult parsed = parser_.Parse(in.substr(step.consumed), &token);
       if (parsed.status == ParseStatus::kNeedMore) return step;
       if (parsed.status != ParseStatus::kOk) {
@@ -51,21 +52,23 @@ class RespCodec : public RequestCodec {
       step.consumed += parsed.consumed;
       const bool array_expected = !request.is_set && request.keys.size() > 1;
       if (array_expected && progress->elements_left < 0) {
-        if (token.type == RespTokenType::kArray &&
+        if (token.type == RespReplyTokenType::kArray &&
             static_cast<size_t>(token.integer) == request.keys.size()) {
           progress->elements_left = token.integer;
           continue;
         }
-        if (token.type == RespTokenType::kArray || token.type == RespTokenType::kNullArray) {
+        if (token.type == RespReplyTokenType::kArray ||
+            token.type == RespReplyTokenType::kNullArray) {
           return Broken(step, Cat("MGET of ", request.keys.size(), " keys answered an array of ",
                                   token.integer));
         }
-      } else if (token.type == RespTokenType::kArray || token.type == RespTokenType::kNullArray) {
+      } else if (token.type == RespReplyTokenType::kArray ||
+                 token.type == RespReplyTokenType::kNullArray) {
         return Broken(step, "an unexpected array");
       } else if (array_expected) {
-        if (token.type == RespTokenType::kBulk) {
+        if (token.type == RespReplyTokenType::kBulk) {
           CheckValue(context_, request, {}, token.text, progress);
-        } else if (token.type == RespTokenType::kNullBulk) {
+        } else if (token.type == RespReplyTokenType::kNullBulk) {
           ++progress->next_key;
         } else {
           return Broken(step, "MGET answered an array holding a non-bulk");
@@ -82,18 +85,20 @@ class RespCodec : public RequestCodec {
 
  private:
   // A whole answer in one token: SET's +OK, GET's bulk or null, or an error for either.
-  void CheckSingle(const PendingRequest& request, const RespToken& token, ReplyProgress* progress) {
-    if (request.is_set && token.type == RespTokenType::kSimpleString && token.text == "OK") return;
-    if (!request.is_set && token.type == RespTokenType::kBulk) {
+  void CheckSingle(const PendingRequest& request, const RespReplyToken& token,
+                   ReplyProgress* progress) {
+    if (request.is_set && token.type == RespReplyTokenType::kSimpleString && token.text == "OK")
+      return;
+    if (!request.is_set && token.type == RespReplyTokenType::kBulk) {
       CheckValue(context_, request, {}, token.text, progress);
       return;
     }
-    if (!request.is_set && token.type == RespTokenType::kNullBulk) return;
+    if (!request.is_set && token.type == RespReplyTokenType::kNullBulk) return;
     if (!progress->error.empty()) return;
     progress->error = Cat(request.is_set            ? "SET"
                           : request.keys.size() > 1 ? "MGET"
                                                     : "GET",
-                          " answered ", protocol::RespTokenTypeName(token.type));
+                          " answered ", protocol::RespReplyTokenTypeName(token.type));
     if (!token.text.empty()) progress->error += Cat(" ", QuoteServerText(token.text));
   }
 

@@ -3,7 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "protocol/text_client.h"
+#include "protocol/memcache/text_reply_parser.h"
+#include "protocol/memcache/text_request_encoder.h"
 #include "tools/bench/codec.h"
 #include "tools/bench/strings.h"
 
@@ -27,13 +28,13 @@ class TextCodec : public RequestCodec {
     for (size_t i = 0; i < keys.size(); ++i) {
       views_[i] = context_.keys->Format(keys[i], names_.data() + i * length);
     }
-    protocol::AppendTextGet(views_, /*with_cas=*/false, out);
+    protocol::AppendTextGetRequest(views_, /*with_cas=*/false, out);
   }
 
   void EncodeSet(uint64_t key, std::string_view value, std::string* out) override {
     char name[256];
-    protocol::AppendTextStore("set", context_.keys->Format(key, name), 0, 0, value,
-                              /*noreply=*/false, out);
+    protocol::AppendTextStoreRequest("set", context_.keys->Format(key, name), 0, 0, value,
+                                     /*noreply=*/false, out);
   }
 
   ReplyStep Consume(std::string_view in, const PendingRequest& request,
