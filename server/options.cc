@@ -9,7 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
-#include "server/modes.h"
+#include "server/frontend/modes.h"
 
 namespace memkv::server {
 namespace {

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/event_loop.h"
-#include "server/frontend.h"
+#include "server/loop/event_loop.h"
+#include "server/frontend/frontend.h"
 
 namespace memkv::server {
 

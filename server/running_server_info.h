@@ -15,9 +15,9 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "server/command_stats.h"
+#include "server/exec/command_stats.h"
 #include "server/options.h"
-#include "server/server_info.h"
+#include "server/exec/server_info.h"
 
 namespace memkv::server {
 

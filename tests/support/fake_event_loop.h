@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/event_loop.h"
-#include "server/socket_util.h"
+#include "server/loop/event_loop.h"
+#include "server/loop/socket_util.h"
 
 namespace memkv::server {
 

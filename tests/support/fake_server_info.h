@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "server/command_stats.h"
-#include "server/server_info.h"
+#include "server/exec/command_stats.h"
+#include "server/exec/server_info.h"
 
 namespace memkv::server {
 

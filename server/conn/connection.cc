@@ -1,0 +1,155 @@
+#include "server/conn/connection.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace memkv::server {
+
+using protocol::ParseStatus;
+
+Connection::CallbackScope::~CallbackScope() {
+  // May release (and delete) *c_: nothing may follow.
+  if (--c_->callback_depth_ == 0 && c_->closed_) c_->Release();
+}
+
+Connection::Connection(const Env& env, int fd, PortDialect dialect, uint64_t client_id,
+                       ConnectionSlot slot)
+    : env_(env), fd_(fd), slot_(std::move(slot)), pipeline_(env.pipeline, dialect) {
+  pipeline_.session().client_id = client_id;
+  env_.stats->curr_connections.Add(1);
+  env_.stats->total_connections.Add();
+}
+
+Connection::~Connection() { env_.stats->curr_connections.Add(-1); }
+
+void Connection::OnReceive(std::string_view data) {
+  CallbackScope scope(this);
+  env_.stats->bytes_read.Add(data.size());
+  if (closing_) return;  // after quit or a fatal error nothing more is read
+  BeforeReceive();
+  input_.Receive(data, [this](std::string_view bytes) { return Consume(bytes); });
+  if (closing_) input_.Discard();
+  Settle();
+}
+
+void Connection::OnSendComplete() {
+  CallbackScope scope(this);
+  sending_ = false;
+  ReleaseBuffer(&out_[active_ ^ 1]);
+  // Re-entered from StartSend (the send completed at once): the Settle() that called it goes on.
+  if (callback_depth_ > 1) return;
+  OnSendDone();
+  Settle();
+}
+
+void Connection::OnPeerClosed() {
+  CallbackScope scope(this);
+  // The requests already received still run and are answered; Settle closes once they are.
+  peer_closed_ = true;
+  Settle();
+}
+
+void Connection::OnClosed() {
+  closed_ = true;
+  slot_.Reset();
+  if (callback_depth_ == 0) Release();  // may delete this: nothing may follow
+}
+
+void Connection::StartClosing() {
+  closing_ = true;
+  input_.Discard();
+}
+
+size_t Connection::Consume(std::string_view input) {
+  size_t pos = 0;
+  input_blocked_ = false;
+  while (pos < input.size() && !closing_) {
+    if (swallow_ > 0) {
+      size_t n = std::min(swallow_, input.size() - pos);
+      swallow_ -= n;
+      pos += n;
+      continue;
+    }
+    if (!ReadyForRequest()) {
+      input_blocked_ = true;
+      break;
+    }
+    PipelineStep step = TakeRequest(input.substr(pos));
+    if (step.status == ParseStatus::kNeedMore) break;
+    pos += step.consumed;
+    switch (step.status) {
+      case ParseStatus::kOk:
+        swallow_ = step.swallow;  // the value of a store too large to keep, answered already
+        if (step.outcome == ExecOutcome::kClose) closing_ = true;
+        break;
+      case ParseStatus::kClientError:
+        env_.stats->protocol_errors.Add();
+        swallow_ = step.swallow;
+        break;
+      case ParseStatus::kMustClose:
+        env_.stats->protocol_errors.Add();
+        closing_ = true;
+        break;
+      case ParseStatus::kNeedMore:
+        break;
+    }
+  }
+  return pos;
+}
+
+void Connection::ConsumeBuffered() {
+  input_.ConsumeBuffered([this](std::string_view bytes) { return Consume(bytes); });
+  if (closing_) input_.Discard();
+}
+
+void Connection::Settle() {
+  // Each step either moves work forward or is skipped; stop when a whole round did nothing.
+  for (bool progress = true; progress;) {
+    if (closed_) return;
+    progress = Advance();
+    if (!sending_ && !out_[active_].empty()) {
+      StartSend();  // may complete at once, or even close
+      if (closed_) return;
+      progress = true;
+    }
+    if (!closing_ && input_blocked_ && ReadyForRequest()) {
+      ConsumeBuffered();  // what a limit held back
+      progress = true;
+    }
+  }
+  // After the peer's FIN, a connection with no whole request left waiting is done once its
+  // replies are written; a partial request at the end can never complete.
+  if (closing_ || (peer_closed_ && !input_blocked_)) {
+    if (Finished() && !close_requested_) {
+      close_requested_ = true;
+      env_.loop->CloseStream(fd_);
+    }
+    return;
+  }
+  AfterSettle();
+  UpdateReceivePause();
+}
+
+bool Connection::Finished() const { return !WorkInFlight() && !sending_ && out_[active_].empty(); }
+
+void Connection::StartSend() {
+  int sending = active_;
+  active_ ^= 1;
+  sending_ = true;
+  env_.stats->bytes_written.Add(out_[sending].size());
+  // May complete at once and re-enter OnSendComplete, which then sees the state set above.
+  env_.loop->Send(fd_, out_[sending]);
+}
+
+void Connection::UpdateReceivePause() {
+  bool want_pause = WantsReceivePaused();
+  if (want_pause == paused_) return;
+  paused_ = want_pause;
+  if (paused_) {
+    env_.loop->PauseReceive(fd_);
+  } else {
+    env_.loop->ResumeReceive(fd_);
+  }
+}
+
+}  // namespace memkv::server

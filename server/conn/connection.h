@@ -1,0 +1,158 @@
+// Connection: the state machine of one client socket, from accept to close, written once for
+// every front-end mode. It owns what every connection does with bytes:
+//
+//   - Input: received bytes go through an InputBuffer (no copy when nothing is left over) and
+//     are cut into requests by a RequestPipeline; the bytes of a refused value are swallowed as
+//     they arrive.
+//   - Output: replies are appended to one of two buffers while the other is being sent (double
+//     buffering), so a pipelining client gets its answers in batches, in order.
+//   - Receive pausing: receiving pauses while the flavour cannot take more requests (back-
+//     pressure), and resumes when it can.
+//   - Closing: after quit or a must-close error nothing more is read and the connection closes
+//     once every reply before it is written. After the peer's half-close (FIN) the requests
+//     already received still run and their replies are written, then the connection closes.
+//   - Re-entrancy: a loop may complete a send or close a stream from inside a call made by a
+//     handler; the connection counts handler calls in progress and is released only after the
+//     outermost one returns.
+//
+// The two flavours differ only in what they do with a framed request: ExecutingConnection
+// executes it at once on its own loop thread, within a budget per wake-up (the connection-per-
+// loop modes); DispatchConnection adds it to a batch that a worker of the dispatch pool executes
+// (the dispatch modes). They tell this base when they may take another request, what moves their
+// own work forward, and how they are released.
+//
+// Threads: every method runs on the owning loop's thread.
+#ifndef MEMKV_SERVER_CONN_CONNECTION_H_
+#define MEMKV_SERVER_CONN_CONNECTION_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "server/exec/command_stats.h"
+#include "server/conn/connection_slot.h"
+#include "server/loop/event_loop.h"
+#include "server/conn/input_buffer.h"
+#include "server/conn/request_pipeline.h"
+
+namespace memkv::server {
+
+class Connection : public StreamHandler {
+ public:
+  // Replies waiting to be written beyond which a flavour stops taking requests.
+  static constexpr size_t kOutputHighWater = size_t{4} << 20;
+
+  // What the connection is made of. Everything pointed to outlives it.
+  struct Env {
+    EventLoop* loop = nullptr;
+    const PipelineConfig* pipeline = nullptr;
+    // The owning thread's: connections, bytes, protocol errors.
+    CommandStats* stats = nullptr;
+  };
+
+  ~Connection() override;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool receive_paused() const { return paused_; }
+
+  // StreamHandler:
+  void OnReceive(std::string_view data) final;
+  void OnSendComplete() final;
+  void OnPeerClosed() final;
+  void OnClosed() final;
+
+ protected:
+  // Marks a handler call in progress: a close reported from inside it releases the connection
+  // only when the outermost call returns. Flavours open one in their own entry points.
+  class CallbackScope {
+   public:
+    explicit CallbackScope(Connection* c) : c_(c) { ++c_->callback_depth_; }
+    ~CallbackScope();
+
+   private:
+    Connection* const c_;
+  };
+
+  // `fd` is not owned: the loop owns it once AddStream takes this handler.
+  Connection(const Env& env, int fd, PortDialect dialect, uint64_t client_id, ConnectionSlot slot);
+
+  // --- What a flavour decides ---
+
+  // Whether one more request may be taken now (budget, output room, batch room). When false,
+  // input stops at a request boundary and input_blocked() is set until the next Consume.
+  virtual bool ReadyForRequest() const = 0;
+  // Takes the first request of `input`: parses it, then executes it or frames it. Error replies
+  // go into the output in request order; the result says how many bytes were used.
+  virtual PipelineStep TakeRequest(std::string_view input) = 0;
+  // Moves the flavour's own work forward (say, submits a batch). True if it did something.
+  virtual bool Advance() { return false; }
+  // Work taken but not answered yet (a batch at a worker): the connection does not close on it.
+  virtual bool WorkInFlight() const { return false; }
+  // Whether receiving should pause now.
+  virtual bool WantsReceivePaused() const { return input_blocked_; }
+  // At the end of a Settle that did not close (an ExecutingConnection schedules a continuation).
+  virtual void AfterSettle() {}
+  // Bytes arrived, or a send completed: each is a new wake-up, for a flavour's budget.
+  virtual void BeforeReceive() {}
+  virtual void OnSendDone() {}
+  // The connection is closed and no handler call is in progress: the flavour lets go of it.
+  // May delete this; nothing may follow.
+  virtual void Release() = 0;
+
+  // --- What a flavour uses ---
+
+  // Runs after every event: writes, lets the flavour advance, takes requests that an earlier
+  // limit held back, closes when due, pauses or resumes receiving.
+  void Settle();
+  // Takes requests from the buffered input again (after a limit held them back).
+  void ConsumeBuffered();
+
+  EventLoop* loop() const { return env_.loop; }
+  int fd() const { return fd_; }
+  CommandStats* stats() const { return env_.stats; }
+  RequestPipeline& pipeline() { return pipeline_; }
+  // The buffer replies are appended to now, and its size.
+  std::string& output() { return out_[active_]; }
+  size_t output_size() const { return out_[active_].size(); }
+  // Reply bytes not written yet: the buffer being filled and the one being sent.
+  size_t unsent_bytes() const { return out_[0].size() + out_[1].size(); }
+  bool input_blocked() const { return input_blocked_; }
+  bool closing() const { return closing_; }
+  bool closed() const { return closed_; }
+  // Takes nothing more from the input; closes once what is owed is written. Not from inside
+  // TakeRequest (which closes through its step's outcome or status).
+  void StartClosing();
+
+ private:
+  // Takes requests from `input` until the flavour stops them or no whole request is left.
+  // Returns the bytes used (including swallowed bytes).
+  size_t Consume(std::string_view input);
+  void StartSend();
+  // Whether every reply owed has been written and nothing more can come.
+  bool Finished() const;
+  void UpdateReceivePause();
+
+  const Env env_;
+  const int fd_;
+  ConnectionSlot slot_;
+  RequestPipeline pipeline_;
+
+  InputBuffer input_;   // unparsed bytes left over from earlier receives
+  size_t swallow_ = 0;  // bytes of a refused value still to drop
+  std::string out_[2];  // out_[active_] collects replies; the other may be in flight
+  int active_ = 0;
+  bool sending_ = false;
+  bool input_blocked_ = false;  // the last Consume stopped at the flavour's limit
+  bool paused_ = false;         // the loop was asked to pause receiving
+  bool closing_ = false;        // quit or must-close: take nothing more, close once written
+  bool peer_closed_ = false;    // the peer's FIN: nothing more arrives
+  bool close_requested_ = false;
+  bool closed_ = false;  // OnClosed ran
+  int callback_depth_ = 0;
+};
+
+}  // namespace memkv::server
+
+#endif  // MEMKV_SERVER_CONN_CONNECTION_H_

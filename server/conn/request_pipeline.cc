@@ -1,0 +1,140 @@
+#include "server/conn/request_pipeline.h"
+
+#include "server/exec/meta_executor.h"
+#include "server/exec/resp/resp_executor.h"
+#include "server/exec/text_executor.h"
+
+namespace memkv::server {
+namespace {
+
+using protocol::ParseResult;
+using protocol::ParseStatus;
+
+protocol::TextRequestParserLimits TextLimits(size_t max_item_bytes) {
+  protocol::TextRequestParserLimits limits;
+  limits.max_item_bytes = max_item_bytes;
+  return limits;
+}
+
+protocol::MetaRequestParserLimits MetaLimits(size_t max_item_bytes) {
+  protocol::MetaRequestParserLimits limits;
+  limits.max_item_bytes = max_item_bytes;
+  return limits;
+}
+
+}  // namespace
+
+PipelineConfig::PipelineConfig(size_t max_item_bytes)
+    : text(TextLimits(max_item_bytes)),
+      meta(MetaLimits(max_item_bytes)),
+      max_item_bytes(max_item_bytes) {}
+
+RequestPipeline::RequestPipeline(const PipelineConfig* config, PortDialect port)
+    : config_(config),
+      port_(port),
+      resp_parser_(protocol::RespRequestParserLimits::ForMaxItemBytes(
+          config->max_item_bytes, port == PortDialect::kRespOnly)) {
+  if (port == PortDialect::kRespOnly) dialect_ = Dialect::kResp;
+}
+
+Dialect RequestPipeline::NextDialect(std::string_view input) {
+  if (dialect_ == Dialect::kUndecided) {
+    if (input.empty()) return Dialect::kUndecided;
+    // Every Redis client opens with a multibulk; no memcached command starts with '*'.
+    dialect_ = input.front() == '*' ? Dialect::kResp : Dialect::kText;
+  }
+  if (dialect_ == Dialect::kResp) return Dialect::kResp;
+  // A prefix too short to tell ("m") goes to the text parser, which asks for more bytes without
+  // consuming any; the next call decides again with more.
+  return protocol::LooksLikeMetaCommand(input) ? Dialect::kMeta : Dialect::kText;
+}
+
+ParseResult RequestPipeline::ParseOne(Dialect dialect, std::string_view input) {
+  switch (dialect) {
+    case Dialect::kText:
+      return config_->text.Parse(input, &text_request_);
+    case Dialect::kMeta:
+      return config_->meta.Parse(input, &meta_request_);
+    case Dialect::kResp:
+      return resp_parser_.Parse(input, &resp_request_);
+    case Dialect::kUndecided:
+      break;
+  }
+  return ParseResult{};
+}
+
+void RequestPipeline::AppendError(std::string_view error, std::string* out) {
+  // An empty error is the text protocol's silence: noreply requests and the connections
+  // memcached drops without a word.
+  if (error.empty()) return;
+  out->append(error);
+  out->append("\r\n");
+}
+
+PipelineStep RequestPipeline::Frame(std::string_view input, std::string* out) {
+  PipelineStep step;
+  step.dialect = NextDialect(input);
+  if (step.dialect == Dialect::kUndecided) return step;
+  ParseResult result = ParseOne(step.dialect, input);
+  step.status = result.status;
+  step.consumed = result.consumed;
+  step.swallow = result.swallow;
+  if (result.status == ParseStatus::kClientError || result.status == ParseStatus::kMustClose) {
+    AppendError(result.error, out);
+  }
+  return step;
+}
+
+PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContext& context,
+                                              std::string* out) {
+  PipelineStep step = Frame(input, out);
+  if (step.status != ParseStatus::kOk) return step;
+  switch (step.dialect) {
+    case Dialect::kText:
+      step.outcome = ExecuteText(text_request_, context, out);
+      break;
+    case Dialect::kMeta:
+      step.outcome = ExecuteMeta(meta_request_, context, out);
+      break;
+    case Dialect::kResp:
+      step.outcome = ExecuteResp(resp_request_, context, session_, out);
+      break;
+    case Dialect::kUndecided:
+      break;
+  }
+  return step;
+}
+
+ExecOutcome RequestPipeline::ExecuteFramed(const PipelineConfig& config, Dialect dialect,
+                                           bool resp_inline, std::string_view request,
+                                           ExecContext& context, RespSession* session,
+                                           std::string* out) {
+  // Re-parsing a request already known to be whole costs one scan of its header line, and
+  // keeps what crosses threads down to plain bytes.
+  switch (dialect) {
+    case Dialect::kText: {
+      protocol::TextRequest parsed;
+      if (config.text.Parse(request, &parsed).status != ParseStatus::kOk) break;
+      return ExecuteText(parsed, context, out);
+    }
+    case Dialect::kMeta: {
+      protocol::MetaRequest parsed;
+      if (config.meta.Parse(request, &parsed).status != ParseStatus::kOk) break;
+      return ExecuteMeta(parsed, context, out);
+    }
+    case Dialect::kResp: {
+      protocol::RespRequestParser parser(
+          protocol::RespRequestParserLimits::ForMaxItemBytes(config.max_item_bytes, resp_inline));
+      protocol::RespRequest parsed;
+      if (parser.Parse(request, &parsed).status != ParseStatus::kOk) break;
+      return ExecuteResp(parsed, context, *session, out);
+    }
+    case Dialect::kUndecided:
+      break;
+  }
+  // Frame() said these bytes were one whole request: a different answer now is a bug.
+  out->append("SERVER_ERROR internal framing error\r\n");
+  return ExecOutcome::kClose;
+}
+
+}  // namespace memkv::server

@@ -1,0 +1,111 @@
+// RequestPipeline: the part of a connection that knows requests, but not sockets. It picks the
+// connection's dialect from its first byte, cuts the received bytes into requests with that
+// dialect's parser, and either executes each request at once (ParseAndExecute: every mode that
+// executes on the thread that reads) or only frames it (Frame), so that a mode which executes
+// elsewhere (dispatch) can hand the raw bytes of one whole request to another thread, where
+// ExecuteFramed turns them into the reply bytes.
+//
+// Dialects: on the memcached port a first byte '*' makes the connection RESP for life (every
+// Redis client starts with a multibulk); anything else makes it memcached, where each request
+// goes to the meta parser when it looks like a meta command ("mg ", "ms ", ...) and to the
+// classic text parser otherwise. On the --resp-port a connection is RESP from the start, and
+// inline commands ("PING\r\n") are allowed too.
+//
+// Threads: one pipeline per connection, used by one thread at a time. ExecuteFramed may run on
+// any thread, given that thread's ExecContext. The PipelineConfig is shared by every connection.
+#ifndef MEMKV_SERVER_CONN_REQUEST_PIPELINE_H_
+#define MEMKV_SERVER_CONN_REQUEST_PIPELINE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "protocol/memcache/meta_request.h"
+#include "protocol/memcache/meta_request_parser.h"
+#include "protocol/memcache/text_request.h"
+#include "protocol/memcache/text_request_parser.h"
+#include "protocol/parse_result.h"
+#include "protocol/resp/resp_request.h"
+#include "protocol/resp/resp_request_parser.h"
+#include "server/exec/exec_context.h"
+#include "server/exec/resp/resp_session.h"
+
+namespace memkv::server {
+
+// What the listening port says about the dialect of its connections.
+enum class PortDialect {
+  kAuto,      // memcached port: RESP if the first byte is '*', else memcached text and meta
+  kRespOnly,  // --resp-port: RESP, inline commands allowed
+};
+
+// The dialect a request was framed in.
+enum class Dialect : uint8_t { kUndecided, kText, kMeta, kResp };
+
+// Parser limits shared by every connection of a server. Immutable after construction.
+struct PipelineConfig {
+  explicit PipelineConfig(size_t max_item_bytes);
+  protocol::TextRequestParser text;  // immutable: one parser serves every connection
+  protocol::MetaRequestParser meta;
+  size_t max_item_bytes;
+};
+
+// One step of the pipeline over the front of the input.
+struct PipelineStep {
+  // kOk: one request of `consumed` bytes was taken (and executed, by ParseAndExecute); drop
+  //   `swallow` more bytes as they arrive (the value of a store too large to keep).
+  // kNeedMore: no whole request yet; nothing consumed.
+  // kClientError: its error reply was appended; drop `consumed`, then `swallow` more bytes as
+  //   they arrive; the connection lives.
+  // kMustClose: its error reply (if any) was appended; write it, then close.
+  protocol::ParseStatus status = protocol::ParseStatus::kNeedMore;
+  size_t consumed = 0;
+  size_t swallow = 0;
+  Dialect dialect = Dialect::kUndecided;         // of the request taken (kOk)
+  ExecOutcome outcome = ExecOutcome::kContinue;  // kClose after quit / QUIT (ParseAndExecute)
+};
+
+class RequestPipeline {
+ public:
+  RequestPipeline(const PipelineConfig* config, PortDialect port);
+
+  // Parses the first request of `input` and, when whole, executes it in `context`, appending its
+  // reply (or its error reply) to `*out`.
+  PipelineStep ParseAndExecute(std::string_view input, ExecContext& context, std::string* out);
+
+  // As ParseAndExecute, but executes nothing: on kOk the first `consumed` bytes of `input` are
+  // one whole request of `dialect`, to be given to ExecuteFramed (possibly on another thread).
+  // Error replies are still appended to `*out`, since they come from the parser.
+  PipelineStep Frame(std::string_view input, std::string* out);
+
+  // Executes one request that Frame() cut: `request` is exactly its bytes. `session` is the
+  // connection's RESP state (session()), needed for RESP requests; one thread at a time.
+  static ExecOutcome ExecuteFramed(const PipelineConfig& config, Dialect dialect, bool resp_inline,
+                                   std::string_view request, ExecContext& context,
+                                   RespSession* session, std::string* out);
+
+  Dialect connection_dialect() const { return dialect_; }
+  bool resp_inline_allowed() const { return port_ == PortDialect::kRespOnly; }
+  RespSession& session() { return session_; }
+
+ private:
+  // Which parser takes the next request: decides the connection's dialect on its first byte.
+  Dialect NextDialect(std::string_view input);
+  // Parses one request with the dialect's parser into the matching member request.
+  protocol::ParseResult ParseOne(Dialect dialect, std::string_view input);
+  static void AppendError(std::string_view error, std::string* out);
+
+  const PipelineConfig* config_;
+  const PortDialect port_;
+  Dialect dialect_ = Dialect::kUndecided;    // kText stands for "memcached" (text or meta)
+  protocol::RespRequestParser resp_parser_;  // stateful: resumes a partial multibulk
+  RespSession session_;
+  // Reused for every request so that their vectors keep their capacity.
+  protocol::TextRequest text_request_;
+  protocol::MetaRequest meta_request_;
+  protocol::RespRequest resp_request_;
+};
+
+}  // namespace memkv::server
+
+#endif  // MEMKV_SERVER_CONN_REQUEST_PIPELINE_H_

@@ -1,0 +1,33 @@
+// ServerContext: the server-wide state every connection reads: the engine, the server's facts
+// and counters, the parser limits, the -c limit and the RESP client id sequence.
+//
+// Threads: owned by main and outlives every thread; its members are safe to use from any thread
+// (each says how).
+#ifndef MEMKV_SERVER_CONN_SERVER_CONTEXT_H_
+#define MEMKV_SERVER_CONN_SERVER_CONTEXT_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "server/conn/connection_slot.h"
+#include "server/conn/request_pipeline.h"
+#include "server/exec/server_info.h"
+#include "storage/engine.h"
+
+namespace memkv::server {
+
+struct ServerContext {
+  ServerContext(storage::Engine* engine, ServerInfo* info, const PipelineConfig* pipeline,
+                int64_t conn_limit)
+      : engine(engine), info(info), pipeline(pipeline), limiter(conn_limit) {}
+
+  storage::Engine* const engine;
+  ServerInfo* const info;
+  const PipelineConfig* const pipeline;
+  ConnectionLimiter limiter;
+  std::atomic<uint64_t> next_client_id{1};  // RESP CLIENT ID
+};
+
+}  // namespace memkv::server
+
+#endif  // MEMKV_SERVER_CONN_SERVER_CONTEXT_H_

@@ -1,0 +1,142 @@
+// Internal to the RESP executor (server/resp_*.cc): the command table, the call passed to every
+// command handler, and helpers the command families share. Not for use outside server/resp_*.cc.
+//
+// Threads: as ExecuteResp (server/resp_executor.h): any thread, each call with its own Call.
+#ifndef MEMKV_SERVER_EXEC_RESP_RESP_COMMANDS_H_
+#define MEMKV_SERVER_EXEC_RESP_RESP_COMMANDS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "server/exec/exec_context.h"
+#include "server/exec/resp/resp_session.h"
+
+namespace memkv::server::resp {
+
+// The Redis version memkv's RESP dialect follows, byte for byte (INFO redis_version, HELLO).
+inline constexpr std::string_view kRedisCompatVersion = "7.0.15";
+
+// Redis's shared error replies (without the leading '-'), spelled once.
+inline constexpr std::string_view kSyntaxError = "ERR syntax error";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
+
+// One command being executed.
+struct Call {
+  absl::Span<const std::string_view> args;  // args[0] is the command name as sent
+  ExecContext& context;
+  RespSession& session;
+  std::string* out;
+  ExecOutcome outcome = ExecOutcome::kContinue;
+
+  storage::Engine& engine() const { return *context.engine; }
+  CommandStats& stats() const { return *context.stats; }
+  int64_t NowMillis() const { return context.engine->clock().NowMillis(); }
+};
+
+using Handler = void (*)(Call& call);
+
+struct CommandSpec {
+  std::string_view name;  // lower case, as Redis's "fullname" ("config|get" for subcommands)
+  int arity;              // Redis arity: N = exactly N arguments, -N = at least N
+  Handler handler;
+};
+
+// Every top-level command memkv answers on RESP, in COMMAND's order.
+absl::Span<const CommandSpec> CommandTable();
+
+// The table entry for `name` (any case), or null.
+const CommandSpec* FindCommand(absl::Span<const CommandSpec> table, std::string_view name);
+
+// Whether `argc` arguments (command name included) satisfy `arity`.
+inline bool ArityAllows(int arity, size_t argc) {
+  return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+// "ERR wrong number of arguments for 'get' command".
+void AppendArityError(std::string_view fullname, std::string* out);
+
+// Runs the subcommand args[1] of a container command (CONFIG, CLIENT, COMMAND) from `table`, or
+// answers Redis's "unknown subcommand" / arity error.
+void DispatchSubcommand(Call& call, absl::Span<const CommandSpec> table);
+
+// The bytes a C function of Redis sees of an argument: up to its first NUL. Option keywords are
+// compared this way in Redis (strcasecmp), so "nx\0junk" is NX there and here.
+std::string_view CString(std::string_view arg);
+
+// ASCII case-insensitive equality of CString(arg) and a lower-case keyword.
+bool IsKeyword(std::string_view arg, std::string_view lower_keyword);
+
+// Replies an engine failure (too large, out of memory) as a Redis error.
+void AppendStoreError(const absl::Status& status, std::string* out);
+
+// The key's state without counting as an access: what TTL, EXISTS, TYPE and STRLEN need.
+struct KeyPeek {
+  bool found = false;
+  int64_t expiry_millis = 0;  // 0 = no TTL
+  size_t value_size = 0;
+};
+KeyPeek PeekKey(storage::Engine& engine, std::string_view key);
+
+// What COMMAND INFO and COMMAND DOCS answer for one command, as the exact RESP bytes
+// redis-server 7.0.15 answers (generated into resp_command_docs.cc; container commands keep only
+// the subcommands memkv has).
+struct CommandDoc {
+  std::string_view name;
+  std::string_view info;  // the COMMAND INFO array of this command
+  std::string_view docs;  // the COMMAND DOCS map of this command (the value after its name)
+};
+absl::Span<const CommandDoc> CommandDocs();
+
+// Command handlers, by family.
+// resp_strings.cc
+void GetCommand(Call& call);
+void SetCommand(Call& call);
+void SetNxCommand(Call& call);
+void SetExCommand(Call& call);
+void PSetExCommand(Call& call);
+void GetSetCommand(Call& call);
+void GetDelCommand(Call& call);
+void GetExCommand(Call& call);
+void MGetCommand(Call& call);
+void MSetCommand(Call& call);
+void MSetNxCommand(Call& call);
+void IncrCommand(Call& call);
+void DecrCommand(Call& call);
+void IncrByCommand(Call& call);
+void DecrByCommand(Call& call);
+void AppendCommand(Call& call);
+void StrLenCommand(Call& call);
+// resp_keyspace.cc
+void DelCommand(Call& call);
+void ExistsCommand(Call& call);
+void ExpireCommand(Call& call);
+void PExpireCommand(Call& call);
+void ExpireAtCommand(Call& call);
+void PExpireAtCommand(Call& call);
+void TtlCommand(Call& call);
+void PTtlCommand(Call& call);
+void ExpireTimeCommand(Call& call);
+void PExpireTimeCommand(Call& call);
+void PersistCommand(Call& call);
+void TypeCommand(Call& call);
+void DbSizeCommand(Call& call);
+void FlushAllCommand(Call& call);
+// resp_server.cc, resp_info.cc (INFO)
+void PingCommand(Call& call);
+void EchoCommand(Call& call);
+void SelectCommand(Call& call);
+void QuitCommand(Call& call);
+void HelloCommand(Call& call);
+void ClientCommand(Call& call);
+void ConfigCommand(Call& call);
+void InfoCommand(Call& call);
+// resp_introspection.cc (COMMAND and its subcommands)
+void CommandCommand(Call& call);
+
+}  // namespace memkv::server::resp
+
+#endif  // MEMKV_SERVER_EXEC_RESP_RESP_COMMANDS_H_

@@ -1,0 +1,197 @@
+// ExecuteResp: command lookup, arity and unknown-command errors as Redis 7.0's processCommand
+// words them, and the helpers the command families (resp_strings.cc, resp_keyspace.cc,
+// resp_server.cc, resp_introspection.cc) share.
+#include "server/exec/resp/resp_executor.h"
+
+#include <array>
+
+#include "protocol/resp/resp_reply_encoder.h"
+#include "server/exec/resp/resp_commands.h"
+
+namespace memkv::server {
+namespace resp {
+namespace {
+
+// Arities are Redis 7.0's (COMMAND INFO), so arity errors come at the same argument counts.
+constexpr std::array kCommands = {
+    CommandSpec{"get", 2, GetCommand},
+    CommandSpec{"set", -3, SetCommand},
+    CommandSpec{"setnx", 3, SetNxCommand},
+    CommandSpec{"setex", 4, SetExCommand},
+    CommandSpec{"psetex", 4, PSetExCommand},
+    CommandSpec{"getset", 3, GetSetCommand},
+    CommandSpec{"getdel", 2, GetDelCommand},
+    CommandSpec{"getex", -2, GetExCommand},
+    CommandSpec{"mget", -2, MGetCommand},
+    CommandSpec{"mset", -3, MSetCommand},
+    CommandSpec{"msetnx", -3, MSetNxCommand},
+    CommandSpec{"incr", 2, IncrCommand},
+    CommandSpec{"decr", 2, DecrCommand},
+    CommandSpec{"incrby", 3, IncrByCommand},
+    CommandSpec{"decrby", 3, DecrByCommand},
+    CommandSpec{"append", 3, AppendCommand},
+    CommandSpec{"strlen", 2, StrLenCommand},
+    CommandSpec{"del", -2, DelCommand},
+    CommandSpec{"unlink", -2, DelCommand},
+    CommandSpec{"exists", -2, ExistsCommand},
+    CommandSpec{"expire", -3, ExpireCommand},
+    CommandSpec{"pexpire", -3, PExpireCommand},
+    CommandSpec{"expireat", -3, ExpireAtCommand},
+    CommandSpec{"pexpireat", -3, PExpireAtCommand},
+    CommandSpec{"ttl", 2, TtlCommand},
+    CommandSpec{"pttl", 2, PTtlCommand},
+    CommandSpec{"expiretime", 2, ExpireTimeCommand},
+    CommandSpec{"pexpiretime", 2, PExpireTimeCommand},
+    CommandSpec{"persist", 2, PersistCommand},
+    CommandSpec{"type", 2, TypeCommand},
+    CommandSpec{"dbsize", 1, DbSizeCommand},
+    CommandSpec{"flushall", -1, FlushAllCommand},
+    CommandSpec{"flushdb", -1, FlushAllCommand},
+    CommandSpec{"select", 2, SelectCommand},
+    CommandSpec{"ping", -1, PingCommand},
+    CommandSpec{"echo", 2, EchoCommand},
+    CommandSpec{"quit", -1, QuitCommand},
+    CommandSpec{"hello", -1, HelloCommand},
+    CommandSpec{"client", -2, ClientCommand},
+    CommandSpec{"config", -2, ConfigCommand},
+    CommandSpec{"info", -1, InfoCommand},
+    CommandSpec{"command", -1, CommandCommand},
+};
+
+// Longest command or subcommand name memkv knows; longer names are unknown without a lookup.
+constexpr size_t kMaxNameLength = 16;
+
+char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Redis's %.Ns of a C string: at most `limit` bytes, up to the first NUL.
+std::string_view Truncated(std::string_view arg, size_t limit) {
+  arg = CString(arg);
+  return arg.substr(0, std::min(arg.size(), limit));
+}
+
+// "ERR unknown command 'FOO', with args beginning with: 'a' 'b' " as processCommand builds it:
+// arguments are quoted one by one while the list is shorter than 128 bytes, each cut to what is
+// left of the 128.
+void AppendUnknownCommand(absl::Span<const std::string_view> args, std::string* out) {
+  std::string message = "ERR unknown command '";
+  message.append(Truncated(args[0], 128));
+  message.append("', with args beginning with: ");
+  std::string listed;
+  for (size_t i = 1; i < args.size() && listed.size() < 128; ++i) {
+    listed.push_back('\'');
+    listed.append(Truncated(args[i], 128 - listed.size() + 1));
+    listed.append("' ");
+  }
+  message.append(listed);
+  protocol::AppendError(message, out);
+}
+
+}  // namespace
+
+absl::Span<const CommandSpec> CommandTable() { return kCommands; }
+
+const CommandSpec* FindCommand(absl::Span<const CommandSpec> table, std::string_view name) {
+  if (name.size() > kMaxNameLength) return nullptr;
+  char lower[kMaxNameLength];
+  for (size_t i = 0; i < name.size(); ++i) lower[i] = ToLowerAscii(name[i]);
+  std::string_view key(lower, name.size());
+  // A linear scan: about 40 entries with the hot ones (GET, SET) first, compared by length
+  // before bytes; this costs less than hashing the name.
+  for (const CommandSpec& spec : table) {
+    std::string_view spec_name = spec.name;
+    size_t bar = spec_name.find('|');
+    if (bar != std::string_view::npos) spec_name.remove_prefix(bar + 1);
+    if (spec_name == key) return &spec;
+  }
+  return nullptr;
+}
+
+void AppendArityError(std::string_view fullname, std::string* out) {
+  std::string message = "ERR wrong number of arguments for '";
+  message.append(fullname);
+  message.append("' command");
+  protocol::AppendError(message, out);
+}
+
+void DispatchSubcommand(Call& call, absl::Span<const CommandSpec> table) {
+  const CommandSpec* spec = FindCommand(table, call.args[1]);
+  if (spec == nullptr) {
+    std::string message = "ERR unknown subcommand '";
+    message.append(Truncated(call.args[1], 128));
+    message.append("'. Try ");
+    for (char c : CString(call.args[0])) message.push_back(c >= 'a' && c <= 'z' ? c - 32 : c);
+    message.append(" HELP.");
+    protocol::AppendError(message, call.out);
+    return;
+  }
+  if (!ArityAllows(spec->arity, call.args.size())) {
+    AppendArityError(spec->name, call.out);
+    return;
+  }
+  spec->handler(call);
+}
+
+std::string_view CString(std::string_view arg) { return arg.substr(0, arg.find('\0')); }
+
+bool IsKeyword(std::string_view arg, std::string_view lower_keyword) {
+  arg = CString(arg);
+  if (arg.size() != lower_keyword.size()) return false;
+  for (size_t i = 0; i < arg.size(); ++i) {
+    if (ToLowerAscii(arg[i]) != lower_keyword[i]) return false;
+  }
+  return true;
+}
+
+void AppendStoreError(const absl::Status& status, std::string* out) {
+  // The engine's two failures (storage/engine.h). Redis has no per-item limit; its nearest words
+  // are proto-max-bulk-len's for a too-large value and maxmemory's OOM for a full cache.
+  if (absl::IsResourceExhausted(status) &&
+      std::string_view(status.message().data(), status.message().size()).find("too large") !=
+          std::string_view::npos) {
+    protocol::AppendError("ERR string exceeds maximum allowed size (item size limit)", out);
+  } else if (absl::IsResourceExhausted(status)) {
+    protocol::AppendError("OOM command not allowed when used memory > 'maxmemory'.", out);
+  } else {
+    std::string message = "ERR ";
+    message.append(status.message().data(), status.message().size());
+    protocol::AppendError(message, out);
+  }
+}
+
+KeyPeek PeekKey(storage::Engine& engine, std::string_view key) {
+  KeyPeek peek;
+  // Update with a no-op decision reads the item without marking it fetched or accessed, as
+  // Redis's LOOKUP_NOTOUCH does for TTL, EXISTS and TYPE.
+  (void)engine.Update(key, [&peek](const storage::ItemView* current) {
+    if (current != nullptr) {
+      peek.found = true;
+      peek.expiry_millis = current->expiry_millis;
+      peek.value_size = current->value.size();
+    }
+    return storage::Mutation{};
+  });
+  return peek;
+}
+
+}  // namespace resp
+
+ExecOutcome ExecuteResp(const protocol::RespRequest& request, ExecContext& context,
+                        RespSession& session, std::string* out) {
+  if (request.args.empty()) return ExecOutcome::kContinue;  // `*0`, blank line: Redis ignores
+  context.stats->cmd_resp.Add();
+  absl::Span<const std::string_view> args(request.args.data(), request.args.size());
+  const resp::CommandSpec* spec = resp::FindCommand(resp::CommandTable(), args[0]);
+  if (spec == nullptr) {
+    resp::AppendUnknownCommand(args, out);
+    return ExecOutcome::kContinue;
+  }
+  if (!resp::ArityAllows(spec->arity, args.size())) {
+    resp::AppendArityError(spec->name, out);
+    return ExecOutcome::kContinue;
+  }
+  resp::Call call{args, context, session, out};
+  spec->handler(call);
+  return call.outcome;
+}
+
+}  // namespace memkv::server

@@ -1,0 +1,243 @@
+// RESP server and connection commands: PING, ECHO, SELECT, QUIT, HELLO, CLIENT, CONFIG GET and
+// INFO, worded as Redis 7.0 words them. memkv has one database (SELECT 0 only) and speaks RESP2
+// only (HELLO 3 is refused, as Redis refuses a protocol it does not know).
+#include <algorithm>
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "protocol/resp/resp_reply_encoder.h"
+#include "protocol/resp/resp_request_parser.h"
+#include "server/exec/resp/resp_commands.h"
+
+namespace memkv::server::resp {
+namespace {
+
+using protocol::AppendBulk;
+using protocol::AppendError;
+using protocol::AppendInteger;
+using protocol::AppendSimpleString;
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Redis's stringmatchlen with nocase: '*', '?', '[...]' (with '^' and ranges) and '\' escapes.
+bool GlobMatch(std::string_view pattern, std::string_view text) {
+  while (!pattern.empty()) {
+    char p = pattern[0];
+    if (p == '*') {
+      while (pattern.size() > 1 && pattern[1] == '*') pattern.remove_prefix(1);
+      if (pattern.size() == 1) return true;
+      for (size_t i = 0; i <= text.size(); ++i) {
+        if (GlobMatch(pattern.substr(1), text.substr(i))) return true;
+      }
+      return false;
+    }
+    if (text.empty()) return false;
+    if (p == '?') {
+      // any one byte
+    } else if (p == '[') {
+      size_t i = 1;
+      bool negate = i < pattern.size() && pattern[i] == '^';
+      if (negate) ++i;
+      bool match = false;
+      char c = Lower(text[0]);
+      for (; i < pattern.size() && pattern[i] != ']'; ++i) {
+        if (pattern[i] == '\\' && i + 1 < pattern.size()) {
+          match |= pattern[++i] == text[0];
+        } else if (i + 2 < pattern.size() && pattern[i + 1] == '-') {
+          char lo = Lower(pattern[i]), hi = Lower(pattern[i + 2]);
+          if (lo > hi) std::swap(lo, hi);
+          match |= c >= lo && c <= hi;
+          i += 2;
+        } else {
+          match |= Lower(pattern[i]) == c;
+        }
+      }
+      if (match == negate) return false;
+      pattern.remove_prefix(std::min(i, pattern.size() - 1));
+    } else {
+      if (p == '\\' && pattern.size() >= 2) {
+        pattern.remove_prefix(1);
+        p = pattern[0];
+      }
+      if (Lower(p) != Lower(text[0])) return false;
+    }
+    pattern.remove_prefix(1);
+    text.remove_prefix(1);
+  }
+  return text.empty();
+}
+
+// The configuration CONFIG GET shows: what redis-benchmark and common clients ask for, with
+// memkv's real values where it has them.
+std::vector<std::pair<std::string_view, std::string>> ConfigValues(Call& call) {
+  const storage::EngineOptions& options = call.engine().options();
+  ServerInfo* server = call.context.server;
+  return {
+      {"save", ""},
+      {"appendonly", "no"},
+      {"databases", "1"},
+      {"maxmemory", std::to_string(options.memory_limit_bytes)},
+      {"maxmemory-policy", "allkeys-lru"},
+      {"maxclients", std::to_string(server != nullptr ? server->max_connections() : 0)},
+      {"port", std::to_string(server != nullptr ? server->tcp_port() : 0)},
+      {"io-threads", std::to_string(server != nullptr ? server->thread_count() : 1)},
+      {"timeout", "0"},
+  };
+}
+
+void ConfigGet(Call& call) {
+  std::vector<std::pair<std::string_view, std::string>> values = ConfigValues(call);
+  std::vector<bool> taken(values.size(), false);
+  std::vector<std::pair<std::string_view, std::string_view>> matches;
+  for (size_t i = 2; i < call.args.size(); ++i) {
+    std::string_view pattern = CString(call.args[i]);
+    bool glob = pattern.find_first_of("[*?") != std::string_view::npos;
+    for (size_t j = 0; j < values.size(); ++j) {
+      if (taken[j]) continue;
+      // An exact name answers under the spelling asked for, a pattern under the real name.
+      if (glob ? GlobMatch(pattern, values[j].first) : IsKeyword(pattern, values[j].first)) {
+        taken[j] = true;
+        matches.emplace_back(glob ? values[j].first : pattern, values[j].second);
+      }
+    }
+  }
+  protocol::AppendArrayHeader(matches.size() * 2, call.out);
+  for (const auto& [name, value] : matches) {
+    AppendBulk(name, call.out);
+    AppendBulk(value, call.out);
+  }
+}
+
+constexpr std::array kConfigSubcommands = {
+    CommandSpec{"config|get", -3, ConfigGet},
+};
+
+// clientSetNameOrReply: printable ASCII without spaces; empty clears the name.
+bool SetNameOrReply(Call& call, std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') {
+      AppendError("ERR Client names cannot contain spaces, newlines or special characters.",
+                  call.out);
+      return false;
+    }
+  }
+  call.session.name.assign(name);
+  return true;
+}
+
+void ClientId(Call& call) { AppendInteger(static_cast<int64_t>(call.session.client_id), call.out); }
+
+void ClientSetName(Call& call) {
+  if (SetNameOrReply(call, call.args[2])) AppendSimpleString("OK", call.out);
+}
+
+void ClientGetName(Call& call) {
+  if (call.session.name.empty()) {
+    protocol::AppendNullBulk(call.out);
+  } else {
+    AppendBulk(call.session.name, call.out);
+  }
+}
+
+constexpr std::array kClientSubcommands = {
+    CommandSpec{"client|id", 2, ClientId},
+    CommandSpec{"client|setname", 3, ClientSetName},
+    CommandSpec{"client|getname", 2, ClientGetName},
+};
+
+}  // namespace
+
+void PingCommand(Call& call) {
+  if (call.args.size() > 2) {
+    AppendArityError("ping", call.out);
+  } else if (call.args.size() == 1) {
+    AppendSimpleString("PONG", call.out);
+  } else {
+    AppendBulk(call.args[1], call.out);
+  }
+}
+
+void EchoCommand(Call& call) { AppendBulk(call.args[1], call.out); }
+
+void SelectCommand(Call& call) {
+  int64_t index = 0;
+  if (!protocol::RedisStringToInt64(call.args[1], &index)) {
+    AppendError(kNotInteger, call.out);
+  } else if (index < INT32_MIN || index > INT32_MAX) {
+    AppendError("ERR value is out of range, value must between -2147483648 and 2147483647",
+                call.out);
+  } else if (index != 0) {  // memkv has one keyspace: Redis with `databases 1`
+    AppendError("ERR DB index is out of range", call.out);
+  } else {
+    AppendSimpleString("OK", call.out);
+  }
+}
+
+void QuitCommand(Call& call) {
+  AppendSimpleString("OK", call.out);
+  call.outcome = ExecOutcome::kClose;
+}
+
+void HelloCommand(Call& call) {
+  auto& args = call.args;
+  if (args.size() >= 2) {
+    int64_t version = 0;
+    if (!protocol::RedisStringToInt64(args[1], &version)) {
+      AppendError("ERR Protocol version is not an integer or out of range", call.out);
+      return;
+    }
+    if (version != 2) {  // Redis knows 2 and 3; memkv only 2
+      AppendError("NOPROTO unsupported protocol version", call.out);
+      return;
+    }
+  }
+  std::string_view user, name;
+  bool has_auth = false, has_name = false;
+  for (size_t j = 2; j < args.size(); ++j) {
+    size_t more = args.size() - 1 - j;
+    if (IsKeyword(args[j], "auth") && more >= 2) {
+      has_auth = true;
+      user = args[j + 1];
+      j += 2;
+    } else if (IsKeyword(args[j], "setname") && more >= 1) {
+      has_name = true;
+      name = args[++j];
+    } else {
+      std::string message = "ERR Syntax error in HELLO option '";
+      message.append(CString(args[j]));
+      message.append("'");
+      AppendError(message, call.out);
+      return;
+    }
+  }
+  // memkv has no users: it behaves as Redis's passwordless `default` user, which accepts any
+  // password, and knows no other user.
+  if (has_auth && user != "default") {
+    AppendError("WRONGPASS invalid username-password pair or user is disabled.", call.out);
+    return;
+  }
+  if (has_name && !SetNameOrReply(call, name)) return;
+  protocol::AppendArrayHeader(14, call.out);
+  AppendBulk("server", call.out);
+  AppendBulk("redis", call.out);
+  AppendBulk("version", call.out);
+  AppendBulk(kRedisCompatVersion, call.out);
+  AppendBulk("proto", call.out);
+  AppendInteger(2, call.out);
+  AppendBulk("id", call.out);
+  AppendInteger(static_cast<int64_t>(call.session.client_id), call.out);
+  AppendBulk("mode", call.out);
+  AppendBulk("standalone", call.out);
+  AppendBulk("role", call.out);
+  AppendBulk("master", call.out);
+  AppendBulk("modules", call.out);
+  protocol::AppendArrayHeader(0, call.out);
+}
+
+void ClientCommand(Call& call) { DispatchSubcommand(call, kClientSubcommands); }
+
+void ConfigCommand(Call& call) { DispatchSubcommand(call, kConfigSubcommands); }
+
+}  // namespace memkv::server::resp

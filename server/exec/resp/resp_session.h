@@ -1,0 +1,22 @@
+// RespSession: the state a RESP connection keeps between its commands (CLIENT ID, CLIENT
+// SETNAME, HELLO's protocol version).
+//
+// Threads: belongs to one connection and is used by one thread at a time (in the dispatch modes
+// it travels with the connection's batch).
+#ifndef MEMKV_SERVER_EXEC_RESP_RESP_SESSION_H_
+#define MEMKV_SERVER_EXEC_RESP_RESP_SESSION_H_
+
+#include <cstdint>
+#include <string>
+
+namespace memkv::server {
+
+struct RespSession {
+  uint64_t client_id = 0;    // CLIENT ID, HELLO's "id"; set by the connection when it opens
+  std::string name;          // CLIENT SETNAME / HELLO ... SETNAME; empty = no name
+  int protocol_version = 2;  // always 2: HELLO 3 is refused (memkv speaks RESP2 only)
+};
+
+}  // namespace memkv::server
+
+#endif  // MEMKV_SERVER_EXEC_RESP_RESP_SESSION_H_

@@ -1,0 +1,29 @@
+// ListeningPort and ListenOnPorts: the listening sockets of one server, the memcached port plus
+// the RESP-only port when --resp-port is set, each with the dialect policy of its connections.
+//
+// Threads: any thread; a ListeningPort is a plain owning value.
+#ifndef MEMKV_SERVER_FRONTEND_LISTENING_PORTS_H_
+#define MEMKV_SERVER_FRONTEND_LISTENING_PORTS_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/frontend/frontend.h"
+#include "server/conn/request_pipeline.h"
+#include "server/loop/socket_util.h"
+
+namespace memkv::server {
+
+struct ListeningPort {
+  UniqueFd fd;
+  PortDialect dialect = PortDialect::kAuto;
+};
+
+// Binds and listens on the configured ports; `reuseport` sets SO_REUSEPORT, so that several
+// threads can each bind their own socket to the same port.
+absl::StatusOr<std::vector<ListeningPort>> ListenOnPorts(const FrontendConfig& config,
+                                                         bool reuseport);
+
+}  // namespace memkv::server
+
+#endif  // MEMKV_SERVER_FRONTEND_LISTENING_PORTS_H_

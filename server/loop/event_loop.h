@@ -1,0 +1,102 @@
+// EventLoop: one thread's completion-style I/O loop, with an epoll and an io_uring implementation.
+//
+// Completion style (the loop reports "these bytes arrived", "your send finished") rather than
+// readiness ("you may read now"), because epoll imitates completions cheaply while io_uring
+// cannot imitate readiness cheaply. The loop only moves bytes: it never sees a request.
+//
+// Threads: a loop belongs to the thread that calls Run(). Stop() and Post() may be called from
+// any thread; every other method only from the loop's own thread (from inside a handler callback,
+// a posted task, or before Run() starts). Handlers are called only on the loop's thread.
+#ifndef MEMKV_SERVER_LOOP_EVENT_LOOP_H_
+#define MEMKV_SERVER_LOOP_EVENT_LOOP_H_
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace memkv::server {
+
+// Receives the events of one connected socket (a stream). Called on the loop thread only.
+class StreamHandler {
+ public:
+  virtual ~StreamHandler() = default;
+  // Bytes arrived. The view is valid only during the call: keep a copy of what is not consumed.
+  virtual void OnReceive(std::string_view data) = 0;
+  // Every byte of the last Send() was written; its buffer may be reused.
+  virtual void OnSendComplete() = 0;
+  // The peer shut down its sending side (a FIN: `nc -N`, socat, shutdown(SHUT_WR)): no
+  // OnReceive follows, but the stream stays open for Send, so that replies still owed to the
+  // requests received before it can be written. The handler ends the stream with CloseStream
+  // once it owes nothing more. A reset or an error is not this: it ends in OnClosed directly.
+  virtual void OnPeerClosed() = 0;
+  // The stream ended: the peer closed it, an error occurred, or CloseStream() was called. The fd
+  // is closed, no operation is in flight, and the loop never touches the handler again after
+  // this returns: the handler may delete itself here.
+  virtual void OnClosed() = 0;
+};
+
+enum class IoEngine { kEpoll, kUring };
+
+class EventLoop {
+ public:
+  // Called with each accepted socket (non-blocking, TCP_NODELAY set); the callee owns the fd.
+  using AcceptCallback = absl::AnyInvocable<void(int fd)>;
+
+  virtual ~EventLoop() = default;
+
+  virtual IoEngine engine() const = 0;
+  // One line for logs: the engine and which of its optional kernel features are in use.
+  virtual std::string Describe() const = 0;
+
+  // Runs on the calling thread until Stop(). Streams still open are closed before it returns
+  // (their OnClosed runs); tasks posted but not yet run are destroyed without running. A loop
+  // runs once: Run() after Stop() returns at once.
+  virtual void Run() = 0;
+  // Any thread. Makes Run() return soon.
+  virtual void Stop() = 0;
+  // Any thread. Runs task on the loop thread, in the order posted. This is how an acceptor hands
+  // a connection to a worker and how a dispatcher hands work over and gets answers back.
+  virtual void Post(absl::AnyInvocable<void() &&> task) = 0;
+
+  // Accepts connections on a listening socket (non-blocking). Several loops may accept on the
+  // same listening socket: each connection is given to exactly one of them, without waking the
+  // others (EPOLLEXCLUSIVE, or one io_uring accept per loop). The loop does not own listen_fd.
+  virtual absl::Status StartAccepting(int listen_fd, AcceptCallback on_accept) = 0;
+  // As StartAccepting, for a listening socket that no other loop accepts on (the acceptor
+  // thread's socket, a loop's own SO_REUSEPORT socket). An engine may then accept more eagerly:
+  // io_uring keeps one multishot accept armed, which on a shared socket would draw every new
+  // connection to this loop, even while it is busy, and starve the others.
+  virtual absl::Status StartAcceptingUnshared(int listen_fd, AcceptCallback on_accept) {
+    return StartAccepting(listen_fd, std::move(on_accept));
+  }
+
+  // Takes ownership of a connected non-blocking socket and starts receiving from it. The fd is
+  // the loop's also when this fails (it is closed then), except for AlreadyExists: fd is
+  // already one of this loop's streams.
+  virtual absl::Status AddStream(int fd, StreamHandler* handler) = 0;
+  // Writes all of data, then calls OnSendComplete. One send at a time per stream: the caller
+  // waits for OnSendComplete before the next Send, and keeps data alive and unchanged until then.
+  virtual void Send(int fd, std::string_view data) = 0;
+  // Back-pressure: stop delivering OnReceive until ResumeReceive.
+  virtual void PauseReceive(int fd) = 0;
+  virtual void ResumeReceive(int fd) = 0;
+  // Ends the stream; OnClosed follows, possibly after this returns, once nothing is in flight.
+  virtual void CloseStream(int fd) = 0;
+};
+
+absl::StatusOr<std::unique_ptr<EventLoop>> MakeEpollLoop();
+
+// io_uring loop. Fails with a clear status where io_uring is unavailable (kernel too old,
+// kernel.io_uring_disabled, seccomp); callers fall back to epoll unless asked to be strict.
+absl::StatusOr<std::unique_ptr<EventLoop>> MakeUringLoop();
+
+absl::StatusOr<std::unique_ptr<EventLoop>> MakeEventLoop(IoEngine engine);
+
+}  // namespace memkv::server
+
+#endif  // MEMKV_SERVER_LOOP_EVENT_LOOP_H_

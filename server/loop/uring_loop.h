@@ -1,0 +1,180 @@
+// UringLoop: the EventLoop over io_uring (liburing), with true completions: accepts, receives
+// and sends are submitted to the ring and their results come back as completion entries.
+//
+// What it uses, each with its fallback on kernels that lack it (decided once per loop at the
+// first refusal, never per connection):
+//   - Setup flags SINGLE_ISSUER, DEFER_TASKRUN, COOP_TASKRUN, SUBMIT_ALL (see uring_ring.h).
+//   - Multishot accept (5.19) on unshared listening sockets: one submission accepts until
+//     cancelled. On shared sockets, and as the fallback, one accept per connection, submitted
+//     again after each completion: a multishot accept stays first in the socket's wait queue
+//     and takes every connection even while its loop is busy (the two-loop test hangs with it),
+//     whereas a re-armed accept joins the back of the queue and a busy loop has none armed.
+//   - Multishot receive (6.0) with a ring of provided buffers (5.19): one submission per stream
+//     delivers every arrival into a buffer the kernel picks. Fallback: one receive at a time into
+//     a buffer of the stream's own. When all provided buffers are in use the kernel ends the
+//     multishot receive with ENOBUFS; it is submitted again at once (the buffers are recycled by
+//     then), so exhaustion slows a stream down but never stalls it.
+//   - Sends through the ring with MSG_DONTWAIT; a short send is resubmitted with the
+//     remainder, a full socket waits for a POLLOUT poll submitted to the ring.
+//   - Post() wakes the loop through an eventfd read that is always pending in the ring.
+//   - Submissions are batched: everything a turn prepares goes to the kernel in the one
+//     io_uring_submit_and_wait() that also waits for the next turn's completions.
+//
+// Closing: CloseStream (or an error) cancels the stream's receive and send; the fd is closed and
+// OnClosed runs only once the last completion of that stream has come back, so a descriptor
+// number is never reused while the kernel still holds an operation on it.
+//
+// Back-pressure: PauseReceive cancels the pending receive, so unread bytes stay in the socket
+// and the TCP window closes. Bytes that were already on their way are kept and delivered after
+// ResumeReceive. With nothing armed, a paused stream notices a reset by its peer only through a
+// send in flight or after ResumeReceive (EpollLoop sees it at once, since EPOLLERR cannot be
+// masked); a paused Connection always has one or the other coming.
+//
+// Half-close: a receive that completes with 0 (the peer's FIN) is not armed again. OnPeerClosed
+// follows the bytes that arrived before the FIN, so on a paused stream it waits for
+// ResumeReceive and the delivery of what was held. Sends go on; with no receive armed, a reset
+// after that is noticed through a send, as for a paused stream.
+//
+// Threads: as EventLoop. Methods other than Post() and Stop() may also be called before Run()
+// from the creating thread; their submissions wait for Run(), since a SINGLE_ISSUER ring belongs
+// to the thread that runs it.
+#ifndef MEMKV_SERVER_LOOP_URING_LOOP_H_
+#define MEMKV_SERVER_LOOP_URING_LOOP_H_
+
+#include <linux/time_types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "server/loop/event_loop.h"
+#include "server/loop/socket_util.h"
+#include "server/loop/uring_ring.h"
+
+namespace memkv::server {
+
+class UringLoop final : public EventLoop {
+ public:
+  // The defaults use whatever the kernel has; tests turn features off to run the fallbacks.
+  struct Options {
+    bool optional_setup_flags = true;  // false: no SINGLE_ISSUER, DEFER_TASKRUN, ...
+    bool multishot_accept = true;
+    // Size of the provided-buffer ring (a power of two): 256 x 16 KiB = 4 MiB per loop. Buffers
+    // go back to the kernel as soon as OnReceive returns, so they only need to cover what
+    // arrives during one turn. 0: single-shot receives into per-stream buffers.
+    unsigned provided_buffers = 256;
+  };
+  static absl::StatusOr<std::unique_ptr<UringLoop>> Create(const Options& options);
+  ~UringLoop() override;
+
+  IoEngine engine() const override { return IoEngine::kUring; }
+  void Run() override;
+  void Stop() override;
+  void Post(absl::AnyInvocable<void() &&> task) override;
+  absl::Status StartAccepting(int listen_fd, AcceptCallback on_accept) override;
+  absl::Status StartAcceptingUnshared(int listen_fd, AcceptCallback on_accept) override;
+  absl::Status AddStream(int fd, StreamHandler* handler) override;
+  void Send(int fd, std::string_view data) override;
+  void PauseReceive(int fd) override;
+  void ResumeReceive(int fd) override;
+  void CloseStream(int fd) override;
+
+  // Setup flags and which of multishot accept / receive are in use.
+  std::string Describe() const override;
+
+ private:
+  struct Listener {
+    int fd = -1;
+    uint32_t index = 0;
+    AcceptCallback on_accept;
+    bool unshared = false;  // multishot accept allowed
+    bool accept_armed = false;
+    uint8_t waiting_op = 0;        // kAcceptPoll or kAcceptRetry in flight, else 0
+    __kernel_timespec retry_in{};  // read by the kernel when the timeout is submitted
+  };
+  struct Stream {
+    UniqueFd fd;
+    StreamHandler* handler = nullptr;
+    const char* send_data = nullptr;  // unsent rest of the current Send
+    size_t send_left = 0;
+    bool send_armed = false;
+    uint8_t send_op = 0;      // kSend or kSendPoll, while send_armed
+    bool recv_armed = false;  // until the final completion (no IORING_CQE_F_MORE) arrives
+    uint32_t recv_seq = 0;    // which receive is armed; see the user_data layout
+    bool paused = false;
+    bool peer_closed = false;          // a receive completed with 0: never armed again
+    bool peer_close_reported = false;  // OnPeerClosed ran
+    bool closing = false;
+    bool finished = false;  // OnClosed ran; the object waits in graveyard_ for the turn's end
+    std::string held;       // bytes that arrived while paused, delivered after ResumeReceive
+    std::unique_ptr<char[]> recv_buffer;  // single-shot receives only
+  };
+
+  UringLoop(std::unique_ptr<UringRing> ring, std::unique_ptr<ProvidedBuffers> buffers,
+            UniqueFd wake_fd);
+
+  Stream* Find(int fd);
+  absl::Status AddListener(int listen_fd, AcceptCallback on_accept, bool unshared);
+  void FinishAllUnsubmitted();
+  void ArmAll();
+  void ArmWake();
+  void ArmAccept(Listener* listener);
+  void WaitForListener(Listener* listener, uint8_t op);
+  void ArmRecv(Stream* stream);
+  void ArmSend(Stream* stream);
+  void ArmSendPoll(Stream* stream);
+  void Cancel(uint64_t target);
+  void HandleCancel(uint64_t target, int res);
+  bool StillUnwanted(uint64_t target) const;
+  void ReapCompletions();
+  void HandleCompletion(uint64_t user_data, int res, uint32_t flags);
+  void HandleStreamCompletion(uint64_t user_data, int res, uint32_t flags);
+  void HandleAccept(Listener* listener, int res, uint32_t flags);
+  bool HandleAcceptError(Listener* listener, int error);
+  void HandleRecv(Stream* stream, uint32_t seq, int res, uint32_t flags);
+  void HandleRecvError(Stream* stream, int error);
+  void HandleSend(Stream* stream, int res);
+  void HandleSendPoll(Stream* stream);
+  void Deliver(Stream* stream, std::string_view data);
+  void HandlePeerClosed(Stream* stream);
+  void ReportPeerClosed(Stream* stream);
+  void MarkClosing(Stream* stream);
+  void CheckFinished(Stream* stream);
+  void Finish(Stream* stream);
+  void RunDeferred();
+  void RunPostedTasks();
+  void Shutdown();
+  bool AnythingInFlight() const;
+
+  // Members are destroyed bottom-up: the ring goes before the buffers it was given.
+  std::unique_ptr<ProvidedBuffers> buffers_;  // null: the kernel has no buffer rings
+  bool multishot_recv_;                       // else single-shot receives
+  std::unique_ptr<UringRing> ring_;
+  UniqueFd wake_fd_;
+  // Kept open so that EMFILE can be answered by closing the newest connection at once.
+  UniqueFd spare_fd_;
+  uint64_t wake_value_ = 0;  // the eventfd read's target
+  bool wake_armed_ = false;
+  bool multishot_accept_ = true;  // the kernel has it (5.19+); used for unshared sockets only
+  bool running_ = false;          // between Run()'s start and its end: submissions go to the kernel
+  bool ran_ = false;
+  bool shutting_down_ = false;
+  std::vector<std::unique_ptr<Stream>> streams_;  // indexed by fd
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<Stream*> closing_;      // to finish once nothing is in flight
+  std::vector<Stream*> deliveries_;   // held bytes to deliver after ResumeReceive
+  std::vector<Stream*> empty_sends_;  // Send("") completes at the next safe point
+  std::vector<std::unique_ptr<Stream>> graveyard_;
+  std::atomic<bool> stop_{false};
+
+  absl::Mutex post_mutex_;
+  std::vector<absl::AnyInvocable<void() &&>> posted_ ABSL_GUARDED_BY(post_mutex_);
+};
+
+}  // namespace memkv::server
+
+#endif  // MEMKV_SERVER_LOOP_URING_LOOP_H_

@@ -1,0 +1,184 @@
+// Unit tests of the pieces below the front ends that need no running loop: the option table
+// (parsing, defaults, --help), the mode registry, and the listening sockets.
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/loop/listener.h"
+#include "server/frontend/modes.h"
+#include "server/options.h"
+
+namespace memkv::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::StatusOr<Options> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "memkv");
+  return ParseOptions(args);
+}
+
+TEST(OptionsTest, DefaultsAreMemcachedsWhereMemcachedHasThem) {
+  absl::StatusOr<Options> o = Parse({});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->port, 11211);
+  EXPECT_EQ(o->listen_address, "127.0.0.1");
+  EXPECT_GE(o->threads, 1);
+  EXPECT_EQ(o->memory_limit_mb, 64u);
+  EXPECT_EQ(o->conn_limit, 1024);
+  EXPECT_EQ(o->max_item_bytes, size_t{1} << 20);
+  EXPECT_EQ(o->verbosity, 0);
+  EXPECT_EQ(o->mode, "acceptor");
+  EXPECT_EQ(o->io, IoEngine::kEpoll);
+  EXPECT_FALSE(o->io_strict);
+  EXPECT_EQ(o->balance, Balance::kRoundRobin);
+  EXPECT_EQ(o->resp_port, 0);
+  EXPECT_EQ(o->dispatchers, 1);
+}
+
+TEST(OptionsTest, ShortLongAttachedAndEqualsForms) {
+  absl::StatusOr<Options> o = Parse({"-p",
+                                     "2000",
+                                     "--listen=::1",
+                                     "-t3",
+                                     "--memory-limit",
+                                     "128",
+                                     "-c",
+                                     "10",
+                                     "-I",
+                                     "512k",
+                                     "-vv",
+                                     "--mode=shared",
+                                     "--io",
+                                     "uring",
+                                     "--io-strict",
+                                     "--balance",
+                                     "least-conn",
+                                     "--resp-port",
+                                     "6379",
+                                     "--dispatchers",
+                                     "2"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->port, 2000);
+  EXPECT_EQ(o->listen_address, "::1");
+  EXPECT_EQ(o->threads, 3);
+  EXPECT_EQ(o->memory_limit_mb, 128u);
+  EXPECT_EQ(o->conn_limit, 10);
+  EXPECT_EQ(o->max_item_bytes, 512u << 10);
+  EXPECT_EQ(o->verbosity, 2);
+  EXPECT_EQ(o->mode, "shared");
+  EXPECT_EQ(o->io, IoEngine::kUring);
+  EXPECT_TRUE(o->io_strict);
+  EXPECT_EQ(o->balance, Balance::kLeastConn);
+  EXPECT_EQ(o->resp_port, 6379);
+  EXPECT_EQ(o->dispatchers, 2);
+}
+
+TEST(OptionsTest, MaxItemSizeTakesMemcachedSuffixes) {
+  EXPECT_EQ(Parse({"-I", "2m"})->max_item_bytes, size_t{2} << 20);
+  EXPECT_EQ(Parse({"-I", "2M"})->max_item_bytes, size_t{2} << 20);
+  EXPECT_EQ(Parse({"-I", "4096"})->max_item_bytes, 4096u);
+  EXPECT_FALSE(Parse({"-I", "12q"}).ok());
+  EXPECT_FALSE(Parse({"-I", "100"}).ok());              // below 1k
+  EXPECT_FALSE(Parse({"-m", "64", "-I", "64m"}).ok());  // more than half of -m
+  EXPECT_TRUE(Parse({"-m", "256", "-I", "64m"}).ok());
+}
+
+TEST(OptionsTest, BadCommandLinesSayWhichFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const Case cases[] = {
+      {{"--bogus"}, "unknown flag --bogus"},
+      {{"-x"}, "unknown flag -x"},
+      {{"-p"}, "-p needs a value"},
+      {{"--port"}, "--port needs a value"},
+      {{"-p", "0"}, "--port"},
+      {{"-p", "70000"}, "--port"},
+      {{"-t", "many"}, "not a number"},
+      {{"--mode", "threads"}, "expected one of single, acceptor"},
+      {{"--io", "kqueue"}, "expected epoll or uring"},
+      {{"--balance", "random"}, "round-robin or least-conn"},
+      {{"--io-strict=yes"}, "takes no value"},
+      {{"stray"}, "unexpected argument 'stray'"},
+      {{"--resp-port", "11211"}, "must differ"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Options> o = Parse(c.args);
+    ASSERT_FALSE(o.ok()) << c.args[0];
+    EXPECT_THAT(std::string(o.status().message()), HasSubstr(c.message)) << c.args[0];
+    EXPECT_EQ(std::string(o.status().message()).find('\n'), std::string::npos);
+  }
+}
+
+TEST(OptionsTest, HelpAndVersionSkipValidation) {
+  EXPECT_TRUE(Parse({"-h"})->help);
+  EXPECT_TRUE(Parse({"--version"})->version);
+  EXPECT_TRUE(Parse({"-V"})->version);
+}
+
+TEST(OptionsTest, HelpListsEveryFlagDefaultAndMode) {
+  std::string help = UsageText("memkv");
+  for (const char* flag :
+       {"-p, --port PORT", "-l, --listen ADDR", "-t, --threads N", "-m, --memory-limit MB",
+        "-c, --conn-limit N", "-I, --max-item-size SIZE", "-v, --verbose", "--mode MODE",
+        "--io ENGINE", "--io-strict", "--balance POLICY", "--resp-port PORT", "--dispatchers K",
+        "-h, --help", "-V, --version"}) {
+    EXPECT_THAT(help, HasSubstr(flag));
+  }
+  EXPECT_THAT(help, HasSubstr("[11211]"));
+  for (const ModeSpec& mode : Modes()) EXPECT_THAT(help, HasSubstr("  " + std::string(mode.name)));
+}
+
+TEST(FrontendRegistryTest, EveryModeIsListedOnceWithASummary) {
+  std::vector<std::string> names;
+  for (const ModeSpec& mode : Modes()) {
+    names.emplace_back(mode.name);
+    EXPECT_FALSE(mode.summary.empty()) << mode.name;
+    EXPECT_EQ(FindMode(mode.name), &mode);
+  }
+  EXPECT_THAT(names, ::testing::ElementsAre("single", "acceptor", "shared", "reuseport", "dispatch",
+                                            "hybrid"));
+  EXPECT_EQ(FindMode("nope"), nullptr);
+  for (const char* built : {"single", "acceptor", "shared", "reuseport"}) {
+    EXPECT_NE(FindMode(built)->make, nullptr) << built;
+  }
+}
+
+TEST(ListenerTest, BindsIpv4AndIpv6LiteralsOnAnyFreePort) {
+  for (const char* address : {"127.0.0.1", "::1", "[::1]"}) {
+    absl::StatusOr<UniqueFd> fd = Listen(address, 0);
+    ASSERT_TRUE(fd.ok()) << address << ": " << fd.status();
+    absl::StatusOr<int> port = BoundPort(fd->get());
+    ASSERT_TRUE(port.ok());
+    EXPECT_GT(*port, 0);
+  }
+}
+
+TEST(ListenerTest, RefusesHostNamesAndSaysWhereBindFailed) {
+  EXPECT_FALSE(Listen("localhost", 0).ok());
+  absl::StatusOr<UniqueFd> first = Listen("127.0.0.1", 0);
+  ASSERT_TRUE(first.ok());
+  int port = *BoundPort(first->get());
+  absl::StatusOr<UniqueFd> second = Listen("127.0.0.1", port);
+  ASSERT_FALSE(second.ok());
+  EXPECT_THAT(std::string(second.status().message()),
+              HasSubstr("bind 127.0.0.1:" + std::to_string(port)));
+}
+
+TEST(ListenerTest, ReuseportSocketsShareOnePort) {
+  ListenOptions reuse;
+  reuse.reuseport = true;
+  absl::StatusOr<UniqueFd> first = Listen("127.0.0.1", 0, reuse);
+  ASSERT_TRUE(first.ok());
+  int port = *BoundPort(first->get());
+  absl::StatusOr<UniqueFd> second = Listen("127.0.0.1", port, reuse);
+  EXPECT_TRUE(second.ok()) << second.status();
+}
+
+}  // namespace
+}  // namespace memkv::server
