@@ -1,7 +1,6 @@
 #include "server/loop/epoll_loop.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,18 +16,6 @@ constexpr int kMaxEventsPerWait = 256;
 // Accepts per readiness event: enough to drain a burst, bounded so streams are not starved; the
 // level-triggered listener reports the rest of the backlog on the next turn.
 constexpr int kMaxAcceptsPerEvent = 64;
-// How long a listener rests after an accept error that says "no resources" (EMFILE with the spare
-// descriptor gone, ENFILE, ENOBUFS, ENOMEM): long enough not to spin, short enough that clients
-// barely notice once descriptors are free again.
-constexpr auto kAcceptBackOff = std::chrono::milliseconds(100);
-
-UniqueFd OpenSpareFd() { return UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC)); }
-
-void Wake(int event_fd) {
-  uint64_t one = 1;
-  // Cannot fail short of a counter overflow (2^64 - 1 wake-ups nobody read).
-  [[maybe_unused]] ssize_t r = write(event_fd, &one, sizeof(one));
-}
 
 }  // namespace
 
@@ -37,12 +24,11 @@ absl::StatusOr<std::unique_ptr<EpollLoop>> EpollLoop::Create() {
   if (!epoll_fd) return ErrnoStatus("epoll_create1");
   UniqueFd wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!wake_fd) return ErrnoStatus("eventfd");
-  std::unique_ptr<EpollLoop> loop(
-      new EpollLoop(std::move(epoll_fd), std::move(wake_fd), OpenSpareFd()));
+  std::unique_ptr<EpollLoop> loop(new EpollLoop(std::move(epoll_fd), std::move(wake_fd)));
   epoll_event event{};
   event.events = EPOLLIN;
   event.data.ptr = &loop->wake_source_;
-  if (epoll_ctl(loop->epoll_fd_.get(), EPOLL_CTL_ADD, loop->wake_fd_.get(), &event) < 0) {
+  if (epoll_ctl(loop->epoll_fd_.get(), EPOLL_CTL_ADD, loop->wake_fd(), &event) < 0) {
     return ErrnoStatus("epoll_ctl(eventfd)");
   }
   return loop;
@@ -54,33 +40,24 @@ absl::StatusOr<std::unique_ptr<EventLoop>> MakeEpollLoop() {
   return std::unique_ptr<EventLoop>(std::move(*loop));
 }
 
-EpollLoop::EpollLoop(UniqueFd epoll_fd, UniqueFd wake_fd, UniqueFd spare_fd)
-    : epoll_fd_(std::move(epoll_fd)),
-      wake_fd_(std::move(wake_fd)),
-      spare_fd_(std::move(spare_fd)),
+EpollLoop::EpollLoop(UniqueFd epoll_fd, UniqueFd wake_fd)
+    : EventLoopCore(std::move(wake_fd)),
+      epoll_fd_(std::move(epoll_fd)),
       read_buffer_(kReadBufferBytes) {}
 
 EpollLoop::~EpollLoop() { CloseAllStreams(); }
 
-void EpollLoop::Run() {
+// One turn: wait for readiness, turn each event into reads, writes and accepts.
+bool EpollLoop::WaitAndHandle() {
   epoll_event events[kMaxEventsPerWait];
-  while (!stop_.load(std::memory_order_acquire)) {
-    int timeout_ms = RetryListenersAndGetTimeout();
-    int n = epoll_wait(epoll_fd_.get(), events, kMaxEventsPerWait, timeout_ms);
-    if (n < 0 && errno != EINTR) break;  // only EBADF/EINVAL: the loop itself is broken
-    for (int i = 0; i < n; ++i) {
-      Dispatch(events[i]);
-      RunDeferred();
-    }
-    RunPostedTasks();
-    graveyard_.clear();
+  int timeout_ms = RetryListenersAndGetTimeout();
+  int n = epoll_wait(epoll_fd_.get(), events, kMaxEventsPerWait, timeout_ms);
+  if (n < 0) return errno == EINTR;  // else EBADF/EINVAL: the loop itself is broken
+  for (int i = 0; i < n; ++i) {
+    Dispatch(events[i]);
+    RunDeferred();
   }
-  CloseAllStreams();
-  // Tasks that missed the last turn are destroyed here, on the loop thread, without running:
-  // whatever they own (a handed-over socket, say) is released by their destructors.
-  std::vector<absl::AnyInvocable<void() &&>> dropped;
-  absl::MutexLock lock(&post_mutex_);
-  dropped.swap(posted_);
+  return true;
 }
 
 void EpollLoop::Dispatch(const epoll_event& event) {
@@ -88,7 +65,7 @@ void EpollLoop::Dispatch(const epoll_event& event) {
   switch (source->kind) {
     case Source::Kind::kWakeup: {
       uint64_t ignored;
-      [[maybe_unused]] ssize_t r = read(wake_fd_.get(), &ignored, sizeof(ignored));
+      [[maybe_unused]] ssize_t r = read(wake_fd(), &ignored, sizeof(ignored));
       break;
     }
     case Source::Kind::kListener:
@@ -101,7 +78,7 @@ void EpollLoop::Dispatch(const epoll_event& event) {
 }
 
 void EpollLoop::HandleStreamEvent(Stream* stream, uint32_t events) {
-  if (stream->closed) return;  // closed earlier in this batch; the object is in graveyard_
+  if (stream->closed) return;  // closed earlier in this batch; the object is in the graveyard
   if (events & EPOLLOUT) HandleWritable(stream);
   if (stream->closing) return;
   if (stream->paused || stream->peer_closed) {
@@ -113,34 +90,7 @@ void EpollLoop::HandleStreamEvent(Stream* stream, uint32_t events) {
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) HandleReadable(stream);
 }
 
-void EpollLoop::Stop() {
-  stop_.store(true, std::memory_order_release);
-  Wake(wake_fd_.get());
-}
-
-void EpollLoop::Post(absl::AnyInvocable<void() &&> task) {
-  bool was_empty;
-  {
-    absl::MutexLock lock(&post_mutex_);
-    was_empty = posted_.empty();
-    posted_.push_back(std::move(task));
-  }
-  // One wake-up per batch of posts: the loop swaps out the whole queue every turn, and the
-  // eventfd stays readable until then.
-  if (was_empty) Wake(wake_fd_.get());
-}
-
-void EpollLoop::RunPostedTasks() {
-  std::vector<absl::AnyInvocable<void() &&>> tasks;
-  {
-    absl::MutexLock lock(&post_mutex_);
-    tasks.swap(posted_);
-  }
-  for (auto& task : tasks) {
-    std::move(task)();
-    RunDeferred();
-  }
-}
+// --- Listeners -------------------------------------------------------------------------------
 
 absl::Status EpollLoop::StartAccepting(int listen_fd, AcceptCallback on_accept) {
   auto listener = std::make_unique<Listener>();
@@ -178,7 +128,7 @@ int EpollLoop::RetryListenersAndGetTimeout() {
     if (!listener->backing_off) continue;
     if (now >= listener->retry_at) {
       listener->backing_off = false;
-      if (!spare_fd_) spare_fd_ = OpenSpareFd();
+      RestoreSpareFd();
       if (!WatchListener(listener.get()).ok()) BackOff(listener.get());
       continue;
     }
@@ -200,53 +150,40 @@ void EpollLoop::HandleAccept(Listener* listener) {
 bool EpollLoop::AcceptOne(Listener* listener) {
   int fd = accept4(listener->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
   if (fd >= 0) {
-    (void)SetNoDelay(fd);  // fails only for non-TCP sockets, where it does not matter
-    listener->on_accept(fd);
+    HandOver(listener->on_accept, fd);
     RunDeferred();
     return true;
   }
-  int error = errno;
-  if (error == EAGAIN || error == EWOULDBLOCK) return false;
-  if (IsPerConnectionAcceptError(error)) return true;
-  if ((error == EMFILE || error == ENFILE) && spare_fd_) {
-    // Out of descriptors: free the spare, accept and drop the connection (the client sees it
-    // closed instead of waiting in the backlog), take the spare back.
-    spare_fd_.reset();
-    UniqueFd dropped(accept4(listener->fd, nullptr, nullptr, SOCK_CLOEXEC));
-    dropped.reset();
-    spare_fd_ = OpenSpareFd();
-    return true;
+  switch (AfterAcceptError(listener->fd, errno)) {
+    case AcceptNext::kWaitForMore:
+      return false;
+    case AcceptNext::kAcceptAgain:
+      return true;
+    case AcceptNext::kBackOff:
+      BackOff(listener);
+      return false;
   }
-  BackOff(listener);
   return false;
 }
 
-absl::Status EpollLoop::AddStream(int fd, StreamHandler* handler) {
-  if (fd < 0) return absl::InvalidArgumentError("AddStream: bad fd");
-  if (Find(fd) != nullptr) {
-    // A caller bug: this number belongs to a live stream, so it is not the caller's to give.
-    return absl::AlreadyExistsError("AddStream: fd is already a stream of this loop");
-  }
-  UniqueFd owned(fd);  // ours from here on, also when we fail
-  if (static_cast<size_t>(fd) >= streams_.size()) streams_.resize(fd + 1);
-  auto stream = std::make_unique<Stream>();
-  stream->kind = Source::Kind::kStream;
-  stream->handler = handler;
+// --- Streams ---------------------------------------------------------------------------------
+
+std::unique_ptr<EventLoopCore::StreamState> EpollLoop::NewStream() {
+  return std::make_unique<Stream>();
+}
+
+absl::Status EpollLoop::StartStream(StreamState* state) {
   epoll_event event{};
   event.events = EPOLLIN | EPOLLRDHUP;
-  event.data.ptr = stream.get();
-  if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, fd, &event) < 0) {
+  event.data.ptr = static_cast<Source*>(static_cast<Stream*>(state));
+  if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_ADD, state->fd.get(), &event) < 0) {
     return ErrnoStatus("epoll_ctl(stream)");
   }
-  stream->fd = std::move(owned);
-  streams_[fd] = std::move(stream);
   return absl::OkStatus();
 }
 
-EpollLoop::Stream* EpollLoop::Find(int fd) {
-  if (fd < 0 || static_cast<size_t>(fd) >= streams_.size()) return nullptr;
-  Stream* stream = streams_[fd].get();
-  return (stream == nullptr || stream->closed) ? nullptr : stream;
+void EpollLoop::UpdateReceiving(StreamState* stream) {
+  UpdateInterest(static_cast<Stream*>(stream));
 }
 
 void EpollLoop::UpdateInterest(Stream* stream) {
@@ -255,34 +192,34 @@ void EpollLoop::UpdateInterest(Stream* stream) {
   uint32_t out = EPOLLOUT;
   bool receiving = !stream->paused && !stream->peer_closed;
   event.events = (receiving ? in : 0) | (stream->sending ? out : 0);
-  event.data.ptr = stream;
+  event.data.ptr = static_cast<Source*>(stream);
   if (epoll_ctl(epoll_fd_.get(), EPOLL_CTL_MOD, stream->fd.get(), &event) < 0) {
     MarkClosing(stream);  // ENOMEM: better a closed stream than one that is never served
   }
 }
 
+// Out of the interest set at once: a closing stream gets no more events, and nothing is in
+// flight, so OnClosed follows at the next safe point.
+void EpollLoop::CancelIo(StreamState* stream) {
+  epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, stream->fd.get(), nullptr);
+}
+
 void EpollLoop::HandleReadable(Stream* stream) {
   ssize_t n = recv(stream->fd.get(), read_buffer_.data(), read_buffer_.size(), 0);
   if (n > 0) {
-    stream->handler->OnReceive(std::string_view(read_buffer_.data(), n));
+    stream->handler->OnReceive(std::string_view(read_buffer_.data(), n));  // never held
     return;
   }
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-  if (n < 0) {
+  if (n == 0) {
+    HandlePeerClosed(stream);  // receiving is over, sending is not
+  } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
     MarkClosing(stream);  // a reset, ...
-    return;
   }
-  // The peer's FIN: receiving is over, sending is not.
-  stream->peer_closed = true;
-  UpdateInterest(stream);
-  if (!stream->closing) stream->handler->OnPeerClosed();
 }
 
 void EpollLoop::Send(int fd, std::string_view data) {
-  Stream* stream = Find(fd);
-  if (stream == nullptr || stream->closing) return;
-  stream->send_data = data.data();
-  stream->send_left = data.size();
+  auto* stream = static_cast<Stream*>(BeginSend(fd, data));
+  if (stream == nullptr) return;
   WriteSome(stream);
   if (stream->send_left > 0 && !stream->closing && !stream->sending) {
     stream->sending = true;
@@ -304,7 +241,7 @@ void EpollLoop::WriteSome(Stream* stream) {
     MarkClosing(stream);  // EPIPE, ECONNRESET, ...
     return;
   }
-  completed_sends_.push_back(stream);
+  CompleteSendLater(stream);
 }
 
 void EpollLoop::HandleWritable(Stream* stream) {
@@ -314,62 +251,6 @@ void EpollLoop::HandleWritable(Stream* stream) {
     stream->sending = false;
     UpdateInterest(stream);
   }
-}
-
-void EpollLoop::PauseReceive(int fd) {
-  Stream* stream = Find(fd);
-  if (stream == nullptr || stream->paused || stream->closing || stream->peer_closed) return;
-  stream->paused = true;
-  UpdateInterest(stream);
-}
-
-void EpollLoop::ResumeReceive(int fd) {
-  Stream* stream = Find(fd);
-  if (stream == nullptr || !stream->paused || stream->closing || stream->peer_closed) return;
-  stream->paused = false;
-  UpdateInterest(stream);
-}
-
-void EpollLoop::CloseStream(int fd) {
-  Stream* stream = Find(fd);
-  if (stream != nullptr) MarkClosing(stream);
-}
-
-void EpollLoop::MarkClosing(Stream* stream) {
-  if (stream->closing) return;
-  stream->closing = true;
-  closing_.push_back(stream);
-}
-
-void EpollLoop::RunDeferred() {
-  // Completions may trigger new sends and closes; loop until both lists are empty.
-  while (!completed_sends_.empty() || !closing_.empty()) {
-    std::vector<Stream*> sends;
-    sends.swap(completed_sends_);
-    for (Stream* stream : sends) {
-      if (!stream->closing) stream->handler->OnSendComplete();
-    }
-    std::vector<Stream*> closes;
-    closes.swap(closing_);
-    for (Stream* stream : closes) {
-      int fd = stream->fd.get();
-      epoll_ctl(epoll_fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
-      stream->closed = true;
-      std::unique_ptr<Stream> owned = std::move(streams_[fd]);
-      owned->fd.reset();  // close before OnClosed: the number may be reused right after
-      StreamHandler* handler = owned->handler;
-      graveyard_.push_back(std::move(owned));  // stale events in this batch may still point here
-      handler->OnClosed();
-    }
-  }
-}
-
-void EpollLoop::CloseAllStreams() {
-  for (auto& stream : streams_) {
-    if (stream != nullptr && !stream->closed) MarkClosing(stream.get());
-  }
-  RunDeferred();
-  graveyard_.clear();
 }
 
 }  // namespace memkv::server

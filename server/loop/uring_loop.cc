@@ -1,7 +1,6 @@
 #include "server/loop/uring_loop.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <utility>
 
@@ -30,7 +30,6 @@ constexpr size_t kProvidedBufferBytes = 16 * 1024;
 constexpr size_t kRecvBufferBytes = 16 * 1024;
 // One send submission at most; the rest follows as for a short send (sqe->len is 32 bits).
 constexpr size_t kMaxSendBytes = 1 << 30;
-constexpr long kAcceptBackOffNanos = 100'000'000;  // as EpollLoop: no spinning, short pause
 
 // --- user_data layout ------------------------------------------------------------------------
 //   bits 63..32  the stream's fd (kRecv, kSend*), or the listener's index (kAccept*); else 0
@@ -55,17 +54,17 @@ constexpr uint32_t kSeqMask = 0xffff;
 uint64_t Pack(Op op, uint32_t id, uint32_t seq = 0) {
   return (uint64_t{id} << 32) | (uint64_t{seq & kSeqMask} << 8) | op;
 }
+
 Op OpOf(uint64_t user_data) { return static_cast<Op>(user_data & 0xff); }
 uint32_t IdOf(uint64_t user_data) { return static_cast<uint32_t>(user_data >> 32); }
 uint32_t SeqOf(uint64_t user_data) { return (user_data >> 8) & kSeqMask; }
 uint64_t CancelOf(uint64_t target) {
   return (target & ~uint64_t{0xff}) | (uint64_t{OpOf(target)} << 24) | kCancel;
 }
+
 uint64_t TargetOf(uint64_t cancel) {
   return (cancel & ~uint64_t{0xff0000ff}) | ((cancel >> 24) & 0xff);
 }
-
-UniqueFd OpenSpareFd() { return UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC)); }
 
 }  // namespace
 
@@ -98,22 +97,14 @@ absl::StatusOr<std::unique_ptr<EventLoop>> MakeUringLoop() {
 
 UringLoop::UringLoop(std::unique_ptr<UringRing> ring, std::unique_ptr<ProvidedBuffers> buffers,
                      UniqueFd wake_fd)
-    : buffers_(std::move(buffers)),
+    : EventLoopCore(std::move(wake_fd)),
+      buffers_(std::move(buffers)),
       multishot_recv_(buffers_ != nullptr),
-      ring_(std::move(ring)),
-      wake_fd_(std::move(wake_fd)),
-      spare_fd_(OpenSpareFd()) {}
-
-UringLoop::~UringLoop() { FinishAllUnsubmitted(); }
+      ring_(std::move(ring)) {}
 
 // After Run() nothing is left; a loop that never ran has submitted nothing, so its streams can
 // be finished directly.
-void UringLoop::FinishAllUnsubmitted() {
-  for (auto& stream : streams_) {
-    if (stream != nullptr && !stream->finished) Finish(stream.get());
-  }
-  graveyard_.clear();
-}
+UringLoop::~UringLoop() { CloseAllStreams(); }
 
 std::string UringLoop::Describe() const {
   return absl::StrCat(
@@ -122,76 +113,36 @@ std::string UringLoop::Describe() const {
       multishot_recv_ ? "; multishot receive, provided buffers)" : "; single-shot receive)");
 }
 
-// --- Run, Stop, Post -----------------------------------------------------------------------
+// --- Run: start, one turn, drain ----------------------------------------------------------
 
-void UringLoop::Run() {
-  if (ran_) return;
-  if (stop_.load(std::memory_order_acquire)) {
-    FinishAllUnsubmitted();
-    return;
-  }
+bool UringLoop::StartEngine() {
   if (absl::Status enabled = ring_->EnableOnThisThread(); !enabled.ok()) {
     std::fprintf(stderr, "memkv: io_uring loop cannot start: %s\n", enabled.ToString().c_str());
-    ran_ = true;
-    FinishAllUnsubmitted();
-    return;
+    return false;
   }
   running_ = true;
-  ran_ = true;
   ArmWake();
   ArmAll();
   RunDeferred();
-  while (!stop_.load(std::memory_order_acquire)) {
-    // The one system call per turn: submits what the last turn prepared, waits for work.
-    int result = io_uring_submit_and_wait(ring_->get(), 1);
-    if (result < 0 && result != -EINTR && result != -EBUSY && result != -EAGAIN) {
-      std::fprintf(stderr, "memkv: io_uring wait failed: %s\n", strerror(-result));
-      break;
-    }
-    ReapCompletions();
-    RunPostedTasks();
-    graveyard_.clear();
-  }
-  Shutdown();
+  return true;
 }
 
-void UringLoop::Stop() {
-  stop_.store(true, std::memory_order_release);
-  uint64_t one = 1;
-  [[maybe_unused]] ssize_t r = write(wake_fd_.get(), &one, sizeof(one));
+bool UringLoop::WaitAndHandle() {
+  // The one system call per turn: submits what the last turn prepared, waits for work.
+  int result = io_uring_submit_and_wait(ring_->get(), 1);
+  if (result < 0 && result != -EINTR && result != -EBUSY && result != -EAGAIN) {
+    std::fprintf(stderr, "memkv: io_uring wait failed: %s\n", strerror(-result));
+    return false;
+  }
+  ReapCompletions();
+  return true;
 }
 
-void UringLoop::Post(absl::AnyInvocable<void() &&> task) {
-  bool was_empty;
-  {
-    absl::MutexLock lock(&post_mutex_);
-    was_empty = posted_.empty();
-    posted_.push_back(std::move(task));
-  }
-  // One wake-up per batch: the loop swaps out the whole queue every turn.
-  if (was_empty) {
-    uint64_t one = 1;
-    [[maybe_unused]] ssize_t r = write(wake_fd_.get(), &one, sizeof(one));
-  }
-}
-
-void UringLoop::RunPostedTasks() {
-  std::vector<absl::AnyInvocable<void() &&>> tasks;
-  {
-    absl::MutexLock lock(&post_mutex_);
-    tasks.swap(posted_);
-  }
-  for (auto& task : tasks) {
-    std::move(task)();
-    RunDeferred();
-  }
-}
-
-void UringLoop::Shutdown() {
+// Cancels everything and waits for the completions, so that every stream ends with nothing in
+// flight.
+void UringLoop::StopEngine() {
   shutting_down_ = true;
-  for (auto& stream : streams_) {
-    if (stream != nullptr) MarkClosing(stream.get());
-  }
+  MarkAllClosing();
   for (auto& listener : listeners_) {
     if (listener->accept_armed) Cancel(Pack(kAccept, listener->index));
     if (listener->waiting_op != 0) {
@@ -205,12 +156,8 @@ void UringLoop::Shutdown() {
     if (result < 0 && result != -EINTR && result != -EBUSY && result != -EAGAIN) break;
     ReapCompletions();
   }
+  // From here HasIoInFlight is false: if the ring broke, what it holds dies with it.
   running_ = false;
-  FinishAllUnsubmitted();  // only if the ring broke: what is in flight dies with the ring
-  // Tasks that missed the last turn are destroyed here, on the loop thread, without running.
-  std::vector<absl::AnyInvocable<void() &&>> dropped;
-  absl::MutexLock lock(&post_mutex_);
-  dropped.swap(posted_);
 }
 
 bool UringLoop::AnythingInFlight() const {
@@ -218,26 +165,24 @@ bool UringLoop::AnythingInFlight() const {
   for (const auto& listener : listeners_) {
     if (listener->accept_armed || listener->waiting_op != 0) return true;
   }
-  for (const auto& stream : streams_) {
-    if (stream != nullptr) return true;
-  }
-  return false;
+  return HasStreams();  // a stream leaves the table after its last completion
 }
 
 // --- Submissions ---------------------------------------------------------------------------
 
 void UringLoop::ArmAll() {
   for (auto& listener : listeners_) ArmAccept(listener.get());
-  for (auto& stream : streams_) {
-    if (stream == nullptr || stream->closing) continue;
-    if (!stream->paused) ArmRecv(stream.get());
-    if (stream->send_left > 0) ArmSend(stream.get());
-  }
+  ForEachStream([this](StreamState* state) {
+    auto* stream = static_cast<Stream*>(state);
+    if (stream->closing) return;
+    if (!stream->paused) ArmRecv(stream);
+    if (stream->send_left > 0) ArmSend(stream);
+  });
 }
 
 void UringLoop::ArmWake() {
   io_uring_sqe* sqe = ring_->GetSqe();
-  io_uring_prep_read(sqe, wake_fd_.get(), &wake_value_, sizeof(wake_value_), 0);
+  io_uring_prep_read(sqe, wake_fd(), &wake_value_, sizeof(wake_value_), 0);
   io_uring_sqe_set_data64(sqe, Pack(kWake, 0));
   wake_armed_ = true;
 }
@@ -263,7 +208,7 @@ void UringLoop::WaitForListener(Listener* listener, uint8_t op) {
   if (op == kAcceptPoll) {
     io_uring_prep_poll_add(sqe, listener->fd, POLLIN);
   } else {
-    listener->retry_in = {.tv_sec = 0, .tv_nsec = kAcceptBackOffNanos};
+    listener->retry_in = {.tv_sec = 0, .tv_nsec = std::chrono::nanoseconds(kAcceptBackOff).count()};
     io_uring_prep_timeout(sqe, &listener->retry_in, 0, 0);
   }
   io_uring_sqe_set_data64(sqe, Pack(static_cast<Op>(op), listener->index));
@@ -339,13 +284,13 @@ bool UringLoop::StillUnwanted(uint64_t target) const {
     bool armed = op == kAccept ? listener.accept_armed : listener.waiting_op == op;
     return armed && shutting_down_;
   }
-  if (id >= streams_.size() || streams_[id] == nullptr) return false;
-  const Stream& stream = *streams_[id];
+  const auto* stream = static_cast<const Stream*>(FindStream(static_cast<int>(id)));
+  if (stream == nullptr) return false;
   if (op == kRecv) {
-    return stream.recv_armed && stream.recv_seq == SeqOf(target) &&
-           (stream.closing || stream.paused);
+    return stream->recv_armed && stream->recv_seq == SeqOf(target) &&
+           (stream->closing || stream->paused);
   }
-  return stream.send_armed && stream.send_op == op && stream.closing;
+  return stream->send_armed && stream->send_op == op && stream->closing;
 }
 
 // --- Completions ---------------------------------------------------------------------------
@@ -384,7 +329,7 @@ void UringLoop::HandleCompletion(uint64_t user_data, int res, uint32_t flags) {
     case kAcceptPoll:
     case kAcceptRetry:
       listeners_[id]->waiting_op = 0;
-      if (!spare_fd_) spare_fd_ = OpenSpareFd();
+      RestoreSpareFd();
       ArmAccept(listeners_[id].get());
       return;
     case kRecv:
@@ -400,8 +345,8 @@ void UringLoop::HandleCompletion(uint64_t user_data, int res, uint32_t flags) {
 
 void UringLoop::HandleStreamCompletion(uint64_t user_data, int res, uint32_t flags) {
   uint32_t fd = IdOf(user_data);
-  Stream* stream = fd < streams_.size() ? streams_[fd].get() : nullptr;
-  if (stream == nullptr || stream->finished) {
+  Stream* stream = Find(static_cast<int>(fd));
+  if (stream == nullptr) {
     // Cannot happen (a stream ends only after its last completion); but never lose a buffer.
     if (flags & IORING_CQE_F_BUFFER) buffers_->Recycle(flags >> IORING_CQE_BUFFER_SHIFT);
     return;
@@ -425,8 +370,7 @@ void UringLoop::HandleAccept(Listener* listener, int res, uint32_t flags) {
     if (shutting_down_) {
       close(res);
     } else {
-      (void)SetNoDelay(res);  // fails only for non-TCP sockets, where it does not matter
-      listener->on_accept(res);
+      HandOver(listener->on_accept, res);
     }
   } else if (!HandleAcceptError(listener, -res)) {
     return;
@@ -441,21 +385,17 @@ bool UringLoop::HandleAcceptError(Listener* listener, int error) {
     multishot_accept_ = false;  // before 5.19: one accept per connection
     return true;
   }
-  if (error == EAGAIN) {
-    // Kernels that honour the listener's O_NONBLOCK in io_uring answer EAGAIN at once.
-    WaitForListener(listener, kAcceptPoll);
-    return false;
+  switch (AfterAcceptError(listener->fd, error)) {
+    case AcceptNext::kWaitForMore:
+      // Kernels that honour the listener's O_NONBLOCK in io_uring answer EAGAIN at once.
+      WaitForListener(listener, kAcceptPoll);
+      return false;
+    case AcceptNext::kAcceptAgain:
+      return true;
+    case AcceptNext::kBackOff:
+      WaitForListener(listener, kAcceptRetry);  // ENOMEM, ENOBUFS, EMFILE without a spare, ...
+      return false;
   }
-  if (IsPerConnectionAcceptError(error)) return true;
-  if ((error == EMFILE || error == ENFILE) && spare_fd_) {
-    // Out of descriptors: free the spare, accept and drop the connection (the client sees it
-    // closed instead of waiting in the backlog), take the spare back.
-    spare_fd_.reset();
-    UniqueFd dropped(accept4(listener->fd, nullptr, nullptr, SOCK_CLOEXEC));
-    spare_fd_ = OpenSpareFd();
-    return true;
-  }
-  WaitForListener(listener, kAcceptRetry);  // ENOMEM, ENOBUFS, EMFILE without a spare, ...
   return false;
 }
 
@@ -476,7 +416,7 @@ void UringLoop::HandleRecv(Stream* stream, uint32_t seq, int res, uint32_t flags
   }
   if (stream->recv_armed) return;
   if (stream->closing) {
-    CheckFinished(stream);
+    FinishWhenIdle(stream);
   } else if (!stream->paused) {
     ArmRecv(stream);  // single-shot, ENOBUFS, cancelled by a pause since undone, ...
   }
@@ -505,7 +445,7 @@ void UringLoop::HandleRecvError(Stream* stream, int error) {
 void UringLoop::HandleSend(Stream* stream, int res) {
   stream->send_armed = false;
   if (stream->closing) {
-    CheckFinished(stream);
+    FinishWhenIdle(stream);
     return;
   }
   if (res > 0) {
@@ -522,48 +462,20 @@ void UringLoop::HandleSend(Stream* stream, int res) {
     ArmSend(stream);
   } else {
     MarkClosing(stream);  // EPIPE, ECONNRESET, ...
-    CheckFinished(stream);
+    FinishWhenIdle(stream);
   }
 }
 
 void UringLoop::HandleSendPoll(Stream* stream) {
   stream->send_armed = false;
   if (stream->closing) {
-    CheckFinished(stream);
+    FinishWhenIdle(stream);
   } else {
     ArmSend(stream);  // writable, or an error the send will report
   }
 }
 
-void UringLoop::Deliver(Stream* stream, std::string_view data) {
-  if (stream->closing) return;
-  if (stream->paused || !stream->held.empty()) {
-    stream->held.append(data);  // in order behind what is already held
-    return;
-  }
-  stream->handler->OnReceive(data);
-}
-
-// The peer's FIN. Reported now, unless bytes that came before it are still held.
-void UringLoop::HandlePeerClosed(Stream* stream) {
-  stream->peer_closed = true;
-  if (stream->closing || stream->paused || !stream->held.empty()) return;
-  ReportPeerClosed(stream);
-}
-
-void UringLoop::ReportPeerClosed(Stream* stream) {
-  if (stream->peer_close_reported) return;
-  stream->peer_close_reported = true;
-  stream->handler->OnPeerClosed();
-}
-
-// --- Streams -------------------------------------------------------------------------------
-
-UringLoop::Stream* UringLoop::Find(int fd) {
-  if (fd < 0 || static_cast<size_t>(fd) >= streams_.size()) return nullptr;
-  Stream* stream = streams_[fd].get();
-  return (stream == nullptr || stream->finished) ? nullptr : stream;
-}
+// --- Listeners -----------------------------------------------------------------------------
 
 absl::Status UringLoop::StartAccepting(int listen_fd, AcceptCallback on_accept) {
   return AddListener(listen_fd, std::move(on_accept), /*unshared=*/false);
@@ -585,118 +497,47 @@ absl::Status UringLoop::AddListener(int listen_fd, AcceptCallback on_accept, boo
   return absl::OkStatus();
 }
 
-absl::Status UringLoop::AddStream(int fd, StreamHandler* handler) {
-  if (fd < 0) return absl::InvalidArgumentError("AddStream: bad fd");
-  if (static_cast<size_t>(fd) < streams_.size() && streams_[fd] != nullptr) {
-    // A caller bug: this number belongs to a live stream, so it is not the caller's to give.
-    return absl::AlreadyExistsError("AddStream: fd is already a stream of this loop");
-  }
-  if (static_cast<size_t>(fd) >= streams_.size()) streams_.resize(fd + 1);
-  auto stream = std::make_unique<Stream>();
-  stream->fd = UniqueFd(fd);
-  stream->handler = handler;
-  Stream* raw = stream.get();
-  streams_[fd] = std::move(stream);
+// --- Streams: the core's hooks, and Send ----------------------------------------------------
+
+std::unique_ptr<EventLoopCore::StreamState> UringLoop::NewStream() {
+  return std::make_unique<Stream>();
+}
+
+absl::Status UringLoop::StartStream(StreamState* stream) {
   if (shutting_down_) {
-    MarkClosing(raw);
+    MarkClosing(stream);
   } else {
-    ArmRecv(raw);
+    ArmRecv(static_cast<Stream*>(stream));
   }
   return absl::OkStatus();
 }
 
-void UringLoop::Send(int fd, std::string_view data) {
-  Stream* stream = Find(fd);
-  if (stream == nullptr || stream->closing) return;
-  stream->send_data = data.data();
-  stream->send_left = data.size();
-  if (data.empty()) {
-    empty_sends_.push_back(stream);
-  } else {
-    ArmSend(stream);
+// PauseReceive cancels the armed receive; ResumeReceive arms one, which is a no-op while the
+// cancelled receive has not come back yet (its final completion arms again).
+void UringLoop::UpdateReceiving(StreamState* state) {
+  auto* stream = static_cast<Stream*>(state);
+  if (!stream->paused && !stream->peer_closed) {
+    ArmRecv(stream);
+  } else if (stream->recv_armed) {
+    Cancel(Pack(kRecv, stream->fd.get(), stream->recv_seq));
   }
 }
 
-void UringLoop::PauseReceive(int fd) {
-  Stream* stream = Find(fd);
-  if (stream == nullptr || stream->paused || stream->closing) return;
-  if (stream->peer_close_reported) return;  // nothing left to receive
-  stream->paused = true;
-  if (stream->recv_armed) Cancel(Pack(kRecv, fd, stream->recv_seq));
-}
-
-void UringLoop::ResumeReceive(int fd) {
-  Stream* stream = Find(fd);
-  if (stream == nullptr || !stream->paused || stream->closing) return;
-  stream->paused = false;
-  if (!stream->held.empty() || stream->peer_closed) {
-    // Held bytes, then the FIN: at the next safe point, not inside the caller's callback.
-    deliveries_.push_back(stream);
-  } else {
-    ArmRecv(stream);  // no-op while the cancelled receive has not come back yet
-  }
-}
-
-void UringLoop::CloseStream(int fd) {
-  Stream* stream = Find(fd);
-  if (stream != nullptr) MarkClosing(stream);
-}
-
-void UringLoop::MarkClosing(Stream* stream) {
-  if (stream->closing) return;
-  stream->closing = true;
-  stream->held.clear();
+void UringLoop::CancelIo(StreamState* state) {
+  auto* stream = static_cast<Stream*>(state);
   int fd = stream->fd.get();
   if (stream->recv_armed) Cancel(Pack(kRecv, fd, stream->recv_seq));
   if (stream->send_armed) Cancel(Pack(static_cast<Op>(stream->send_op), fd));
-  closing_.push_back(stream);
 }
 
-void UringLoop::CheckFinished(Stream* stream) {
-  if (stream->closing && !stream->finished && !stream->recv_armed && !stream->send_armed) {
-    closing_.push_back(stream);
-  }
+// Before Run() nothing was submitted; after it, the ring drained or broke (see StopEngine).
+bool UringLoop::HasIoInFlight(const StreamState& state) const {
+  const auto& stream = static_cast<const Stream&>(state);
+  return running_ && (stream.recv_armed || stream.send_armed);
 }
 
-void UringLoop::Finish(Stream* stream) {
-  stream->finished = true;
-  int fd = stream->fd.get();
-  std::unique_ptr<Stream> owned = std::move(streams_[fd]);
-  owned->fd.reset();  // nothing in flight any more: the number may be reused from here on
-  StreamHandler* handler = owned->handler;
-  graveyard_.push_back(std::move(owned));  // lists of this turn may still point here
-  handler->OnClosed();
-}
-
-void UringLoop::RunDeferred() {
-  while (!closing_.empty() || !deliveries_.empty() || !empty_sends_.empty()) {
-    std::vector<Stream*> sends;
-    sends.swap(empty_sends_);
-    for (Stream* stream : sends) {
-      if (!stream->closing) stream->handler->OnSendComplete();
-    }
-    std::vector<Stream*> deliveries;
-    deliveries.swap(deliveries_);
-    for (Stream* stream : deliveries) {
-      if (stream->closing || stream->paused) continue;
-      if (!stream->held.empty()) {
-        std::string held = std::move(stream->held);
-        stream->held.clear();
-        stream->handler->OnReceive(held);
-        if (stream->closing || stream->paused) continue;
-      }
-      if (stream->peer_closed) {
-        ReportPeerClosed(stream);
-      } else {
-        ArmRecv(stream);
-      }
-    }
-    std::vector<Stream*> closes;
-    closes.swap(closing_);
-    for (Stream* stream : closes) {
-      if (!stream->finished && !stream->recv_armed && !stream->send_armed) Finish(stream);
-    }
-  }
+void UringLoop::Send(int fd, std::string_view data) {
+  if (StreamState* stream = BeginSend(fd, data)) ArmSend(static_cast<Stream*>(stream));
 }
 
 }  // namespace memkv::server

@@ -1,5 +1,7 @@
 // UringLoop: the EventLoop over io_uring (liburing), with true completions: accepts, receives
-// and sends are submitted to the ring and their results come back as completion entries.
+// and sends are submitted to the ring and their results come back as completion entries. Only the
+// engine lives here (what is submitted, how completions are reaped); streams, deferred
+// callbacks, Run() and Post() are EventLoopCore's.
 //
 // What it uses, each with its fallback on kernels that lack it (decided once per loop at the
 // first refusal, never per connection):
@@ -21,8 +23,8 @@
 //     io_uring_submit_and_wait() that also waits for the next turn's completions.
 //
 // Closing: CloseStream (or an error) cancels the stream's receive and send; the fd is closed and
-// OnClosed runs only once the last completion of that stream has come back, so a descriptor
-// number is never reused while the kernel still holds an operation on it.
+// OnClosed runs only once the last completion of that stream has come back (HasIoInFlight), so
+// a descriptor number is never reused while the kernel still holds an operation on it.
 //
 // Back-pressure: PauseReceive cancels the pending receive, so unread bytes stay in the socket
 // and the TCP window closes. Bytes that were already on their way are kept and delivered after
@@ -43,21 +45,18 @@
 
 #include <linux/time_types.h>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
-#include "server/loop/event_loop.h"
+#include "server/loop/event_loop_core.h"
 #include "server/loop/socket_util.h"
 #include "server/loop/uring_ring.h"
 
 namespace memkv::server {
 
-class UringLoop final : public EventLoop {
+class UringLoop final : public EventLoopCore {
  public:
   // The defaults use whatever the kernel has; tests turn features off to run the fallbacks.
   struct Options {
@@ -72,19 +71,11 @@ class UringLoop final : public EventLoop {
   ~UringLoop() override;
 
   IoEngine engine() const override { return IoEngine::kUring; }
-  void Run() override;
-  void Stop() override;
-  void Post(absl::AnyInvocable<void() &&> task) override;
-  absl::Status StartAccepting(int listen_fd, AcceptCallback on_accept) override;
-  absl::Status StartAcceptingUnshared(int listen_fd, AcceptCallback on_accept) override;
-  absl::Status AddStream(int fd, StreamHandler* handler) override;
-  void Send(int fd, std::string_view data) override;
-  void PauseReceive(int fd) override;
-  void ResumeReceive(int fd) override;
-  void CloseStream(int fd) override;
-
   // Setup flags and which of multishot accept / receive are in use.
   std::string Describe() const override;
+  absl::Status StartAccepting(int listen_fd, AcceptCallback on_accept) override;
+  absl::Status StartAcceptingUnshared(int listen_fd, AcceptCallback on_accept) override;
+  void Send(int fd, std::string_view data) override;
 
  private:
   struct Listener {
@@ -96,30 +87,29 @@ class UringLoop final : public EventLoop {
     uint8_t waiting_op = 0;        // kAcceptPoll or kAcceptRetry in flight, else 0
     __kernel_timespec retry_in{};  // read by the kernel when the timeout is submitted
   };
-  struct Stream {
-    UniqueFd fd;
-    StreamHandler* handler = nullptr;
-    const char* send_data = nullptr;  // unsent rest of the current Send
-    size_t send_left = 0;
+  struct Stream : StreamState {
     bool send_armed = false;
     uint8_t send_op = 0;      // kSend or kSendPoll, while send_armed
     bool recv_armed = false;  // until the final completion (no IORING_CQE_F_MORE) arrives
     uint32_t recv_seq = 0;    // which receive is armed; see the user_data layout
-    bool paused = false;
-    bool peer_closed = false;          // a receive completed with 0: never armed again
-    bool peer_close_reported = false;  // OnPeerClosed ran
-    bool closing = false;
-    bool finished = false;  // OnClosed ran; the object waits in graveyard_ for the turn's end
-    std::string held;       // bytes that arrived while paused, delivered after ResumeReceive
     std::unique_ptr<char[]> recv_buffer;  // single-shot receives only
   };
 
   UringLoop(std::unique_ptr<UringRing> ring, std::unique_ptr<ProvidedBuffers> buffers,
             UniqueFd wake_fd);
+  Stream* Find(int fd) { return static_cast<Stream*>(FindStream(fd)); }
 
-  Stream* Find(int fd);
+  // EventLoopCore hooks.
+  std::unique_ptr<StreamState> NewStream() override;
+  absl::Status StartStream(StreamState* stream) override;
+  void UpdateReceiving(StreamState* stream) override;
+  void CancelIo(StreamState* stream) override;
+  bool HasIoInFlight(const StreamState& stream) const override;
+  bool StartEngine() override;
+  bool WaitAndHandle() override;
+  void StopEngine() override;
+
   absl::Status AddListener(int listen_fd, AcceptCallback on_accept, bool unshared);
-  void FinishAllUnsubmitted();
   void ArmAll();
   void ArmWake();
   void ArmAccept(Listener* listener);
@@ -130,6 +120,7 @@ class UringLoop final : public EventLoop {
   void Cancel(uint64_t target);
   void HandleCancel(uint64_t target, int res);
   bool StillUnwanted(uint64_t target) const;
+  bool AnythingInFlight() const;
   void ReapCompletions();
   void HandleCompletion(uint64_t user_data, int res, uint32_t flags);
   void HandleStreamCompletion(uint64_t user_data, int res, uint32_t flags);
@@ -139,40 +130,17 @@ class UringLoop final : public EventLoop {
   void HandleRecvError(Stream* stream, int error);
   void HandleSend(Stream* stream, int res);
   void HandleSendPoll(Stream* stream);
-  void Deliver(Stream* stream, std::string_view data);
-  void HandlePeerClosed(Stream* stream);
-  void ReportPeerClosed(Stream* stream);
-  void MarkClosing(Stream* stream);
-  void CheckFinished(Stream* stream);
-  void Finish(Stream* stream);
-  void RunDeferred();
-  void RunPostedTasks();
-  void Shutdown();
-  bool AnythingInFlight() const;
 
   // Members are destroyed bottom-up: the ring goes before the buffers it was given.
   std::unique_ptr<ProvidedBuffers> buffers_;  // null: the kernel has no buffer rings
   bool multishot_recv_;                       // else single-shot receives
   std::unique_ptr<UringRing> ring_;
-  UniqueFd wake_fd_;
-  // Kept open so that EMFILE can be answered by closing the newest connection at once.
-  UniqueFd spare_fd_;
   uint64_t wake_value_ = 0;  // the eventfd read's target
   bool wake_armed_ = false;
   bool multishot_accept_ = true;  // the kernel has it (5.19+); used for unshared sockets only
   bool running_ = false;          // between Run()'s start and its end: submissions go to the kernel
-  bool ran_ = false;
   bool shutting_down_ = false;
-  std::vector<std::unique_ptr<Stream>> streams_;  // indexed by fd
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::vector<Stream*> closing_;      // to finish once nothing is in flight
-  std::vector<Stream*> deliveries_;   // held bytes to deliver after ResumeReceive
-  std::vector<Stream*> empty_sends_;  // Send("") completes at the next safe point
-  std::vector<std::unique_ptr<Stream>> graveyard_;
-  std::atomic<bool> stop_{false};
-
-  absl::Mutex post_mutex_;
-  std::vector<absl::AnyInvocable<void() &&>> posted_ ABSL_GUARDED_BY(post_mutex_);
 };
 
 }  // namespace memkv::server

@@ -1,12 +1,12 @@
 """COMMAND INFO and COMMAND DOCS of memkv are redis-server 7's, byte for byte.
 
 memkv answers COMMAND INFO / COMMAND DOCS (redis-cli 7 reads COMMAND DOCS at start for its help
-and hints) from server/resp_command_docs.cc, which this script generates from a real redis-server:
+and hints) from server/exec/resp/resp_command_docs.cc, which this script generates from a real redis-server:
 the same entries, with container commands (CLIENT, CONFIG, COMMAND) cut down to the subcommands
 memkv has. As a test it checks that memkv's answers still equal redis-server's after that cut.
 
     python3 redis_command_docs_test.py --binary build/server/memkv      # the test
-    python3 redis_command_docs_test.py --write-cc server/resp_command_docs.cc   # regenerate
+    python3 redis_command_docs_test.py --write-cc server/exec/resp/resp_command_docs.cc   # regenerate
 """
 
 import argparse
@@ -20,7 +20,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from memkv_server import MemkvServer, free_port, wait_for_port  # noqa: E402
 
-# memkv's RESP commands, in the order of server/resp_executor.cc's table, and the subcommands
+# memkv's RESP commands, in the order of server/exec/resp/resp_executor.cc's table, and the subcommands
 # it has of each container command.
 COMMANDS = ("get set setnx setex psetex getset getdel getex mget mset msetnx incr decr incrby "
             "decrby append strlen del unlink exists expire pexpire expireat pexpireat ttl pttl "
@@ -160,7 +160,7 @@ def write_cc(path, entries):
 // cut down to the subcommands memkv has. Do not edit; regenerate.
 #include <array>
 
-#include "server/resp_commands.h"
+#include "server/exec/resp/resp_commands.h"
 
 namespace memkv::server::resp {
 namespace {

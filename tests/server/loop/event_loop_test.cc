@@ -1,27 +1,23 @@
 // Tests of the two EventLoop implementations (epoll, io_uring) over real loopback sockets: echo
 // with many connections and with 16 MiB that cannot fit in the socket buffers, peers that close
 // or reset mid-send and mid-receive, back-pressure, Post from other threads, CloseStream from a
-// callback, two loops on one listening socket, Stop from another thread.
+// callback, two loops on one listening socket, Stop from another thread, and the peer's
+// half-close (FIN): everything received, then OnPeerClosed, with replies still written after it.
+// The harness (clients, counting handlers, the loop thread, the engine variants) is in
+// tests/support/event_loop_harness.h.
 //
 // No sleeps and no timeouts: every wait is for a condition the loop must bring about, so a
 // broken loop makes a test hang (and ctest's TIMEOUT fail it) rather than pass by luck.
 #include "server/loop/event_loop.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cstring>
 #include <memory>
-#include <ostream>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -30,337 +26,10 @@
 #include "gtest/gtest.h"
 #include "server/loop/socket_util.h"
 #include "server/loop/uring_loop.h"
+#include "tests/support/event_loop_harness.h"
 
 namespace memkv::server {
 namespace {
-
-// --- Plain blocking client sockets and a listening socket on 127.0.0.1 ---------------------
-
-UniqueFd ListenLoopback(int* port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  EXPECT_TRUE(fd.valid());
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  EXPECT_EQ(listen(fd.get(), 1024), 0);
-  socklen_t len = sizeof(addr);
-  EXPECT_EQ(getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  *port = ntohs(addr.sin_port);
-  return fd;
-}
-
-// A blocking client. A small receive buffer (set before connecting, so the window is small from
-// the start) makes the server's sends fill up quickly.
-UniqueFd Connect(int port, int receive_buffer = 0) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  EXPECT_TRUE(fd.valid());
-  if (receive_buffer > 0) {
-    setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  EXPECT_EQ(connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0)
-      << strerror(errno);
-  return fd;
-}
-
-void WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    ASSERT_GT(n, 0) << strerror(errno);
-    data.remove_prefix(n);
-  }
-}
-
-std::string ReadExactly(int fd, size_t size) {
-  std::string out(size, '\0');
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = recv(fd, out.data() + got, size - got, 0);
-    if (n <= 0) break;
-    got += n;
-  }
-  out.resize(got);
-  return out;
-}
-
-// Reads until EOF or an error; returns the number of bytes read before it.
-size_t ReadToEnd(int fd) {
-  char buffer[4096];
-  size_t total = 0;
-  for (;;) {
-    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
-    if (n <= 0) return total;
-    total += n;
-  }
-}
-
-// Closes with a reset rather than a FIN: SO_LINGER with a zero timeout.
-void Reset(UniqueFd fd) {
-  linger option{1, 0};
-  setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &option, sizeof(option));
-  fd.reset();
-}
-
-std::string Pattern(size_t size, uint32_t seed) {
-  std::string out(size, '\0');
-  for (size_t i = 0; i < size; ++i) {
-    seed = seed * 1664525 + 1013904223;
-    out[i] = static_cast<char>(seed >> 24);
-  }
-  return out;
-}
-
-// --- Handlers ------------------------------------------------------------------------------
-
-// Echoes what it receives; after OnPeerClosed it finishes echoing what it owes and then closes,
-// as a Connection does. Owned by the test (not self-deleting), so that a second OnClosed or a
-// callback after OnClosed is counted instead of being a use after free.
-class EchoHandler final : public StreamHandler {
- public:
-  EchoHandler(EventLoop* loop, int fd) : loop_(loop), fd_(fd) {}
-
-  void OnReceive(std::string_view data) override {
-    EXPECT_EQ(closed_.load(), 0) << "OnReceive after OnClosed";
-    EXPECT_EQ(peer_closed_.load(), 0) << "OnReceive after OnPeerClosed";
-    received_.fetch_add(data.size());
-    if (close_on_receive_) {
-      Close();
-      return;
-    }
-    if (pause_on_receive_) {
-      pause_on_receive_ = false;
-      loop_->PauseReceive(fd_);
-    }
-    if (reply_.empty()) {
-      pending_.append(data);
-      MaybeSend();
-    } else if (!sending_) {
-      sending_ = true;  // a fixed reply, sent once: for the mid-send tests
-      loop_->Send(fd_, reply_);
-    }
-  }
-  void OnSendComplete() override {
-    EXPECT_EQ(closed_.load(), 0) << "OnSendComplete after OnClosed";
-    EXPECT_TRUE(sending_);
-    sends_completed_.fetch_add(1);
-    sending_ = false;
-    in_flight_.clear();
-    MaybeSend();
-    CloseIfDone();
-  }
-  void OnPeerClosed() override {
-    EXPECT_EQ(closed_.load(), 0) << "OnPeerClosed after OnClosed";
-    EXPECT_FALSE(close_requested_) << "OnPeerClosed after CloseStream";
-    EXPECT_EQ(peer_closed_.load(), 0) << "OnPeerClosed twice";
-    received_at_peer_closed_.store(received_.load());
-    peer_closed_.fetch_add(1);
-    if (toggle_pause_on_peer_closed_) {
-      // No receiving is left to pause: both must be no-ops (no second OnPeerClosed).
-      loop_->PauseReceive(fd_);
-      loop_->ResumeReceive(fd_);
-      loop_->PauseReceive(fd_);
-    }
-    MaybeSend();
-    CloseIfDone();
-  }
-  void OnClosed() override {
-    absl::MutexLock lock(&mu_);
-    closed_.fetch_add(1);
-  }
-
-  // Waits until OnClosed has run at least once; returns how often it ran.
-  int AwaitClosed() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](std::atomic<int>* closed) { return closed->load() > 0; }, &closed_));
-    return closed_.load();
-  }
-
-  int fd() const { return fd_; }
-  int closed() const { return closed_.load(); }
-  size_t received() const { return received_.load(); }
-  int sends_completed() const { return sends_completed_.load(); }
-  int peer_closed() const { return peer_closed_.load(); }
-  // What had been received when OnPeerClosed came.
-  size_t received_at_peer_closed() const { return received_at_peer_closed_.load(); }
-  // The setters are for the loop thread, or before the connection sends anything.
-  void set_close_on_receive() { close_on_receive_ = true; }
-  void set_reply(std::string reply) { reply_ = std::move(reply); }
-  // Echo nothing until the peer has closed its side, then everything: a reply that exists only
-  // after the half-close, as when a worker answers after the FIN was read.
-  void set_hold_until_peer_closed() { hold_until_peer_closed_ = true; }
-  // PauseReceive from inside the first OnReceive.
-  void set_pause_on_receive() { pause_on_receive_ = true; }
-  void set_toggle_pause_on_peer_closed() { toggle_pause_on_peer_closed_ = true; }
-  // Sends data as if it had been received; on the loop thread, or before Run().
-  void Echo(std::string_view data) {
-    pending_.append(data);
-    MaybeSend();
-  }
-
- private:
-  void MaybeSend() {
-    if (sending_ || pending_.empty()) return;
-    if (hold_until_peer_closed_ && peer_closed_.load() == 0) return;
-    in_flight_.swap(pending_);
-    sending_ = true;  // before Send: a loop may complete it at once
-    loop_->Send(fd_, in_flight_);
-  }
-  // Once the peer has closed its side and everything owed is written.
-  void CloseIfDone() {
-    if (peer_closed_.load() > 0 && !sending_ && pending_.empty()) Close();
-  }
-  void Close() {
-    close_requested_ = true;
-    loop_->CloseStream(fd_);
-  }
-
-  EventLoop* const loop_;
-  const int fd_;
-  bool close_on_receive_ = false;
-  bool hold_until_peer_closed_ = false;
-  bool pause_on_receive_ = false;
-  bool toggle_pause_on_peer_closed_ = false;
-  bool close_requested_ = false;
-  std::string reply_;
-  std::string pending_;
-  std::string in_flight_;
-  bool sending_ = false;
-  std::atomic<size_t> received_{0};
-  std::atomic<size_t> received_at_peer_closed_{0};
-  std::atomic<int> sends_completed_{0};
-  std::atomic<int> peer_closed_{0};
-  absl::Mutex mu_;
-  std::atomic<int> closed_{0};
-};
-
-// Closes its stream from inside OnReceive and deletes itself in OnClosed.
-class CloseOnReceiveHandler final : public StreamHandler {
- public:
-  CloseOnReceiveHandler(EventLoop* loop, int fd, absl::Notification* closed)
-      : loop_(loop), fd_(fd), closed_(closed) {}
-  void OnReceive(std::string_view) override {
-    loop_->CloseStream(fd_);
-    loop_->CloseStream(fd_);      // twice: still one OnClosed
-    loop_->Send(fd_, "ignored");  // after CloseStream: dropped, no OnSendComplete
-  }
-  void OnSendComplete() override { ADD_FAILURE() << "OnSendComplete after CloseStream"; }
-  void OnPeerClosed() override { loop_->CloseStream(fd_); }
-  void OnClosed() override {
-    closed_->Notify();  // a second OnClosed would Notify twice and crash
-    delete this;
-  }
-
- private:
-  EventLoop* const loop_;
-  const int fd_;
-  absl::Notification* const closed_;
-};
-
-// --- A loop on its own thread, with its accepted connections ---------------------------------
-
-class LoopThread {
- public:
-  explicit LoopThread(std::unique_ptr<EventLoop> loop) : loop_(std::move(loop)) {
-    thread_ = std::thread([this] { loop_->Run(); });
-  }
-  ~LoopThread() { StopAndJoin(); }
-
-  EventLoop* loop() { return loop_.get(); }
-
-  void StopAndJoin() {
-    if (!thread_.joinable()) return;
-    loop_->Stop();
-    thread_.join();
-  }
-
-  // Runs fn on the loop thread and waits for it: also a barrier, since tasks run in order.
-  void RunSync(absl::AnyInvocable<void() &&> fn) {
-    absl::Notification done;
-    loop_->Post([&done, fn = std::move(fn)]() mutable {
-      std::move(fn)();
-      done.Notify();
-    });
-    done.WaitForNotification();
-  }
-
-  // Accepts on listen_fd with an EchoHandler per connection.
-  void AcceptEcho(int listen_fd) {
-    RunSync([this, listen_fd] {
-      absl::Status status = loop_->StartAccepting(listen_fd, [this](int fd) { Adopt(fd); });
-      ASSERT_TRUE(status.ok()) << status;
-    });
-  }
-
-  // Takes fd as a stream of this loop with an EchoHandler; loop thread only.
-  void Adopt(int fd) {
-    auto handler = std::make_unique<EchoHandler>(loop_.get(), fd);
-    absl::Status status = loop_->AddStream(fd, handler.get());
-    ASSERT_TRUE(status.ok()) << status;
-    absl::MutexLock lock(&mu_);
-    handlers_.push_back(std::move(handler));
-  }
-
-  // Waits until `count` connections have been accepted; returns the handler of the last one.
-  EchoHandler* AwaitHandler(size_t count) {
-    absl::MutexLock lock(&mu_);
-    auto ready = [this, count]()
-                     ABSL_NO_THREAD_SAFETY_ANALYSIS { return handlers_.size() >= count; };
-    mu_.Await(absl::Condition(&ready));
-    return handlers_[count - 1].get();
-  }
-
-  size_t accepted() {
-    absl::MutexLock lock(&mu_);
-    return handlers_.size();
-  }
-
-  std::vector<EchoHandler*> handlers() {
-    absl::MutexLock lock(&mu_);
-    std::vector<EchoHandler*> out;
-    for (auto& handler : handlers_) out.push_back(handler.get());
-    return out;
-  }
-
- private:
-  std::unique_ptr<EventLoop> loop_;
-  std::thread thread_;
-  absl::Mutex mu_;
-  std::vector<std::unique_ptr<EchoHandler>> handlers_ ABSL_GUARDED_BY(mu_);
-};
-
-// --- The tests -----------------------------------------------------------------------------
-
-// One engine, or io_uring with features turned off to run its fallbacks on this kernel.
-struct Engine {
-  const char* name;
-  IoEngine engine;
-  UringLoop::Options uring;
-};
-
-const Engine kEngines[] = {
-    {"Epoll", IoEngine::kEpoll, {}},
-    {"Uring", IoEngine::kUring, {}},
-    // 4 provided buffers: multishot receives run out all the time (ENOBUFS) and must re-arm.
-    {"UringFewBuffers", IoEngine::kUring, {.provided_buffers = 4}},
-    // What a 5.6 - 5.18 kernel offers: no setup flags, no multishot, no buffer rings.
-    {"UringSingleShot",
-     IoEngine::kUring,
-     {.optional_setup_flags = false, .multishot_accept = false, .provided_buffers = 0}},
-};
-
-void PrintTo(const Engine& engine, std::ostream* os) { *os << engine.name; }
-
-absl::StatusOr<std::unique_ptr<EventLoop>> MakeLoop(const Engine& engine) {
-  if (engine.engine == IoEngine::kEpoll) return MakeEpollLoop();
-  absl::StatusOr<std::unique_ptr<UringLoop>> loop = UringLoop::Create(engine.uring);
-  if (!loop.ok()) return loop.status();
-  return std::unique_ptr<EventLoop>(*std::move(loop));
-}
 
 class EventLoopTest : public ::testing::TestWithParam<Engine> {
  protected:
@@ -381,7 +50,9 @@ class EventLoopTest : public ::testing::TestWithParam<Engine> {
     return *std::move(loop);
   }
 
-  std::unique_ptr<LoopThread> StartLoop() { return std::make_unique<LoopThread>(NewLoop()); }
+  std::unique_ptr<TestLoopThread> StartLoop() {
+    return std::make_unique<TestLoopThread>(NewLoop());
+  }
 };
 
 TEST(MakeEventLoopTest, GivesTheEngineAskedForOrUnavailable) {
@@ -404,7 +75,7 @@ TEST(MakeEventLoopTest, GivesTheEngineAskedForOrUnavailable) {
 TEST_P(EventLoopTest, EchoesOnManyConnections) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   constexpr int kClients = 200;
   std::vector<UniqueFd> clients;
@@ -423,7 +94,7 @@ TEST_P(EventLoopTest, EchoesOnManyConnections) {
 TEST_P(EventLoopTest, EchoesOnUnsharedListener) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->RunSync([&] {
     absl::Status status =
         loop->loop()->StartAcceptingUnshared(listener.get(), [&loop](int fd) { loop->Adopt(fd); });
@@ -453,7 +124,7 @@ TEST_P(EventLoopTest, StreamAddedAndSentToBeforeRun) {
   const std::string early = "sent before Run";
   handler.Echo(early);  // Send() from the creating thread, before Run(): allowed
   {
-    LoopThread loop(std::move(made));
+    TestLoopThread loop(std::move(made));
     EXPECT_EQ(ReadExactly(peer.get(), early.size()), early);
     WriteAll(peer.get(), "echo");
     EXPECT_EQ(ReadExactly(peer.get(), 4), "echo");
@@ -464,7 +135,7 @@ TEST_P(EventLoopTest, StreamAddedAndSentToBeforeRun) {
 TEST_P(EventLoopTest, PausedStreamResetWhileSendingCloses) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   UniqueFd client = Connect(port, 4096);
   EchoHandler* handler = loop->AwaitHandler(1);
@@ -487,7 +158,7 @@ TEST_P(EventLoopTest, PausedIdleStreamResetByPeerCloses) {
   }
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   UniqueFd client = Connect(port);
   EchoHandler* handler = loop->AwaitHandler(1);
@@ -504,7 +175,7 @@ TEST_P(EventLoopTest, PausedIdleStreamResetByPeerCloses) {
 TEST_P(EventLoopTest, Echoes16MiBThroughPartialWrites) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   // The client writes everything before it reads anything, through a 64 KiB receive window:
   // the echo cannot fit in the socket buffers, so the loop's sends must stop and resume.
@@ -522,7 +193,7 @@ TEST_P(EventLoopTest, Echoes16MiBThroughPartialWrites) {
 TEST_P(EventLoopTest, PeerHalfClosesClosesOrResetsMidSend) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   enum Ending { kHalfClose, kClose, kReset };
   const std::string reply = Pattern(16 << 20, 3);
@@ -554,7 +225,7 @@ TEST_P(EventLoopTest, PeerHalfClosesClosesOrResetsMidSend) {
 TEST_P(EventLoopTest, PeerClosesOrResetsMidReceive) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   for (int i = 0; i < 4; ++i) {
     UniqueFd client = Connect(port);
@@ -574,12 +245,27 @@ TEST_P(EventLoopTest, PeerClosesOrResetsMidReceive) {
 
 // --- The peer's half-close ------------------------------------------------------------------
 
+void SendThenHalfClose(int client, std::string_view data) {
+  WriteAll(client, data);
+  ASSERT_EQ(shutdown(client, SHUT_WR), 0);  // the FIN, as `nc -N` sends it
+}
+
+// How every half-close ends: the client reads the whole echo and then EOF, because the handler
+// saw every byte before OnPeerClosed (once) and closed once it owed nothing.
+void ExpectEchoThenClosed(int client, EchoHandler* handler, const std::string& data) {
+  EXPECT_TRUE(ReadExactly(client, data.size()) == data);  // no megabyte diff when not
+  EXPECT_EQ(ReadToEnd(client), 0u);
+  EXPECT_EQ(handler->AwaitClosed(), 1);
+  EXPECT_EQ(handler->peer_closed(), 1);
+  EXPECT_EQ(handler->received_at_peer_closed(), data.size());
+}
+
 // (a) A client that sends and then shuts down its sending side (`nc -N`) gets its whole reply,
 // also one that the handler only writes after OnPeerClosed; then EOF.
 TEST_P(EventLoopTest, HalfCloseDeliversAllThenPeerClosedAndTheReplySurvives) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   int count = 0;
   for (bool hold : {false, true}) {
@@ -587,13 +273,8 @@ TEST_P(EventLoopTest, HalfCloseDeliversAllThenPeerClosedAndTheReplySurvives) {
     EchoHandler* handler = loop->AwaitHandler(++count);
     if (hold) loop->RunSync([handler] { handler->set_hold_until_peer_closed(); });
     const std::string data = Pattern(10000, count);
-    WriteAll(client.get(), data);
-    shutdown(client.get(), SHUT_WR);
-    EXPECT_EQ(ReadExactly(client.get(), data.size()), data) << (hold ? "held" : "echoed");
-    EXPECT_EQ(ReadToEnd(client.get()), 0u);  // EOF: the handler closed once it owed nothing
-    EXPECT_EQ(handler->AwaitClosed(), 1);
-    EXPECT_EQ(handler->peer_closed(), 1);
-    EXPECT_EQ(handler->received_at_peer_closed(), data.size());
+    SendThenHalfClose(client.get(), data);
+    ExpectEchoThenClosed(client.get(), handler, data);
   }
 }
 
@@ -602,7 +283,7 @@ TEST_P(EventLoopTest, HalfCloseDeliversAllThenPeerClosedAndTheReplySurvives) {
 TEST_P(EventLoopTest, HalfCloseLargeReplyThroughPartialWrites) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   int count = 0;
   for (bool hold : {false, true}) {
@@ -610,22 +291,10 @@ TEST_P(EventLoopTest, HalfCloseLargeReplyThroughPartialWrites) {
     EchoHandler* handler = loop->AwaitHandler(++count);
     if (hold) loop->RunSync([handler] { handler->set_hold_until_peer_closed(); });
     const std::string data = Pattern(8 << 20, 20 + count);
-    WriteAll(client.get(), data);
-    shutdown(client.get(), SHUT_WR);
-    EXPECT_TRUE(ReadExactly(client.get(), data.size()) == data) << (hold ? "held" : "echoed");
-    EXPECT_EQ(ReadToEnd(client.get()), 0u);
-    EXPECT_EQ(handler->AwaitClosed(), 1);
-    EXPECT_EQ(handler->peer_closed(), 1);
-    EXPECT_EQ(handler->received_at_peer_closed(), data.size());
+    SendThenHalfClose(client.get(), data);
+    ExpectEchoThenClosed(client.get(), handler, data);
     EXPECT_GE(handler->sends_completed(), 1);
   }
-}
-
-// Waits until the peer's FIN has reached the server's socket `fd`.
-void AwaitFinAt(int fd) {
-  pollfd entry{fd, POLLRDHUP, 0};
-  ASSERT_EQ(poll(&entry, 1, -1), 1) << strerror(errno);
-  ASSERT_TRUE(entry.revents & POLLRDHUP);
 }
 
 // (c) A stream paused when the FIN arrives: nothing until ResumeReceive, then the data, and
@@ -633,7 +302,7 @@ void AwaitFinAt(int fd) {
 TEST_P(EventLoopTest, PausedStreamGetsPeerClosedOnlyAfterResume) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   UniqueFd client = Connect(port);
   EchoHandler* handler = loop->AwaitHandler(1);
@@ -641,8 +310,7 @@ TEST_P(EventLoopTest, PausedStreamGetsPeerClosedOnlyAfterResume) {
   loop->RunSync([raw, handler] { raw->PauseReceive(handler->fd()); });
   loop->RunSync([] {});  // a whole turn: whatever the pause submitted has taken effect
   const std::string data = Pattern(5000, 31);
-  WriteAll(client.get(), data);
-  shutdown(client.get(), SHUT_WR);
+  SendThenHalfClose(client.get(), data);
   AwaitFinAt(handler->fd());
   for (int i = 0; i < 3; ++i) loop->RunSync([] {});
   EXPECT_EQ(handler->received(), 0u);
@@ -650,11 +318,7 @@ TEST_P(EventLoopTest, PausedStreamGetsPeerClosedOnlyAfterResume) {
   EXPECT_EQ(handler->closed(), 0);
 
   loop->RunSync([raw, handler] { raw->ResumeReceive(handler->fd()); });
-  EXPECT_EQ(ReadExactly(client.get(), data.size()), data);
-  EXPECT_EQ(ReadToEnd(client.get()), 0u);
-  EXPECT_EQ(handler->AwaitClosed(), 1);
-  EXPECT_EQ(handler->peer_closed(), 1);
-  EXPECT_EQ(handler->received_at_peer_closed(), data.size());
+  ExpectEchoThenClosed(client.get(), handler, data);
 }
 
 // (c) The same when the pause comes from inside OnReceive while the rest of the data and the
@@ -663,7 +327,7 @@ TEST_P(EventLoopTest, PausedStreamGetsPeerClosedOnlyAfterResume) {
 TEST_P(EventLoopTest, PausedInsideOnReceiveWithDataAndFinBehind) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   UniqueFd client = Connect(port);
   EchoHandler* handler = loop->AwaitHandler(1);
@@ -674,8 +338,7 @@ TEST_P(EventLoopTest, PausedInsideOnReceiveWithDataAndFinBehind) {
   absl::Notification arrived;
   raw->Post([&arrived] { arrived.WaitForNotification(); });
   const std::string data = Pattern(40000, 37);
-  WriteAll(client.get(), data);
-  shutdown(client.get(), SHUT_WR);
+  SendThenHalfClose(client.get(), data);
   AwaitFinAt(handler->fd());
   arrived.Notify();
   for (int i = 0; i < 3; ++i) loop->RunSync([] {});
@@ -684,18 +347,14 @@ TEST_P(EventLoopTest, PausedInsideOnReceiveWithDataAndFinBehind) {
   EXPECT_EQ(handler->closed(), 0);
 
   loop->RunSync([raw, handler] { raw->ResumeReceive(handler->fd()); });
-  EXPECT_EQ(ReadExactly(client.get(), data.size()), data);
-  EXPECT_EQ(ReadToEnd(client.get()), 0u);
-  EXPECT_EQ(handler->AwaitClosed(), 1);
-  EXPECT_EQ(handler->peer_closed(), 1);
-  EXPECT_EQ(handler->received_at_peer_closed(), data.size());
+  ExpectEchoThenClosed(client.get(), handler, data);
 }
 
 // (d) A reset is not a half-close: OnClosed, and no OnPeerClosed before it.
 TEST_P(EventLoopTest, ResetGivesOnClosedWithoutPeerClosed) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   constexpr int kClients = 10;
   for (int i = 0; i < kClients; ++i) {
@@ -716,7 +375,7 @@ TEST_P(EventLoopTest, ResetGivesOnClosedWithoutPeerClosed) {
 TEST_P(EventLoopTest, PeerClosedComesOnceAndNeverAfterClose) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   constexpr int kClients = 40;
   std::vector<UniqueFd> clients;
@@ -753,7 +412,7 @@ TEST_P(EventLoopTest, PeerClosedComesOnceAndNeverAfterClose) {
 TEST_P(EventLoopTest, PauseStopsDeliveryAndResumeRestartsIt) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   UniqueFd client = Connect(port);
   WriteAll(client.get(), "ping");
@@ -780,7 +439,7 @@ TEST_P(EventLoopTest, PauseStopsDeliveryAndResumeRestartsIt) {
 }
 
 TEST_P(EventLoopTest, PostFromOtherThreadsRunsEachTaskOnceInOrder) {
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   constexpr int kPosters = 4;
   constexpr int kTasksEach = 20000;
   std::vector<std::vector<int>> seen(kPosters);  // touched on the loop thread only
@@ -809,7 +468,7 @@ TEST_P(EventLoopTest, PostFromOtherThreadsRunsEachTaskOnceInOrder) {
 TEST_P(EventLoopTest, CloseStreamInsideOnReceive) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   EventLoop* raw = loop->loop();
   constexpr int kClients = 20;
   std::vector<absl::Notification> closed(kClients);
@@ -836,9 +495,9 @@ TEST_P(EventLoopTest, TwoLoopsShareOneListeningSocket) {
   // the kernel must offer the next connection to the other loop.
   absl::Mutex mu;
   int accepted[2] = {0, 0};
-  std::unique_ptr<LoopThread> loops[2] = {StartLoop(), StartLoop()};
+  std::unique_ptr<TestLoopThread> loops[2] = {StartLoop(), StartLoop()};
   for (int i = 0; i < 2; ++i) {
-    LoopThread* self = loops[i].get();
+    TestLoopThread* self = loops[i].get();
     loops[i]->RunSync([&, i, self] {
       absl::Status status = self->loop()->StartAccepting(listener.get(), [&, i, self](int fd) {
         self->Adopt(fd);
@@ -865,7 +524,7 @@ TEST_P(EventLoopTest, TwoLoopsShareOneListeningSocket) {
 TEST_P(EventLoopTest, StopFromAnotherThreadEndsRunAndClosesStreams) {
   int port;
   UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   loop->AcceptEcho(listener.get());
   UniqueFd client = Connect(port);
   WriteAll(client.get(), "hi");
@@ -877,7 +536,7 @@ TEST_P(EventLoopTest, StopFromAnotherThreadEndsRunAndClosesStreams) {
 }
 
 TEST_P(EventLoopTest, AdoptsHandedOverSocketpair) {
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
   UniqueFd peer(fds[1]);
@@ -893,7 +552,7 @@ TEST_P(EventLoopTest, AdoptsHandedOverSocketpair) {
 }
 
 TEST_P(EventLoopTest, AddStreamFailureClosesTheFd) {
-  std::unique_ptr<LoopThread> loop = StartLoop();
+  std::unique_ptr<TestLoopThread> loop = StartLoop();
   // A regular file cannot be polled, so both engines refuse it; the loop must still close it.
   UniqueFd file(open("/dev/null", O_RDONLY | O_CLOEXEC));
   int raw_file = file.release();

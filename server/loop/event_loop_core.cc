@@ -1,0 +1,253 @@
+#include "server/loop/event_loop_core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <utility>
+
+namespace memkv::server {
+namespace {
+
+UniqueFd OpenSpareFd() { return UniqueFd(open("/dev/null", O_RDONLY | O_CLOEXEC)); }
+
+void Wake(int event_fd) {
+  uint64_t one = 1;
+  // Cannot fail short of a counter overflow (2^64 - 1 wake-ups nobody read).
+  [[maybe_unused]] ssize_t r = write(event_fd, &one, sizeof(one));
+}
+
+}  // namespace
+
+EventLoopCore::EventLoopCore(UniqueFd wake_fd)
+    : wake_fd_(std::move(wake_fd)), spare_fd_(OpenSpareFd()) {}
+
+// Engines close their streams in their own destructors, while their hooks still exist.
+EventLoopCore::~EventLoopCore() = default;
+
+// --- Run, Stop, Post -------------------------------------------------------------------------
+
+void EventLoopCore::Run() {
+  if (ran_) return;
+  ran_ = true;
+  if (!stop_.load(std::memory_order_acquire) && StartEngine()) {
+    while (!stop_.load(std::memory_order_acquire)) {
+      if (!WaitAndHandle()) break;
+      RunPostedTasks();
+      graveyard_.clear();
+    }
+    StopEngine();
+  }
+  CloseAllStreams();
+  DropPostedTasks();
+}
+
+void EventLoopCore::Stop() {
+  stop_.store(true, std::memory_order_release);
+  Wake(wake_fd_.get());
+}
+
+void EventLoopCore::Post(absl::AnyInvocable<void() &&> task) {
+  bool was_empty;
+  {
+    absl::MutexLock lock(&post_mutex_);
+    was_empty = posted_.empty();
+    posted_.push_back(std::move(task));
+  }
+  // One wake-up per batch of posts: the loop swaps out the whole queue every turn, and the
+  // eventfd stays readable (or its read completed) until then.
+  if (was_empty) Wake(wake_fd_.get());
+}
+
+// Taken under the lock, run or destroyed outside it: a task (or its destructor) may Post.
+std::vector<absl::AnyInvocable<void() &&>> EventLoopCore::TakePostedTasks() {
+  std::vector<absl::AnyInvocable<void() &&>> tasks;
+  absl::MutexLock lock(&post_mutex_);
+  tasks.swap(posted_);
+  return tasks;
+}
+
+void EventLoopCore::RunPostedTasks() {
+  for (auto& task : TakePostedTasks()) {
+    std::move(task)();
+    RunDeferred();
+  }
+}
+
+// Tasks that missed the last turn are destroyed here, on the loop thread, without running:
+// whatever they own (a handed-over socket, say) is released by their destructors.
+void EventLoopCore::DropPostedTasks() { TakePostedTasks(); }
+
+// --- Streams ---------------------------------------------------------------------------------
+
+absl::Status EventLoopCore::AddStream(int fd, StreamHandler* handler) {
+  if (fd < 0) return absl::InvalidArgumentError("AddStream: bad fd");
+  if (FindStream(fd) != nullptr) {
+    // A caller bug: this number belongs to a live stream, so it is not the caller's to give.
+    return absl::AlreadyExistsError("AddStream: fd is already a stream of this loop");
+  }
+  if (static_cast<size_t>(fd) >= streams_.size()) streams_.resize(fd + 1);
+  std::unique_ptr<StreamState> stream = NewStream();
+  stream->fd = UniqueFd(fd);  // ours from here on, also when we fail
+  stream->handler = handler;
+  StreamState* raw = stream.get();
+  streams_[fd] = std::move(stream);
+  absl::Status status = StartStream(raw);
+  if (!status.ok()) streams_[fd].reset();  // closes the fd; no handler call
+  return status;
+}
+
+bool EventLoopCore::HasStreams() const {
+  for (const auto& stream : streams_) {
+    if (stream != nullptr) return true;
+  }
+  return false;
+}
+
+void EventLoopCore::PauseReceive(int fd) {
+  StreamState* stream = FindStream(fd);
+  // After OnPeerClosed there is nothing left to receive, so nothing to pause or resume.
+  if (stream == nullptr || stream->paused || stream->closing) return;
+  if (stream->peer_close_reported) return;
+  stream->paused = true;
+  UpdateReceiving(stream);
+}
+
+void EventLoopCore::ResumeReceive(int fd) {
+  StreamState* stream = FindStream(fd);
+  if (stream == nullptr || !stream->paused || stream->closing) return;
+  stream->paused = false;
+  if (!stream->held.empty() || stream->peer_closed) {
+    deliveries_.push_back(stream);  // at the next safe point, not inside the caller's callback
+  } else {
+    UpdateReceiving(stream);
+  }
+}
+
+void EventLoopCore::CloseStream(int fd) {
+  StreamState* stream = FindStream(fd);
+  if (stream != nullptr) MarkClosing(stream);
+}
+
+void EventLoopCore::HandlePeerClosed(StreamState* stream) {
+  stream->peer_closed = true;
+  UpdateReceiving(stream);  // for good: level-triggered epoll would report the FIN forever
+  if (stream->closing || stream->paused || !stream->held.empty()) return;
+  ReportPeerClosed(stream);  // else after ResumeReceive has delivered what is held
+}
+
+void EventLoopCore::ReportPeerClosed(StreamState* stream) {
+  if (stream->peer_close_reported) return;
+  stream->peer_close_reported = true;
+  stream->handler->OnPeerClosed();
+}
+
+void EventLoopCore::MarkClosing(StreamState* stream) {
+  if (stream->closing) return;
+  stream->closing = true;
+  stream->held.clear();
+  CancelIo(stream);
+  closing_.push_back(stream);
+}
+
+void EventLoopCore::MarkAllClosing() {
+  for (auto& stream : streams_) {
+    if (stream == nullptr) continue;
+    if (stream->closing) {
+      // Again: it may be waiting for a completion that the engine has given up on.
+      closing_.push_back(stream.get());
+    } else {
+      MarkClosing(stream.get());
+    }
+  }
+}
+
+void EventLoopCore::CloseAllStreams() {
+  MarkAllClosing();
+  RunDeferred();
+  graveyard_.clear();
+}
+
+// --- Deferred callbacks ----------------------------------------------------------------------
+
+void EventLoopCore::RunAllDeferred() {
+  // The callbacks may send, resume and close again: until all three lists are empty.
+  while (!completed_sends_.empty() || !deliveries_.empty() || !closing_.empty()) {
+    RunCompletedSends();
+    RunDeliveries();
+    RunCloses();
+  }
+}
+
+void EventLoopCore::RunCompletedSends() {
+  scratch_.clear();
+  scratch_.swap(completed_sends_);
+  for (StreamState* stream : scratch_) {
+    if (!stream->closing) stream->handler->OnSendComplete();
+  }
+}
+
+void EventLoopCore::RunDeliveries() {
+  scratch_.clear();
+  scratch_.swap(deliveries_);
+  for (StreamState* stream : scratch_) {
+    if (stream->closing || stream->paused) continue;
+    if (!stream->held.empty()) {
+      std::string held = std::move(stream->held);
+      stream->held.clear();
+      stream->handler->OnReceive(held);
+      if (stream->closing || stream->paused) continue;
+    }
+    if (stream->peer_closed) {
+      ReportPeerClosed(stream);
+    } else {
+      UpdateReceiving(stream);
+    }
+  }
+}
+
+void EventLoopCore::RunCloses() {
+  scratch_.clear();
+  scratch_.swap(closing_);
+  for (StreamState* stream : scratch_) {
+    if (!stream->closed && !HasIoInFlight(*stream)) Finish(stream);
+  }
+}
+
+void EventLoopCore::Finish(StreamState* stream) {
+  stream->closed = true;
+  std::unique_ptr<StreamState> owned = std::move(streams_[stream->fd.get()]);
+  owned->fd.reset();  // closed before OnClosed: the number may be reused right after
+  StreamHandler* handler = owned->handler;
+  graveyard_.push_back(std::move(owned));
+  handler->OnClosed();
+}
+
+// --- Accepting -------------------------------------------------------------------------------
+
+EventLoopCore::AcceptNext EventLoopCore::AfterAcceptError(int listen_fd, int error) {
+  if (error == EAGAIN || error == EWOULDBLOCK) return AcceptNext::kWaitForMore;
+  if (IsPerConnectionAcceptError(error)) return AcceptNext::kAcceptAgain;
+  if ((error == EMFILE || error == ENFILE) && spare_fd_) {
+    // Out of descriptors: free the spare, accept and drop the connection (the client sees it
+    // closed instead of waiting in the backlog), take the spare back.
+    spare_fd_.reset();
+    UniqueFd dropped(accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC));
+    dropped.reset();
+    spare_fd_ = OpenSpareFd();
+    return AcceptNext::kAcceptAgain;
+  }
+  return AcceptNext::kBackOff;
+}
+
+void EventLoopCore::RestoreSpareFd() {
+  if (!spare_fd_) spare_fd_ = OpenSpareFd();
+}
+
+void EventLoopCore::HandOver(AcceptCallback& on_accept, int fd) {
+  (void)SetNoDelay(fd);  // fails only for non-TCP sockets, where it does not matter
+  on_accept(fd);
+}
+
+}  // namespace memkv::server
