@@ -30,11 +30,11 @@
 #include <string>
 #include <string_view>
 
-#include "server/exec/command_stats.h"
 #include "server/conn/connection_slot.h"
-#include "server/loop/event_loop.h"
 #include "server/conn/input_buffer.h"
 #include "server/conn/request_pipeline.h"
+#include "server/exec/command_stats.h"
+#include "server/loop/event_loop.h"
 
 namespace memkv::server {
 

@@ -32,12 +32,12 @@
 #include <string>
 #include <string_view>
 
-#include "server/exec/command_stats.h"
 #include "server/conn/connection.h"
 #include "server/conn/connection_slot.h"
 #include "server/conn/dispatch_batch.h"
-#include "server/loop/event_loop.h"
 #include "server/conn/request_pipeline.h"
+#include "server/exec/command_stats.h"
+#include "server/loop/event_loop.h"
 
 namespace memkv::server {
 

@@ -19,12 +19,12 @@
 #include <memory>
 #include <string_view>
 
-#include "server/exec/command_stats.h"
 #include "server/conn/connection.h"
 #include "server/conn/connection_slot.h"
-#include "server/loop/event_loop.h"
-#include "server/exec/exec_context.h"
 #include "server/conn/server_context.h"
+#include "server/exec/command_stats.h"
+#include "server/exec/exec_context.h"
+#include "server/loop/event_loop.h"
 #include "server/loop/socket_util.h"
 
 namespace memkv::server {

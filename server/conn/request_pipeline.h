@@ -28,16 +28,11 @@
 #include "protocol/parse_result.h"
 #include "protocol/resp/resp_request.h"
 #include "protocol/resp/resp_request_parser.h"
+#include "server/conn/port_dialect.h"
 #include "server/exec/exec_context.h"
 #include "server/exec/resp/resp_session.h"
 
 namespace memkv::server {
-
-// What the listening port says about the dialect of its connections.
-enum class PortDialect {
-  kAuto,      // memcached port: RESP if the first byte is '*', else memcached text and meta
-  kRespOnly,  // --resp-port: RESP, inline commands allowed
-};
 
 // The dialect a request was framed in.
 enum class Dialect : uint8_t { kUndecided, kText, kMeta, kResp };

@@ -10,11 +10,15 @@
 #include <cstdint>
 
 #include "server/conn/connection_slot.h"
-#include "server/conn/request_pipeline.h"
-#include "server/exec/server_info.h"
-#include "storage/engine.h"
+
+namespace memkv::storage {
+class Engine;
+}  // namespace memkv::storage
 
 namespace memkv::server {
+
+class ServerInfo;
+struct PipelineConfig;
 
 struct ServerContext {
   ServerContext(storage::Engine* engine, ServerInfo* info, const PipelineConfig* pipeline,

@@ -9,9 +9,9 @@
 
 #include <optional>
 
-#include "server/exec/command_stats.h"
 #include "server/conn/connection_slot.h"
 #include "server/conn/server_context.h"
+#include "server/exec/command_stats.h"
 #include "server/frontend/server_thread.h"
 #include "server/loop/socket_util.h"
 

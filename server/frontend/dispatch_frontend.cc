@@ -5,11 +5,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "server/conn/server_context.h"
+#include "server/exec/server_info.h"
 #include "server/frontend/dispatch_pool.h"
 #include "server/frontend/dispatcher.h"
 #include "server/frontend/listening_ports.h"
-#include "server/conn/server_context.h"
-#include "server/exec/server_info.h"
 #include "server/frontend/server_thread.h"
 
 namespace memkv::server {

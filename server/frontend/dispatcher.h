@@ -26,11 +26,11 @@
 #include "absl/status/status.h"
 #include "server/conn/dispatch_batch.h"
 #include "server/conn/dispatch_connection.h"
-#include "server/frontend/dispatch_pool.h"
 #include "server/conn/server_context.h"
+#include "server/frontend/dispatch_pool.h"
 #include "server/frontend/server_thread.h"
-#include "server/loop/socket_util.h"
 #include "server/frontend/work_queue.h"
+#include "server/loop/socket_util.h"
 
 namespace memkv::server {
 

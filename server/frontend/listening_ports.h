@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/conn/port_dialect.h"
 #include "server/frontend/frontend.h"
-#include "server/conn/request_pipeline.h"
 #include "server/loop/socket_util.h"
 
 namespace memkv::server {

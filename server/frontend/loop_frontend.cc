@@ -5,10 +5,19 @@
 #include <utility>
 
 #include "absl/strings/str_format.h"
-#include "server/frontend/admission.h"
 #include "server/conn/executing_connection.h"
+#include "server/conn/request_pipeline.h"
+#include "server/frontend/admission.h"
 
 namespace memkv::server {
+namespace {
+
+// What an ExecutingConnection served by `thread` is given.
+ExecutingConnection::Owner OwnerOf(ServerThread* thread) {
+  return {thread->loop(), thread->stats(), thread->name()};
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<std::unique_ptr<ServerThread>>> MakeServerThreads(
     const FrontendEnv& env, std::string_view prefix, int count, ThreadRole role) {
@@ -28,7 +37,7 @@ absl::StatusOr<std::vector<std::unique_ptr<ServerThread>>> MakeServerThreads(
 void AdmitOnLoop(ServerThread* owner, UniqueFd fd, PortDialect dialect, ServerContext* server) {
   std::optional<ConnectionSlot> slot = Admit(server, fd, owner, owner->stats());
   if (!slot) return;
-  ExecutingConnection::Start(owner->AsOwner(), std::move(fd), *std::move(slot), dialect, server);
+  ExecutingConnection::Start(OwnerOf(owner), std::move(fd), *std::move(slot), dialect, server);
 }
 
 void HandOff(ServerThread* acceptor, ServerThread* target, UniqueFd fd, PortDialect dialect,
@@ -39,7 +48,7 @@ void HandOff(ServerThread* acceptor, ServerThread* target, UniqueFd fd, PortDial
   // task closes the socket and gives the place back.
   target->loop()->Post([target, dialect, server, fd = std::move(fd),
                         slot = *std::move(slot)]() mutable {
-    ExecutingConnection::Start(target->AsOwner(), std::move(fd), std::move(slot), dialect, server);
+    ExecutingConnection::Start(OwnerOf(target), std::move(fd), std::move(slot), dialect, server);
   });
 }
 

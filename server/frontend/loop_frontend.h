@@ -17,11 +17,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "server/frontend/frontend.h"
-#include "server/frontend/listening_ports.h"
-#include "server/conn/request_pipeline.h"
+#include "server/conn/port_dialect.h"
 #include "server/conn/server_context.h"
 #include "server/exec/server_info.h"
+#include "server/frontend/frontend.h"
+#include "server/frontend/listening_ports.h"
 #include "server/frontend/server_thread.h"
 #include "server/loop/socket_util.h"
 

@@ -15,7 +15,6 @@
 #include "absl/status/statusor.h"
 #include "server/exec/command_stats.h"
 #include "server/loop/event_loop.h"
-#include "server/conn/executing_connection.h"
 #include "server/loop/loop_thread.h"
 
 namespace memkv::server {
@@ -35,8 +34,6 @@ class ServerThread {
   // connection over (before it arrives, so back-to-back hand-overs see each other), decremented
   // when the connection closes.
   std::atomic<int64_t>& assigned() { return assigned_; }
-  // What an ExecutingConnection served by this thread is given.
-  ExecutingConnection::Owner AsOwner() { return {loop(), &stats_, name()}; }
 
   void Start() { thread_->Start(); }
   void Stop() { thread_->Stop(); }
