@@ -403,6 +403,20 @@ TEST_F(TextExecutorTest, StatsCountLikeMemcached) {
   for (const auto& [name, value] : expected) EXPECT_EQ(stats[name], value) << name;
 }
 
+// memcached's `stats` names, in its order (the ones memkv has).
+const std::vector<std::string> kMemcachedStatsOrder = {
+    // clang-format off
+    "pid", "uptime", "time", "version", "pointer_size", "rusage_user",
+    "rusage_system", "max_connections", "curr_connections", "total_connections",
+    "rejected_connections", "cmd_get",
+    "cmd_set", "cmd_flush", "cmd_touch", "cmd_meta", "get_hits", "get_misses",
+    "get_expired", "get_flushed", "delete_misses", "delete_hits", "incr_misses", "incr_hits",
+    "decr_misses", "decr_hits", "cas_misses", "cas_hits", "cas_badval", "touch_hits",
+    "touch_misses", "bytes_read", "bytes_written", "limit_maxbytes", "threads", "bytes",
+    "curr_items", "total_items", "expired_unfetched", "evicted_unfetched", "evictions", "reclaimed",
+    // clang-format on
+};
+
 TEST_F(TextExecutorTest, StatsNamesAndOrder) {
   CommandStats other;
   other.cmd_get.Add(5);
@@ -415,52 +429,9 @@ TEST_F(TextExecutorTest, StatsNamesAndOrder) {
   stats_.requests.Add(2);
   std::vector<std::string> order;
   std::map<std::string, std::string> stats = Stats(&order);
-  // memcached's names, in its order (the ones memkv has).
-  const std::vector<std::string> memcached_order = {"pid",
-                                                    "uptime",
-                                                    "time",
-                                                    "version",
-                                                    "pointer_size",
-                                                    "rusage_user",
-                                                    "rusage_system",
-                                                    "max_connections",
-                                                    "curr_connections",
-                                                    "total_connections",
-                                                    "rejected_connections",
-                                                    "cmd_get",
-                                                    "cmd_set",
-                                                    "cmd_flush",
-                                                    "cmd_touch",
-                                                    "cmd_meta",
-                                                    "get_hits",
-                                                    "get_misses",
-                                                    "get_expired",
-                                                    "get_flushed",
-                                                    "delete_misses",
-                                                    "delete_hits",
-                                                    "incr_misses",
-                                                    "incr_hits",
-                                                    "decr_misses",
-                                                    "decr_hits",
-                                                    "cas_misses",
-                                                    "cas_hits",
-                                                    "cas_badval",
-                                                    "touch_hits",
-                                                    "touch_misses",
-                                                    "bytes_read",
-                                                    "bytes_written",
-                                                    "limit_maxbytes",
-                                                    "threads",
-                                                    "bytes",
-                                                    "curr_items",
-                                                    "total_items",
-                                                    "expired_unfetched",
-                                                    "evicted_unfetched",
-                                                    "evictions",
-                                                    "reclaimed"};
-  ASSERT_GE(order.size(), memcached_order.size());
-  EXPECT_EQ(std::vector<std::string>(order.begin(), order.begin() + memcached_order.size()),
-            memcached_order);
+  ASSERT_GE(order.size(), kMemcachedStatsOrder.size());
+  EXPECT_EQ(std::vector<std::string>(order.begin(), order.begin() + kMemcachedStatsOrder.size()),
+            kMemcachedStatsOrder);
   EXPECT_EQ(stats["pid"], std::to_string(getpid()));
   EXPECT_EQ(stats["uptime"], "42");
   EXPECT_EQ(stats["time"], std::to_string(kStartMillis / 1000));
