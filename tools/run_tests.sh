@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Builds memkv and runs every test: first the release build, then the whole suite again under
-# AddressSanitizer + UndefinedBehaviorSanitizer (any report fails the run).
+# Builds memkv and runs every test: first the layer check (tools/check_includes.py), then the
+# release build, then the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+# (any report fails the run).
 # --fast skips the sanitizer pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh
 jobs=$(nproc)
+
+echo "== layers: no upward include, no include cycle"
+python3 tools/check_includes.py
 
 echo "== release build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
