@@ -28,6 +28,7 @@ namespace {
 using ::memkv::testing::MemkvProcess;
 using ::memkv::testing::Stats;
 using ::memkv::testing::TestClient;
+using ::memkv::testing::WaitForConnections;
 
 using Combination = std::tuple<std::string, std::string>;  // mode, io
 
@@ -56,18 +57,6 @@ int CountPositive(const std::map<std::string, int64_t>& counts) {
   int n = 0;
   for (const auto& [thread, count] : counts) n += count > 0 ? 1 : 0;
   return n;
-}
-
-// Polls until the server counts `want` open connections (closing is asynchronous).
-bool WaitForConnections(TestClient& client, int64_t want) {
-  for (int i = 0; i < 2000; ++i) {
-    auto stats = Stats(client);
-    if (stats.count("curr_connections") && std::stoll(stats["curr_connections"]) == want) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
 }
 
 class DispatchIntegrationTest : public ::testing::TestWithParam<Combination> {

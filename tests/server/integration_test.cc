@@ -26,6 +26,7 @@ namespace {
 using ::memkv::testing::MemkvProcess;
 using ::memkv::testing::Stats;
 using ::memkv::testing::TestClient;
+using ::memkv::testing::WaitForConnections;
 
 // The front-end modes and I/O engines that exist; every test runs on each combination.
 const std::string kModes[] = {"single", "acceptor", "shared", "reuseport", "dispatch", "hybrid"};
@@ -84,19 +85,6 @@ bool KernelHasIoUring() {
   if (fd < 0) return false;
   close(static_cast<int>(fd));
   return true;
-}
-
-// Waits until the server reports `want` open connections in total (the asking one included).
-// Closing is asynchronous on the server side; this polls, it does not time anything.
-bool WaitForConnections(TestClient& client, int64_t want) {
-  for (int i = 0; i < 2000; ++i) {
-    auto stats = Stats(client);
-    if (stats.count("curr_connections") && std::stoll(stats["curr_connections"]) == want) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
 }
 
 TEST_P(IntegrationTest, SetThenGetAsInTheReadme) {

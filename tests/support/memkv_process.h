@@ -176,6 +176,19 @@ inline std::map<std::string, std::string> Stats(TestClient& client, std::string_
   return stats;
 }
 
+// Waits until the server reports `want` open connections in total (the asking one included).
+// Closing is asynchronous on the server side; this polls, it does not time anything.
+inline bool WaitForConnections(TestClient& client, int64_t want) {
+  for (int i = 0; i < 2000; ++i) {
+    auto stats = Stats(client);
+    if (stats.count("curr_connections") && std::stoll(stats["curr_connections"]) == want) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
 class MemkvProcess {
  public:
   // Starts `binary` with -p/-l and `args`; check ok() (and error()) before using it.
