@@ -5,12 +5,18 @@
 # reference that cancels the machine's drift between runs.
 #
 # Usage: tools/compare_ab.sh A_REV [B_REV (default: the working tree)] [ROUNDS (default 2)]
-# Example: tools/compare_ab.sh 1155b07        # issue 11's before/after check
+#                            [-- more tools/compare flags]
+# Examples:
+#   tools/compare_ab.sh 1155b07        # issue 11's before/after check
+#   tools/compare_ab.sh 1155b07 "" 3 -- --workloads small-c64 --duration 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 a_rev=$1
 b_rev=${2:-}
 rounds=${3:-2}
+shift $(($# < 3 ? $# : 3))
+[[ ${1:-} == -- ]] && shift
+extra=("$@")
 out=bench-results/ab-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 
@@ -39,7 +45,7 @@ done
 for round in $(seq "$rounds"); do
   for side in a b; do
     tools/compare --quick --no-build --no-redis --build-dir "$PWD/$out/build-$side" \
-      --out "$out/$round-$side" >"$out/$round-$side.log" 2>&1
+      --out "$out/$round-$side" "${extra[@]}" >"$out/$round-$side.log" 2>&1
   done
 done
 
