@@ -76,6 +76,12 @@ size_t Connection::Consume(std::string_view input) {
     }
     PipelineStep step = TakeRequest(input.substr(pos));
     if (step.status == ParseStatus::kNeedMore) break;
+    if (step.outcome == ExecOutcome::kPaused) {
+      // A multi-key command at its output limit: it runs again, from its cursor, once the
+      // output has drained (ReadyForRequest says when).
+      input_blocked_ = true;
+      break;
+    }
     pos += step.consumed;
     switch (step.status) {
       case ParseStatus::kOk:

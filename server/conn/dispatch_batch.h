@@ -50,17 +50,29 @@ struct DispatchBatch {
   bool resp_inline = false;
   RespSession session;
 
+  // Where the first item resumes if it is a multi-key command that paused before (next_key),
+  // and the reply size at which a multi-key command pauses (output_limit).
+  MultiKeyCursor cursor;
+
   // Set by the worker.
   std::string replies;
   bool close = false;  // a request asked to close (quit, QUIT): items after it were not run
+  // The item that paused at the cursor's output limit (items from it on were not finished and
+  // run again in a later batch, from `cursor`), or items.size() when every item ran.
+  size_t paused_item = 0;
 
   void Clear() {
     bytes.clear();
     items.clear();
     executable = 0;
+    cursor.next_key = 0;
     replies.clear();
     close = false;
+    paused_item = 0;
   }
+
+  // Whether the worker stopped at a paused multi-key command (see paused_item).
+  bool paused() const { return paused_item < items.size(); }
 };
 
 // Executes every item of *batch in order on the calling thread (a worker of the dispatch pool),

@@ -22,6 +22,7 @@ void DispatchConnection::OnBatchDone(DispatchBatch batch) {
   } else {
     out.append(batch.replies);
   }
+  if (batch.paused()) KeepPausedRest(batch);
   if (batch.close) {
     StartClosing();  // quit ran: what was framed after it is never executed
     pending_.Clear();
@@ -62,9 +63,22 @@ void DispatchConnection::AddRequest(std::string_view bytes, Dialect dialect) {
   ++pending_.executable;
 }
 
+void DispatchConnection::KeepPausedRest(const DispatchBatch& batch) {
+  resumed_.Clear();
+  const size_t base = batch.items[batch.paused_item].offset;
+  resumed_.bytes.assign(batch.bytes, base);
+  for (size_t i = batch.paused_item; i < batch.items.size(); ++i) {
+    DispatchItem item = batch.items[i];
+    item.offset -= base;
+    resumed_.items.push_back(item);
+    if (item.kind == DispatchItem::Kind::kExecute) ++resumed_.executable;
+  }
+  resumed_.cursor = batch.cursor;
+}
+
 void DispatchConnection::AddLiteral(std::string_view reply) {
   if (reply.empty()) return;  // the text protocol's silence (noreply)
-  if (!in_flight_ && pending_.items.empty()) {
+  if (!in_flight_ && pending_.items.empty() && resumed_.items.empty()) {
     // Every earlier reply is already in the output: this one can follow it at once.
     output().append(reply);
     return;
@@ -83,30 +97,36 @@ bool DispatchConnection::PendingFull() const {
 }
 
 bool DispatchConnection::Advance() {
-  if (in_flight_ || pending_.items.empty() || OutputFull()) return false;
-  SubmitPending();
+  if (in_flight_ || OutputFull()) return false;
+  // The rest of a paused batch goes first: its requests came before anything framed since.
+  DispatchBatch* next = !resumed_.items.empty() ? &resumed_ : &pending_;
+  if (next->items.empty()) return false;
+  Submit(next);
   return true;
 }
 
-void DispatchConnection::SubmitPending() {
-  if (pending_.executable == 0) {
+void DispatchConnection::Submit(DispatchBatch* batch) {
+  if (batch->executable == 0) {
     // Only parse errors, answered by the dispatcher itself: nothing for a worker to run.
-    for (const DispatchItem& item : pending_.items) {
-      output().append(pending_.bytes, item.offset, item.length);
+    for (const DispatchItem& item : batch->items) {
+      output().append(batch->bytes, item.offset, item.length);
     }
-    pending_.Clear();
+    batch->Clear();
     return;
   }
-  pending_.connection_id = id_;
-  pending_.sequence = ++sequence_;
-  pending_.resp_inline = pipeline().resp_inline_allowed();
+  batch->connection_id = id_;
+  batch->sequence = ++sequence_;
+  batch->resp_inline = pipeline().resp_inline_allowed();
+  // A multi-key command pauses where no further batch would be sent anyway: at the high-water
+  // mark, counting the replies still waiting to be written.
+  batch->cursor.output_limit = kOutputHighWater - unsent_bytes();
   // Travels with the batch and comes back with it: only one thread holds it at a time.
-  pending_.session = std::move(pipeline().session());
+  batch->session = std::move(pipeline().session());
   in_flight_ = true;
-  DispatchBatch batch = std::move(pending_);
-  pending_ = std::move(spare_);
-  pending_.Clear();
-  host_->Submit(std::move(batch));
+  DispatchBatch leaving = std::move(*batch);
+  *batch = std::move(spare_);
+  batch->Clear();
+  host_->Submit(std::move(leaving));
 }
 
 bool DispatchConnection::WantsReceivePaused() const {

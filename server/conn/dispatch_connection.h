@@ -79,13 +79,18 @@ class DispatchConnection final : public Connection {
   bool ReadyForRequest() const override { return !PendingFull(); }
   PipelineStep TakeRequest(std::string_view input) override;
   bool Advance() override;
-  bool WorkInFlight() const override { return in_flight_ || !pending_.items.empty(); }
+  bool WorkInFlight() const override {
+    return in_flight_ || !pending_.items.empty() || !resumed_.items.empty();
+  }
   bool WantsReceivePaused() const override;
   void Release() override;
 
   void AddRequest(std::string_view bytes, Dialect dialect);
   void AddLiteral(std::string_view reply);
-  void SubmitPending();
+  // Sends *batch (resumed_ or pending_) to a worker and refills it from spare_.
+  void Submit(DispatchBatch* batch);
+  // Keeps the unfinished end of a batch that paused at a multi-key command, to run next.
+  void KeepPausedRest(const DispatchBatch& batch);
   bool PendingFull() const;
   bool OutputFull() const { return unsent_bytes() >= kOutputHighWater; }
 
@@ -93,7 +98,10 @@ class DispatchConnection final : public Connection {
   DispatchHost* const host_;
   std::string error_;      // scratch: the parser's error reply
   DispatchBatch pending_;  // framed, waiting for the batch in flight to come back
-  DispatchBatch spare_;    // a returned batch, kept for its buffers
+  // The rest of a batch that paused at a multi-key command (its first item resumes from the
+  // batch's cursor): runs before pending_, once the output has drained.
+  DispatchBatch resumed_;
+  DispatchBatch spare_;  // a returned batch, kept for its buffers
   bool in_flight_ = false;
   uint64_t sequence_ = 0;  // of the last batch submitted
 };

@@ -37,6 +37,9 @@ ExecutingConnection::ExecutingConnection(const Env& env, int fd, PortDialect dia
   exec_.engine = server->engine;
   exec_.stats = env.stats;
   exec_.server = server->info;
+  // A multi-key command pauses where the output would stop taking requests anyway.
+  exec_.cursor = &pipeline().cursor();
+  exec_.cursor->output_limit = kOutputHighWater;
 }
 
 bool ExecutingConnection::OutputFull() const { return output_size() >= kOutputHighWater; }
@@ -47,7 +50,9 @@ PipelineStep ExecutingConnection::TakeRequest(std::string_view input) {
   PipelineStep step = pipeline().ParseAndExecute(input, exec_, &output());
   if (step.status == ParseStatus::kNeedMore) return step;
   --budget_;
-  if (step.status == ParseStatus::kOk) exec_.stats->requests.Add();
+  if (step.status == ParseStatus::kOk && step.outcome != ExecOutcome::kPaused) {
+    exec_.stats->requests.Add();
+  }
   return step;
 }
 

@@ -102,6 +102,7 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
     case Dialect::kUndecided:
       break;
   }
+  if (step.outcome == ExecOutcome::kPaused) step.consumed = 0;  // run again from the cursor
   return step;
 }
 

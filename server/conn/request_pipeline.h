@@ -53,6 +53,8 @@ struct PipelineStep {
   // kClientError: its error reply was appended; drop `consumed`, then `swallow` more bytes as
   //   they arrive; the connection lives.
   // kMustClose: its error reply (if any) was appended; write it, then close.
+  // A request executed with outcome kPaused (a multi-key command at its output limit) is kOk
+  // with `consumed` 0: its bytes stay in the input, to be run again from the cursor.
   protocol::ParseStatus status = protocol::ParseStatus::kNeedMore;
   size_t consumed = 0;
   size_t swallow = 0;
@@ -80,6 +82,8 @@ class RequestPipeline {
                                    RespSession* session, std::string* out);
 
   Dialect connection_dialect() const { return dialect_; }
+  // Where this connection's multi-key command resumes, and the output size it pauses at.
+  MultiKeyCursor& cursor() { return cursor_; }
   bool resp_inline_allowed() const { return port_ == PortDialect::kRespOnly; }
   RespSession& session() { return session_; }
 
@@ -95,6 +99,7 @@ class RequestPipeline {
   Dialect dialect_ = Dialect::kUndecided;    // kText stands for "memcached" (text or meta)
   protocol::RespRequestParser resp_parser_;  // stateful: resumes a partial multibulk
   RespSession session_;
+  MultiKeyCursor cursor_;
   // Reused for every request so that their vectors keep their capacity.
   protocol::TextRequest text_request_;
   protocol::MetaRequest meta_request_;

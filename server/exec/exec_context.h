@@ -5,6 +5,8 @@
 #ifndef MEMKV_SERVER_EXEC_EXEC_CONTEXT_H_
 #define MEMKV_SERVER_EXEC_EXEC_CONTEXT_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "server/exec/command_stats.h"
@@ -17,13 +19,39 @@ namespace memkv::server {
 enum class ExecOutcome {
   kContinue,  // go on with the next request
   kClose,     // close the connection once the replies so far are written (quit, QUIT)
+  kPaused,    // a multi-key command stopped between two keys at its cursor's output limit:
+              // write what the output holds, then run the same request again (MultiKeyCursor)
+};
+
+// Where a multi-key command (get, gets, gat, gats; RESP MGET) pauses and resumes, so that one
+// request never makes a reply much larger than the connection's output limit: `get big big ...`
+// naming a 1 MB item 20,000 times must not build a 20 GB reply. Between two keys, once the
+// output holds `output_limit` bytes, the executor records the next key and answers kPaused; the
+// connection writes what it has and, once the output has drained, runs the same request again,
+// which goes on from next_key. At least one key is served per call, so a request always
+// progresses. Every counter is per key, so a resumed request counts each key once.
+struct MultiKeyCursor {
+  size_t output_limit = SIZE_MAX;
+  size_t next_key = 0;  // index of the next key among the command's keys; 0 between requests
 };
 
 struct ExecContext {
   storage::Engine* engine = nullptr;
   CommandStats* stats = nullptr;  // the calling thread's
   ServerInfo* server = nullptr;   // may be null in unit tests
+  // Null: multi-key commands run to the end whatever their size (unit tests, tools).
+  MultiKeyCursor* cursor = nullptr;
 };
+
+// For a multi-key command's loop over its keys: whether to stop before key `index` (of the
+// command's keys) because the output reached the cursor's limit. Records where to resume.
+// Never stops before the first key of a call, so that every call makes progress.
+inline bool PauseBeforeKey(ExecContext& context, size_t index, size_t first, size_t output_size) {
+  MultiKeyCursor* cursor = context.cursor;
+  if (cursor == nullptr || index == first || output_size < cursor->output_limit) return false;
+  cursor->next_key = index;
+  return true;
+}
 
 // memkv's version, as `version`, `stats` and INFO print it.
 inline constexpr std::string_view kMemkvVersion = "1.6.18-memkv-0.1";

@@ -30,14 +30,30 @@ std::optional<uint64_t> CasIf(bool with_cas, uint64_t cas) {
   return with_cas ? std::optional<uint64_t>(cas) : std::nullopt;
 }
 
+// The first key a multi-key command serves in this call: 0, or where a paused call stopped.
+size_t FirstKey(const ExecContext& context) {
+  return context.cursor != nullptr ? context.cursor->next_key : 0;
+}
+
+// The end of a multi-key command that served every key: END, and the cursor rewound for the
+// next request.
+ExecOutcome FinishMultiKey(ExecContext& context, std::string* out) {
+  if (context.cursor != nullptr) context.cursor->next_key = 0;
+  protocol::AppendTextEnd(out);
+  return ExecOutcome::kContinue;
+}
+
 // get and gets: one lookup per key, a VALUE block per hit, then END. memcached counts every key
-// in cmd_get, and an expired key both as a miss and in get_expired.
-void ExecuteGet(const TextRequest& request, ExecContext& context, std::string* out) {
+// in cmd_get, and an expired key both as a miss and in get_expired. Pauses between keys at the
+// cursor's output limit (exec_context.h).
+ExecOutcome ExecuteGet(const TextRequest& request, ExecContext& context, std::string* out) {
   const bool with_cas = request.command == TextCommand::kGets;
   CommandStats& stats = *context.stats;
-  for (std::string_view key : request.keys) {
+  const size_t first = FirstKey(context);
+  for (size_t i = first; i < request.keys.size(); ++i) {
+    if (PauseBeforeKey(context, i, first, out->size())) return ExecOutcome::kPaused;
     const storage::LookupResult result =
-        context.engine->Get(key, [&](const storage::ItemView& item) {
+        context.engine->Get(request.keys[i], [&](const storage::ItemView& item) {
           protocol::AppendTextValue(item.key, item.client_flags, item.value,
                                     CasIf(with_cas, item.cas), out);
         });
@@ -49,20 +65,22 @@ void ExecuteGet(const TextRequest& request, ExecContext& context, std::string* o
       if (result == storage::LookupResult::kExpired) stats.get_expired.Add();
     }
   }
-  protocol::AppendTextEnd(out);
+  return FinishMultiKey(context, out);
 }
 
 // gat and gats: get and touch in one step under the key's lock. memcached counts them as
-// touches (cmd_touch, touch_hits, touch_misses), not as gets.
-void ExecuteGetAndTouch(const TextRequest& request, ExecContext& context, std::string* out) {
+// touches (cmd_touch, touch_hits, touch_misses), not as gets. Pauses as get does.
+ExecOutcome ExecuteGetAndTouch(const TextRequest& request, ExecContext& context, std::string* out) {
   const bool with_cas = request.command == TextCommand::kGats;
   const int64_t expiry =
       TextExptimeToExpiryMillis(request.exptime, context.engine->clock().NowMillis());
   CommandStats& stats = *context.stats;
-  for (std::string_view key : request.keys) {
+  const size_t first = FirstKey(context);
+  for (size_t i = first; i < request.keys.size(); ++i) {
+    if (PauseBeforeKey(context, i, first, out->size())) return ExecOutcome::kPaused;
     bool hit = false;
     // A modification never stores a new item, so the Update cannot fail.
-    (void)context.engine->Update(key, [&](const storage::ItemView* item) {
+    (void)context.engine->Update(request.keys[i], [&](const storage::ItemView* item) {
       storage::Mutation mutation;
       if (item == nullptr) return mutation;
       hit = true;
@@ -76,7 +94,7 @@ void ExecuteGetAndTouch(const TextRequest& request, ExecContext& context, std::s
     stats.cmd_touch.Add();
     (hit ? stats.touch_hits : stats.touch_misses).Add();
   }
-  protocol::AppendTextEnd(out);
+  return FinishMultiKey(context, out);
 }
 
 storage::StoreMode ModeOf(TextCommand command) {
@@ -258,12 +276,10 @@ ExecOutcome ExecuteText(const TextRequest& request, ExecContext& context, std::s
   switch (request.command) {
     case TextCommand::kGet:
     case TextCommand::kGets:
-      ExecuteGet(request, context, out);
-      break;
+      return ExecuteGet(request, context, out);
     case TextCommand::kGat:
     case TextCommand::kGats:
-      ExecuteGetAndTouch(request, context, out);
-      break;
+      return ExecuteGetAndTouch(request, context, out);
     case TextCommand::kSet:
     case TextCommand::kAdd:
     case TextCommand::kReplace:

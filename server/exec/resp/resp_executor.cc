@@ -178,7 +178,8 @@ KeyPeek PeekKey(storage::Engine& engine, std::string_view key) {
 ExecOutcome ExecuteResp(const protocol::RespRequest& request, ExecContext& context,
                         RespSession& session, std::string* out) {
   if (request.args.empty()) return ExecOutcome::kContinue;  // `*0`, blank line: Redis ignores
-  context.stats->cmd_resp.Add();
+  // A paused MGET runs again from its cursor: one command, counted once.
+  if (context.cursor == nullptr || context.cursor->next_key == 0) context.stats->cmd_resp.Add();
   absl::Span<const std::string_view> args(request.args.data(), request.args.size());
   const resp::CommandSpec* spec = resp::FindCommand(resp::CommandTable(), args[0]);
   if (spec == nullptr) {

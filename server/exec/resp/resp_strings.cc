@@ -298,14 +298,24 @@ void GetExCommand(Call& call) {
   CountRead(call, hit);
 }
 
+// Pauses between keys at the cursor's output limit (exec_context.h); the array header goes out
+// with the first part only. Key i of the cursor is argument i + 1.
 void MGetCommand(Call& call) {
-  protocol::AppendArrayHeader(call.args.size() - 1, call.out);
-  for (size_t i = 1; i < call.args.size(); ++i) {
+  MultiKeyCursor* cursor = call.context.cursor;
+  const size_t first = cursor != nullptr ? cursor->next_key : 0;
+  if (first == 0) protocol::AppendArrayHeader(call.args.size() - 1, call.out);
+  for (size_t i = first; i + 1 < call.args.size(); ++i) {
+    if (PauseBeforeKey(call.context, i, first, call.out->size())) {
+      call.outcome = ExecOutcome::kPaused;
+      return;
+    }
     storage::LookupResult result = call.engine().Get(
-        call.args[i], [&call](const storage::ItemView& item) { AppendBulk(item.value, call.out); });
+        call.args[i + 1],
+        [&call](const storage::ItemView& item) { AppendBulk(item.value, call.out); });
     if (result != storage::LookupResult::kHit) AppendNullBulk(call.out);
     CountRead(call, result);
   }
+  if (cursor != nullptr) cursor->next_key = 0;
 }
 
 // MSET and MSETNX: checks the arity and stores the pairs (arguments 1, 2, ...) per `when`.

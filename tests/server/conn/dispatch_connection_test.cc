@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -264,6 +265,32 @@ TEST_F(DispatchConnectionTest, OnlyOneBatchInFlightAndReceivingPausesWhenTheNext
   Drain();
   EXPECT_EQ(loop_.AllSent(), Repeat("END\r\n", 4 * kBatch));
   EXPECT_EQ(host_.submissions, 4);
+}
+
+// `get v v v ...` naming a 1 MB item 40 times: the worker stops the batch at the output limit,
+// the connection sends what it got and runs the rest (the paused get, then what followed it)
+// in later batches, in order (issue 12 item 3).
+TEST_F(DispatchConnectionTest, AHugeMultiGetIsAnsweredInPartsInOrder) {
+  std::string value((1 << 20) - 100, 'v');
+  ASSERT_TRUE(engine_->Store("v", value, storage::StoreArgs{}).ok());
+  Receive("get" + Repeat(" v", 40) + "\r\nversion\r\nget v\r\n");
+  size_t largest = 0;
+  for (int i = 0; i < 1000 && conn() != nullptr; ++i) {
+    bool moved = ExecuteOn(i % kWorkers);
+    if (loop_.in_flight.has_value()) {
+      largest = std::max(largest, loop_.in_flight->size());
+      CompleteSend();
+      moved = true;
+    }
+    if (!moved) break;
+  }
+  const std::string block = "VALUE v 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n";
+  EXPECT_LE(largest, DispatchConnection::kOutputHighWater + block.size());
+  EXPECT_EQ(loop_.AllSent(),
+            Repeat(block, 40) + "END\r\nVERSION 1.6.18-memkv-0.1\r\n" + block + "END\r\n");
+  uint64_t executed = 0;
+  for (const CommandStats& s : worker_stats_) executed += s.requests.Get();
+  EXPECT_EQ(executed, 3u) << "a paused get is one request";
 }
 
 TEST_F(DispatchConnectionTest, AClientThatDoesNotReadStopsBeingServedAndIsPaused) {

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -150,6 +151,29 @@ TEST_F(ExecutingConnectionTest, TooLargeSetRemovesTheOldValueBeforeItsDataArrive
   Receive(std::string(3000000 - 1000, 'z') + "\r\nget k\r\n");
   Drain();
   EXPECT_EQ(loop_->AllSent(), "STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n");
+}
+
+// `get v v v ...` naming a 1 MB item 40 times: the command pauses at the output's high-water
+// mark and goes on as sends complete, so the connection never holds much more than the mark,
+// and the 40 MB reply arrives whole and in order (issue 12 item 3).
+TEST_F(ExecutingConnectionTest, AHugeMultiGetIsAnsweredAsTheOutputDrains) {
+  std::string value((1 << 20) - 100, 'v');
+  const std::string size = std::to_string(value.size());
+  Receive("set v 0 0 " + size + "\r\n" + value + "\r\n");
+  Drain();
+  loop_->sent.clear();
+  const uint64_t requests_before = stats_.requests.Get();
+  Receive("get" + Repeat(" v", 40) + "\r\nversion\r\n");
+  size_t largest = 0;
+  for (int i = 0; i < 1000 && loop_->in_flight; ++i) {
+    largest = std::max(largest, loop_->in_flight->size());
+    loop_->CompleteSend();
+    loop_->RunPosted();
+  }
+  const std::string block = "VALUE v 0 " + size + "\r\n" + value + "\r\n";
+  EXPECT_LE(largest, ExecutingConnection::kOutputHighWater + block.size());
+  EXPECT_EQ(loop_->AllSent(), Repeat(block, 40) + "END\r\nVERSION 1.6.18-memkv-0.1\r\n");
+  EXPECT_EQ(stats_.requests.Get() - requests_before, 2u) << "a paused get is one request";
 }
 
 TEST_F(ExecutingConnectionTest, StopsRunningRequestsAtTheHighWaterMark) {

@@ -230,6 +230,38 @@ TEST_F(TextExecutorTest, Touch) {
   EXPECT_EQ(stats_.touch_misses.Get(), 2u);
 }
 
+// A multi-key command pauses between keys once the output holds the cursor's limit, and the same
+// request run again goes on from the cursor: the parts make exactly the reply of one run, and
+// every key is counted once (issue 12 item 3).
+TEST_F(TextExecutorTest, MultiKeyCommandsPauseAtTheCursorsLimitAndResume) {
+  Run("set a 0 0 30\r\n" + std::string(30, 'a') + "\r\nset b 0 0 30\r\n" + std::string(30, 'b') +
+      "\r\n");
+  for (const std::string command : {"get", "gets", "gat 0", "gats 0"}) {
+    const std::string request = command + " a b missing a b\r\n";
+    const std::string whole = Run(request);
+    const uint64_t gets_before = stats_.cmd_get.Get() + stats_.cmd_touch.Get();
+    MultiKeyCursor cursor;
+    cursor.output_limit = 1;  // pause as soon as anything is written
+    context_.cursor = &cursor;
+    protocol::TextRequest parsed;
+    ASSERT_EQ(parser_.Parse(request, &parsed).status, protocol::ParseStatus::kOk);
+    std::string parts;
+    int calls = 0;
+    for (ExecOutcome outcome = ExecOutcome::kPaused; outcome == ExecOutcome::kPaused; ++calls) {
+      std::string out;  // the connection writes each part before the next call
+      outcome = ExecuteText(parsed, context_, &out);
+      parts += out;
+      ASSERT_LT(calls, 10);
+    }
+    context_.cursor = nullptr;
+    EXPECT_EQ(parts, whole) << command;
+    // a | missing b | a | b END: a miss writes nothing, so it does not pause the next key.
+    EXPECT_EQ(calls, 4) << command;
+    EXPECT_EQ(cursor.next_key, 0u) << "rewound for the next request";
+    EXPECT_EQ(stats_.cmd_get.Get() + stats_.cmd_touch.Get() - gets_before, 5u) << command;
+  }
+}
+
 TEST_F(TextExecutorTest, GetAndTouch) {
   Run("set a 3 10 1\r\nx\r\n");
   EXPECT_EQ(Run("gat 100 a nope\r\n"), "VALUE a 3 1\r\nx\r\nEND\r\n");

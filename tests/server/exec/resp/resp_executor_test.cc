@@ -51,6 +51,30 @@ class RespExecutorTest : public ::testing::Test {
   ExecOutcome last_outcome_ = ExecOutcome::kContinue;
 };
 
+// MGET pauses between keys at the cursor's output limit and goes on from the cursor when run
+// again; the parts make exactly the reply of one run (issue 12 item 3).
+TEST_F(RespExecutorTest, MGetPausesAtTheCursorsLimitAndResumes) {
+  Run({"SET", "a", std::string(20, 'a')});
+  Run({"SET", "b", std::string(20, 'b')});
+  const std::vector<std::string> mget = {"MGET", "a", "missing", "b", "a"};
+  const std::string whole = Run(mget);
+  const uint64_t commands_before = stats_.cmd_resp.Get();
+  MultiKeyCursor cursor;
+  cursor.output_limit = 1;  // pause as soon as anything is written: one key per call
+  context_.cursor = &cursor;
+  std::string parts;
+  int calls = 0;
+  do {
+    parts += Run(mget);
+    ASSERT_LT(++calls, 10);
+  } while (last_outcome_ == ExecOutcome::kPaused);
+  context_.cursor = nullptr;
+  EXPECT_EQ(parts, whole);
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(cursor.next_key, 0u);
+  EXPECT_EQ(stats_.cmd_resp.Get() - commands_before, 1u) << "one command, however many parts";
+}
+
 TEST_F(RespExecutorTest, TtlCountsDownAndKeysExpire) {
   EXPECT_EQ(Run({"SET", "k", "v", "PX", "1500"}), "+OK\r\n");
   EXPECT_EQ(Run({"TTL", "k"}), ":2\r\n");  // Redis rounds: (1500 + 500) / 1000
