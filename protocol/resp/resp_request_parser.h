@@ -77,6 +77,9 @@ class RespRequestParser {
   ParseResult ParseInline(std::string_view input, RespRequest* out);
   ParseResult Fail(std::string_view message);
 
+  // Argument slots kept between requests; more are freed once a request is done.
+  static constexpr size_t kKeepArgs = 1024;
+
   RespRequestParserLimits limits_;
   // Resume state of the multibulk being parsed: declared count (0 = not started), offset of the
   // next unparsed byte, and (offset, length) of each argument parsed so far.

@@ -13,9 +13,10 @@
 // occupies one worker at most and never a whole share of the pool.
 //
 // Back-pressure: at most one batch in flight plus one being framed (kMaxBatchRequests requests
-// or kMaxBatchBytes bytes). Once the next batch is full, the connection stops framing and asks
-// the loop to pause receiving; a batch is not sent to a worker while kOutputHighWater bytes of
-// replies wait to be written. A client that sends without reading therefore holds about one
+// or kMaxBatchBytes bytes). Once the next batch is full, or kOutputHighWater bytes of replies
+// wait to be written (error replies included), the connection stops framing and asks the loop to
+// pause receiving; a batch is not sent to a worker while the output is over the mark either. A
+// client that sends without reading therefore holds about one
 // high-water mark of replies, one batch and one receive of input, and never blocks the
 // dispatcher: writes that would block simply wait in the loop.
 //
@@ -76,7 +77,10 @@ class DispatchConnection final : public Connection {
 
  private:
   // Connection:
-  bool ReadyForRequest() const override { return !PendingFull(); }
+  // Framing stops at a full batch, and while the replies waiting to be written are over the
+  // high-water mark: a parse error's reply goes straight to the output, so without the second
+  // condition a client that sends garbage and never reads would grow it without bound.
+  bool ReadyForRequest() const override { return !PendingFull() && !OutputFull(); }
   PipelineStep TakeRequest(std::string_view input) override;
   bool Advance() override;
   bool WorkInFlight() const override {

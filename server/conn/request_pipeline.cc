@@ -1,5 +1,6 @@
 #include "server/conn/request_pipeline.h"
 
+#include "server/conn/input_buffer.h"
 #include "server/exec/meta_executor.h"
 #include "server/exec/resp/resp_executor.h"
 #include "server/exec/text_executor.h"
@@ -72,6 +73,13 @@ void RequestPipeline::AppendError(std::string_view error, std::string* out) {
 }
 
 PipelineStep RequestPipeline::Frame(std::string_view input, std::string* out) {
+  PipelineStep step = Parse(input, out);
+  // The dispatch modes keep only the request's bytes: its parsed form is done with.
+  if (step.status == ParseStatus::kOk) ReleaseOversizedRequests();
+  return step;
+}
+
+PipelineStep RequestPipeline::Parse(std::string_view input, std::string* out) {
   PipelineStep step;
   step.dialect = NextDialect(input);
   if (step.dialect == Dialect::kUndecided) return step;
@@ -87,7 +95,7 @@ PipelineStep RequestPipeline::Frame(std::string_view input, std::string* out) {
 
 PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContext& context,
                                               std::string* out) {
-  PipelineStep step = Frame(input, out);
+  PipelineStep step = Parse(input, out);
   if (step.status != ParseStatus::kOk) return step;
   switch (step.dialect) {
     case Dialect::kText:
@@ -102,8 +110,26 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
     case Dialect::kUndecided:
       break;
   }
-  if (step.outcome == ExecOutcome::kPaused) step.consumed = 0;  // run again from the cursor
+  if (step.outcome == ExecOutcome::kPaused) {
+    step.consumed = 0;  // run again from the cursor
+  } else {
+    ReleaseOversizedRequests();
+  }
   return step;
+}
+
+void RequestPipeline::ReleaseOversizedRequests() {
+  // A multi-get of 100,000 keys leaves vectors of 100,000 slots behind; keep at most a
+  // typical request's worth for the rest of the connection's life.
+  constexpr size_t kKeepEntries = 1024;
+  if (text_request_.keys.capacity() > kKeepEntries) {
+    decltype(text_request_.keys)().swap(text_request_.keys);
+  }
+  if (resp_request_.args.capacity() > kKeepEntries) {
+    decltype(resp_request_.args)().swap(resp_request_.args);
+  }
+  if (resp_request_.storage.capacity() > kKeepBufferBytes)
+    std::string().swap(resp_request_.storage);
 }
 
 ExecOutcome RequestPipeline::ExecuteFramed(const PipelineConfig& config, Dialect dialect,

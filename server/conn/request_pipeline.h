@@ -82,6 +82,10 @@ class RequestPipeline {
                                    RespSession* session, std::string* out);
 
   Dialect connection_dialect() const { return dialect_; }
+  // Slots the parsed-request vectors keep allocated between requests; for tests.
+  size_t RetainedRequestSlotsForTest() const {
+    return text_request_.keys.capacity() + resp_request_.args.capacity();
+  }
   // Where this connection's multi-key command resumes, and the output size it pauses at.
   MultiKeyCursor& cursor() { return cursor_; }
   bool resp_inline_allowed() const { return port_ == PortDialect::kRespOnly; }
@@ -93,6 +97,10 @@ class RequestPipeline {
   // Parses one request with the dialect's parser into the matching member request.
   protocol::ParseResult ParseOne(Dialect dialect, std::string_view input);
   static void AppendError(std::string_view error, std::string* out);
+  // Frame() without releasing the parsed request (ParseAndExecute executes it next).
+  PipelineStep Parse(std::string_view input, std::string* out);
+  // Frees the request vectors' memory after a request far larger than usual.
+  void ReleaseOversizedRequests();
 
   const PipelineConfig* config_;
   const PortDialect port_;

@@ -383,6 +383,30 @@ TEST_P(IntegrationTest, HugeMultiKeyReplyIsBuiltAsTheClientReads) {
   }
 }
 
+// A client that sends bare newlines (each answered with ERROR) and never reads: the replies to
+// its bad requests go through the same back-pressure as any other, so the server stops reading
+// from it instead of piling up its error replies (issue 13: 2 GB in 10 s in the dispatch modes).
+TEST_P(IntegrationTest, UnreadErrorRepliesAreHeldToBoundedMemory) {
+  auto server = StartServer();
+  TestClient other(server->port());
+  const long rss_before = server->RssKib();
+  TestClient flood(server->port(), /*timeout_seconds=*/1);
+  const std::string newlines(1 << 20, '\n');
+  size_t sent = 0;
+  // Up to 20 MB of newlines (140 MB of ERROR replies), for at most 3 s: the sends stop by
+  // themselves (time out) once the server stops reading.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (sent < (size_t{20} << 20) && std::chrono::steady_clock::now() < deadline) {
+    ssize_t n = send(flood.fd(), newlines.data(), newlines.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  EXPECT_LT(sent, size_t{20} << 20) << "the server read everything: nothing held it back";
+  EXPECT_EQ(other.Call("version\r\n"), "VERSION 1.6.18-memkv-0.1\r\n");
+  const long rss_after = server->RssKib();
+  EXPECT_LT(rss_after - rss_before, 48 * 1024) << "before " << rss_before << " KiB";
+}
+
 TEST_P(IntegrationTest, RefusesConnectionsBeyondTheLimit) {
   auto server = StartServer({"-c", "3"});
   TestClient first(server->port());

@@ -252,6 +252,27 @@ TEST_F(ExecutingConnectionTest, ClosedWithAContinuationQueuedIsSafe) {
   EXPECT_EQ(stats_.curr_connections.Get(), 0);
 }
 
+// A request with far more keys than usual leaves no peak-sized vectors behind it, whether its
+// connection executes it (ParseAndExecute) or frames it for a worker (Frame).
+TEST_F(ExecutingConnectionTest, AHugeRequestsVectorsAreFreedAfterIt) {
+  std::string text = "get";
+  for (int i = 0; i < 20000; ++i) text += " k" + std::to_string(i);
+  text += "\r\n";
+  std::string resp = "*20001\r\n$4\r\nMGET\r\n";
+  for (int i = 0; i < 20000; ++i) resp += "$1\r\nk\r\n";
+  ExecContext context{engine_.get(), &stats_, &info_};
+  for (const std::string& request : {text, resp}) {
+    for (bool execute : {true, false}) {
+      RequestPipeline pipeline(&pipeline_, PortDialect::kAuto);
+      std::string out;
+      PipelineStep step = execute ? pipeline.ParseAndExecute(request, context, &out)
+                                  : pipeline.Frame(request, &out);
+      ASSERT_EQ(step.status, protocol::ParseStatus::kOk);
+      EXPECT_LE(pipeline.RetainedRequestSlotsForTest(), 2048u) << request.substr(0, 8);
+    }
+  }
+}
+
 TEST_F(ExecutingConnectionTest, FramingAloneMatchesParseAndExecute) {
   // The dispatch modes frame on one thread and execute elsewhere; both paths must agree.
   RequestPipeline framer(&pipeline_, PortDialect::kAuto);
