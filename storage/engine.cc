@@ -2,16 +2,20 @@
 // shard picked by the hash's high bits, and owns the background reclaimer.
 #include "storage/engine.h"
 
+#include <sys/random.h>
+
 #include <algorithm>
 #include <bit>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "storage/key_hash.h"
 #include "storage/reclaimer.h"
 #include "storage/shard.h"
-#include "xxhash.h"
 
 namespace memkv::storage {
 namespace {
@@ -34,6 +38,7 @@ class ShardedEngine final : public Engine {
       config.shard_bits = shard_bits;
       config.budget_bytes = options.memory_limit_bytes / count;
       config.max_item_bytes = options.max_item_bytes;
+      config.hash_seed = options.hash_seed;
       shards_.push_back(std::make_unique<Shard>(config, clock));
     }
     if (options.start_background_reclaimer) {
@@ -103,8 +108,14 @@ class ShardedEngine final : public Engine {
     }
   }
 
+  size_t LongestChainForTest() const override {
+    size_t longest = 0;
+    for (const auto& shard : shards_) longest = std::max(longest, shard->LongestChainForTest());
+    return longest;
+  }
+
  private:
-  static uint64_t Hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+  uint64_t Hash(std::string_view key) const { return KeyHash(key, options_.hash_seed); }
   size_t ShardIndex(uint64_t hash) const {
     // The high bits: the low bits pick the bucket inside the shard.
     return shard_bits_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - shard_bits_));
@@ -184,6 +195,19 @@ EngineStats ShardedEngine::Stats() const {
   return total;
 }
 
+// A seed from the kernel's random source; may block only before its pool is first initialised.
+absl::StatusOr<uint64_t> DrawSeed() {
+  uint64_t seed = 0;
+  char* out = reinterpret_cast<char*>(&seed);
+  for (size_t done = 0; done < sizeof(seed);) {
+    const ssize_t n = getrandom(out + done, sizeof(seed) - done, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::InternalError(absl::StrCat("getrandom: ", std::strerror(errno)));
+    done += static_cast<size_t>(n);
+  }
+  return seed;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options,
@@ -203,13 +227,19 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
   if (options.reclaim_period_millis <= 0 || options.reclaim_buckets_per_pass <= 0) {
     return absl::InvalidArgumentError("reclaim period and buckets per pass must be > 0");
   }
+  EngineOptions seeded = options;
+  if (seeded.hash_seed == 0) {
+    absl::StatusOr<uint64_t> seed = DrawSeed();
+    if (!seed.ok()) return seed.status();
+    seeded.hash_seed = *seed;
+  }
   int bits = std::bit_width(static_cast<unsigned>(options.shard_count - 1));
   // Fewer shards when the limit is small: each must hold two of the largest items.
   while (bits > 0 && options.memory_limit_bytes >> bits <
                          std::max(2 * options.max_item_bytes, kMinShardBudget)) {
     --bits;
   }
-  return std::unique_ptr<Engine>(new ShardedEngine(options, clock, bits));
+  return std::unique_ptr<Engine>(new ShardedEngine(seeded, clock, bits));
 }
 
 }  // namespace memkv::storage

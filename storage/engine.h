@@ -1,12 +1,12 @@
 // Engine: the in-memory key-value store every protocol dialect shares.
 //
-// A sharded hash table: each key is hashed once with XXH3; the hash's high bits pick one of a
-// power-of-two number of shards, each with its own lock, items and memory budget, so threads that
-// touch different shards never contend and nothing global is locked on the get/set path. Items
-// carry a value, 32-bit client flags, an expiry (unix ms, 0 = never) and a 64-bit CAS unique.
-// The memory limit is kept by evicting the least recently used items (approximately: see
-// shard.h); expired items vanish on next access and are reclaimed in the background a bounded
-// amount at a time.
+// A sharded hash table: each key is hashed once with XXH3, seeded per engine (key_hash.h); the
+// hash's high bits pick one of a power-of-two number of shards, each with its own lock, items and
+// memory budget, so threads that touch different shards never contend and nothing global is
+// locked on the get/set path. Items carry a value, 32-bit client flags, an expiry (unix ms, 0 =
+// never) and a 64-bit CAS unique. The memory limit is kept by evicting the least recently used
+// items (approximately: see shard.h); expired items vanish on next access and are reclaimed in the
+// background a bounded amount at a time.
 //
 // Threads: every public method is safe to call from any thread at any time. Callbacks run with
 // one shard's lock held: they must be short and must not call back into the Engine.
@@ -33,6 +33,7 @@ namespace memkv::storage {
 class Engine {
  public:
   // Validates options (e.g. max_item_bytes must leave room for at least a few items per shard).
+  // A hash_seed of 0 is replaced by one drawn from getrandom(); options() reports the seed used.
   static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineOptions& options,
                                                         const Clock* clock);
   virtual ~Engine() = default;
@@ -85,6 +86,9 @@ class Engine {
 
   // One reclaim pass over every shard, as the background thread does. For tests.
   virtual void ReclaimExpiredForTest() = 0;
+  // The most items in one bucket chain of any shard (walks every index under each shard's lock).
+  // For tests of the key hash's seeding.
+  virtual size_t LongestChainForTest() const = 0;
 };
 
 }  // namespace memkv::storage

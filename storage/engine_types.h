@@ -24,6 +24,10 @@ struct EngineOptions {
   int reclaim_buckets_per_pass = 1024;
   // Tests turn the background thread off and call ReclaimExpiredForTest() instead.
   bool start_background_reclaimer = true;
+  // Seed of the XXH3 key hash; 0 = Engine::Create draws one from the kernel (getrandom), so that
+  // bucket placement differs between runs and a client cannot precompute keys that share one
+  // bucket chain (hash flooding). Tests pass fixed seeds.
+  uint64_t hash_seed = 0;
 };
 
 // A stored item as seen by a callback. Views are valid only during the callback.

@@ -8,7 +8,7 @@
 #include <new>
 #include <string>
 
-#include "xxhash.h"
+#include "storage/key_hash.h"
 
 namespace memkv::storage {
 namespace {
@@ -17,8 +17,6 @@ namespace {
 constexpr size_t kMallocOverhead = 16;
 
 absl::Status OutOfMemory() { return absl::ResourceExhaustedError("out of memory storing object"); }
-
-uint64_t HashOf(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
 bool Overlaps(std::string_view part, std::string_view range) {
   return !part.empty() && part.data() < range.data() + range.size() &&
@@ -34,14 +32,27 @@ size_t ItemStore::SegmentBytesFor(size_t budget_bytes) {
                             1 << 20);
 }
 
-ItemStore::ItemStore(size_t budget_bytes)
+ItemStore::ItemStore(size_t budget_bytes, uint64_t hash_seed)
     : budget_bytes_(budget_bytes),
+      hash_seed_(hash_seed),
       log_(SegmentBytesFor(budget_bytes)),
       max_inline_bytes_(log_.segment_bytes() / 8) {
   stats_.hash_buckets = index_.bucket_count();
 }
 
 ItemStore::~ItemStore() { Clear(); }
+
+uint64_t ItemStore::HashOf(std::string_view key) const { return KeyHash(key, hash_seed_); }
+
+size_t ItemStore::LongestChainForTest() const {
+  size_t longest = 0;
+  for (size_t bucket = 0; bucket < index_.bucket_count(); ++bucket) {
+    size_t length = 0;
+    for (Ref ref = index_.Head(bucket); ref != kNull; ref = Record(ref).next()) ++length;
+    longest = std::max(longest, length);
+  }
+  return longest;
+}
 
 uint32_t* ItemStore::LinkTo(std::string_view key, uint64_t hash) {
   uint32_t* link = BucketFor(hash);

@@ -14,7 +14,7 @@ uint32_t Seconds(int64_t millis) { return static_cast<uint32_t>(millis / 1000); 
 }  // namespace
 
 Shard::Shard(const ShardConfig& config, const Clock* clock)
-    : config_(config), clock_(clock), store_(config.budget_bytes) {}
+    : config_(config), clock_(clock), store_(config.budget_bytes, config.hash_seed) {}
 
 uint64_t Shard::NextCas() {
   // Interleaving the shard index makes CAS uniques engine-wide without a shared atomic: on the
@@ -271,6 +271,11 @@ void Shard::ReclaimPass(size_t max_buckets) {
 StoreStats Shard::Stats() const {
   absl::MutexLock lock(&mu_);
   return store_.stats();
+}
+
+size_t Shard::LongestChainForTest() const {
+  absl::MutexLock lock(&mu_);
+  return store_.LongestChainForTest();
 }
 
 bool Shard::HasLiveLocked(std::string_view key, uint64_t hash, int64_t now_millis) {

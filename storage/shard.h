@@ -29,6 +29,7 @@ struct ShardConfig {
   int shard_bits = 0;  // log2 of the shard count
   size_t budget_bytes = 0;
   size_t max_item_bytes = 0;
+  uint64_t hash_seed = 0;  // the engine's KeyHash seed (key_hash.h)
 };
 
 class Shard {
@@ -53,6 +54,8 @@ class Shard {
   // One bounded reclaim pass (the background reclaimer's unit of work).
   void ReclaimPass(size_t max_buckets);
   StoreStats Stats() const;
+  // The longest bucket chain of this shard's index. For tests of the hash.
+  size_t LongestChainForTest() const;
 
   absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
   // Applies a due flush, removes the key if expired, and says whether a live item remains.
