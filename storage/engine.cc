@@ -32,12 +32,15 @@ class ShardedEngine final : public Engine {
       : options_(options), clock_(clock), shard_bits_(shard_bits) {
     const int count = 1 << shard_bits;
     options_.shard_count = count;
+    const size_t budget = options.memory_limit_bytes / count;
+    limits_.max_item_bytes = options.max_item_bytes;
+    limits_.max_key_bytes = ItemStore::MaxKeyBytesFor(budget);
     for (int i = 0; i < count; ++i) {
       ShardConfig config;
       config.index = i;
       config.shard_bits = shard_bits;
-      config.budget_bytes = options.memory_limit_bytes / count;
-      config.max_item_bytes = options.max_item_bytes;
+      config.budget_bytes = budget;
+      config.limits = limits_;
       config.hash_seed = options.hash_seed;
       shards_.push_back(std::make_unique<Shard>(config, clock));
     }
@@ -123,6 +126,7 @@ class ShardedEngine final : public Engine {
   Shard& ShardFor(uint64_t hash) { return *shards_[ShardIndex(hash)]; }
 
   EngineOptions options_;
+  ItemLimits limits_;  // the same in every shard
   const Clock* const clock_;
   const int shard_bits_;
   std::vector<std::unique_ptr<Shard>> shards_;
@@ -152,8 +156,8 @@ absl::StatusOr<bool> ShardedEngine::StoreAll(
   std::vector<uint64_t> hashes;
   std::vector<size_t> indexes;
   for (const auto& [key, value] : pairs) {
-    if (key.size() + value.size() > options_.max_item_bytes) {
-      return absl::ResourceExhaustedError("object too large for cache");
+    if (!limits_.Fits(key.size(), value.size())) {
+      return TooLargeError();
     }
     hashes.push_back(Hash(key));
     indexes.push_back(ShardIndex(hashes.back()));

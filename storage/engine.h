@@ -43,9 +43,11 @@ class Engine {
   virtual LookupResult Get(std::string_view key,
                            absl::FunctionRef<void(const ItemView&)> on_hit) = 0;
 
-  // Stores per args. Returns kResourceExhausted "object too large for cache" if key + value
-  // exceed max_item_bytes, and kResourceExhausted "out of memory storing object" if nothing can
-  // be evicted to make room.
+  // Stores per args. Returns kResourceExhausted "object too large for cache", touching nothing
+  // but a plain set's old value (removed, as memcached does), if key + value exceed
+  // max_item_bytes or the key is too long for any record (longer than a segment: 32 KiB to 1 MiB
+  // by the memory limit, see item_store.h); kResourceExhausted "out of memory storing object" if
+  // nothing can be evicted to make room.
   virtual absl::StatusOr<StoreOutcome> Store(std::string_view key, std::string_view value,
                                              const StoreArgs& args) = 0;
 

@@ -46,6 +46,16 @@ class ItemRecord {
   static constexpr size_t kAlignment = 8;
   static constexpr size_t kFixedBytes = 22;
   static constexpr size_t kLongKey = 255;
+  // The most a record can spend beyond its key: the fixed fields, flags, expiry, a long key's
+  // length and a large value's block address.
+  static constexpr size_t kMaxBytesBesideKey = kFixedBytes + 4 + 8 + 4 + sizeof(char*);
+
+  // The longest key whose record, with every optional field and its value in a block of its own,
+  // fits in record_bytes (a multiple of kAlignment): a key that fits so fits whatever its value
+  // and meta, and whatever meta later changes rewrite it with.
+  static size_t MaxKeyBytes(size_t record_bytes) {
+    return record_bytes > kMaxBytesBesideKey ? record_bytes - kMaxBytesBesideKey : 0;
+  }
 
   explicit ItemRecord(char* start) : p_(start) {}
 

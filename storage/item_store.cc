@@ -215,7 +215,10 @@ absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::stri
   const bool external = ItemRecord::SizeFor(key.size(), value_len, meta, false) > max_inline_bytes_;
   const size_t size = ItemRecord::SizeFor(key.size(), value_len, meta, external);
   const size_t charge = external ? ExternalCharge(value_len) : 0;
-  if (size + charge + 2 * log_.segment_bytes() > budget_bytes_) return OutOfMemory();
+  // A record longer than a segment can never be placed: fail before evicting anything for it.
+  if (size > log_.segment_bytes() || size + charge + 2 * log_.segment_bytes() > budget_bytes_) {
+    return OutOfMemory();
+  }
 
   // Making room may clean the segment holding the item this one replaces; if the parts point
   // into it (append, prepend, Update), copy them out first. Only then, to save the copy.

@@ -53,6 +53,10 @@ class ItemStore {
   // The segment size for a shard budget: 1/16 of it (so cleaning one segment frees a small
   // fraction), a power of two between 32 KiB and 1 MiB.
   static size_t SegmentBytesFor(size_t budget_bytes);
+  // The longest key a store of this budget can hold: its record must fit in one segment.
+  static size_t MaxKeyBytesFor(size_t budget_bytes) {
+    return ItemRecord::MaxKeyBytes(SegmentBytesFor(budget_bytes));
+  }
 
   // hash_seed: the seed of the KeyHash the caller passes as `hash` (key_hash.h).
   explicit ItemStore(size_t budget_bytes, uint64_t hash_seed = 0);
@@ -77,7 +81,8 @@ class ItemStore {
   // point into the replaced item's value. A replacement of the same length whose meta fits the
   // old record is written over it in place (see RewriteInPlace); otherwise the item is appended
   // to the log, making room as described above; fails with ResourceExhausted "out of memory
-  // storing object" if none can be made.
+  // storing object" if none can be made, or at once if the record could never fit a segment
+  // (callers refuse such keys earlier as too large: see MaxKeyBytesFor).
   absl::Status Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
                    const ItemMeta& meta, int64_t now_millis);
 

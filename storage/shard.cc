@@ -7,11 +7,11 @@
 namespace memkv::storage {
 namespace {
 
-absl::Status TooLarge() { return absl::ResourceExhaustedError("object too large for cache"); }
-
 uint32_t Seconds(int64_t millis) { return static_cast<uint32_t>(millis / 1000); }
 
 }  // namespace
+
+absl::Status TooLargeError() { return absl::ResourceExhaustedError("object too large for cache"); }
 
 Shard::Shard(const ShardConfig& config, const Clock* clock)
     : config_(config), clock_(clock), store_(config.budget_bytes, config.hash_seed) {}
@@ -90,9 +90,9 @@ absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
   // whatever the mode, and a plain set also drops the old value so that it is not served stale.
   const bool plain_set = args.mode == StoreMode::kSet && args.compare_cas == 0;
   absl::MutexLock lock(&mu_);
-  if (!concatenate && key.size() + value.size() > config_.max_item_bytes) {
+  if (!concatenate && !config_.limits.Fits(key.size(), value.size())) {
     if (plain_set) RemoveIfPresent(key, hash);
-    return TooLarge();
+    return TooLargeError();
   }
   bool expired;
   ItemStore::Ref ref = FindLive(key, hash, now, &expired);
@@ -109,7 +109,7 @@ absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
   std::string_view parts[2] = {value, {}};
   if (concatenate) {
     // memcached answers NOT_STORED when the combined item would be too large.
-    if (key.size() + store_.Value(ref).size() + value.size() > config_.max_item_bytes) {
+    if (key.size() + store_.Value(ref).size() + value.size() > config_.limits.max_item_bytes) {
       return StoreOutcome{StoreResult::kNotStored, 0};
     }
     const ItemMeta old = store_.Meta(ref);
@@ -213,8 +213,8 @@ absl::StatusOr<UpdateOutcome> Shard::ApplyMutation(std::string_view key, uint64_
       if (existed) store_.Remove(ref, RemoveReason::kDeleted);
       return UpdateOutcome{existed, 0};
     case Mutation::Kind::kStore: {
-      if (key.size() + m.parts[0].size() + m.parts[1].size() > config_.max_item_bytes) {
-        return TooLarge();
+      if (!config_.limits.Fits(key.size(), m.parts[0].size() + m.parts[1].size())) {
+        return TooLargeError();
       }
       ItemMeta meta;
       meta.client_flags = m.client_flags;

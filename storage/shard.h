@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "storage/clock.h"
@@ -24,11 +25,23 @@
 
 namespace memkv::storage {
 
+// What one item may be, checked before a store touches anything ("object too large for cache").
+struct ItemLimits {
+  size_t max_item_bytes = 0;  // key + value (memcached -I)
+  size_t max_key_bytes = 0;   // a record holds its key, and must fit one segment
+  bool Fits(size_t key_len, size_t value_len) const {
+    return key_len <= max_key_bytes && key_len + value_len <= max_item_bytes;
+  }
+};
+
+// ResourceExhausted "object too large for cache": what a store refused by ItemLimits returns.
+absl::Status TooLargeError();
+
 struct ShardConfig {
   int index = 0;       // this shard's number, interleaved into its CAS uniques
   int shard_bits = 0;  // log2 of the shard count
   size_t budget_bytes = 0;
-  size_t max_item_bytes = 0;
+  ItemLimits limits;
   uint64_t hash_seed = 0;  // the engine's KeyHash seed (key_hash.h)
 };
 
