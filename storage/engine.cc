@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "storage/key_hash.h"
 #include "storage/reclaimer.h"
 #include "storage/shard.h"
+#include "storage/value_block.h"
 
 namespace memkv::storage {
 namespace {
@@ -35,6 +37,7 @@ class ShardedEngine final : public Engine {
     const size_t budget = options.memory_limit_bytes / count;
     limits_.max_item_bytes = options.max_item_bytes;
     limits_.max_key_bytes = ItemStore::MaxKeyBytesFor(budget);
+    large_value_bytes_ = ItemStore::LargeValueBytesFor(budget);
     for (int i = 0; i < count; ++i) {
       ShardConfig config;
       config.index = i;
@@ -42,6 +45,7 @@ class ShardedEngine final : public Engine {
       config.budget_bytes = budget;
       config.limits = limits_;
       config.hash_seed = options.hash_seed;
+      config.pins = &pins_;
       shards_.push_back(std::make_unique<Shard>(config, clock));
     }
     if (options.start_background_reclaimer) {
@@ -51,7 +55,11 @@ class ShardedEngine final : public Engine {
   }
 
   // Stops the reclaimer before the shards it walks go away.
-  ~ShardedEngine() override { reclaimer_.reset(); }
+  ~ShardedEngine() override {
+    reclaimer_.reset();
+    // A pin left now would release into freed counters (engine.h REQUIRES).
+    assert(pins_.pinned_values.load() == 0);
+  }
 
   LookupResult Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> on_hit) override {
     const uint64_t hash = Hash(key);
@@ -63,6 +71,8 @@ class ShardedEngine final : public Engine {
     const uint64_t hash = Hash(key);
     return ShardFor(hash).Store(key, hash, value, args);
   }
+
+  size_t large_value_bytes() const override { return large_value_bytes_; }
 
   DeleteResult Delete(std::string_view key, uint64_t compare_cas) override {
     const uint64_t hash = Hash(key);
@@ -127,6 +137,8 @@ class ShardedEngine final : public Engine {
 
   EngineOptions options_;
   ItemLimits limits_;  // the same in every shard
+  size_t large_value_bytes_ = 0;
+  PinCounters pins_;  // before the shards, whose large values count their pins here
   const Clock* const clock_;
   const int shard_bits_;
   std::vector<std::unique_ptr<Shard>> shards_;
@@ -194,8 +206,13 @@ EngineStats ShardedEngine::Stats() const {
     total.evicted_unfetched += s.evicted_unfetched;
     total.hash_buckets += s.hash_buckets;
     total.with_expiry += s.with_expiry;
+    total.memory_bytes += s.memory_bytes;
   }
   total.limit_maxbytes = options_.memory_limit_bytes;
+  total.pinned_values = pins_.pinned_values.load(std::memory_order_relaxed);
+  total.pinned_bytes = pins_.pinned_bytes.load(std::memory_order_relaxed);
+  total.pinned_dropped_values = pins_.dropped_values.load(std::memory_order_relaxed);
+  total.pinned_dropped_bytes = pins_.dropped_bytes.load(std::memory_order_relaxed);
   return total;
 }
 

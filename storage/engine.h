@@ -8,8 +8,15 @@
 // items (approximately: see shard.h); expired items vanish on next access and are reclaimed in the
 // background a bounded amount at a time.
 //
+// Large values (Engine::large_value_bytes()) live in blocks of their own, which a caller can pin
+// to send them without a copy (ItemView::Pin, value_pin.h).
+//
 // Threads: every public method is safe to call from any thread at any time. Callbacks run with
-// one shard's lock held: they must be short and must not call back into the Engine.
+// one shard's lock held: they must be short and must not call back into the Engine. Pins may be
+// released on any thread.
+//
+// REQUIRES for the Engine's destruction: no ValuePin of it is left (the server closes its
+// connections first); a debug build asserts it.
 //
 // The engine knows nothing of wire formats; server/ turns parsed requests into calls here.
 #ifndef MEMKV_STORAGE_ENGINE_H_
@@ -27,6 +34,7 @@
 #include "absl/types/span.h"
 #include "storage/clock.h"
 #include "storage/engine_types.h"
+#include "storage/value_pin.h"
 
 namespace memkv::storage {
 
@@ -50,6 +58,10 @@ class Engine {
   // nothing can be evicted to make room.
   virtual absl::StatusOr<StoreOutcome> Store(std::string_view key, std::string_view value,
                                              const StoreArgs& args) = 0;
+
+  // Values of at least this many bytes always live in a block of their own, and ItemView::Pin
+  // pins them (a long key puts somewhat shorter ones there too). Smaller ones live in segments.
+  virtual size_t large_value_bytes() const = 0;
 
   virtual DeleteResult Delete(std::string_view key, uint64_t compare_cas = 0) = 0;
 

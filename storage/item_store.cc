@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <string>
 
 #include "storage/key_hash.h"
@@ -13,7 +11,7 @@
 namespace memkv::storage {
 namespace {
 
-// glibc malloc's header and rounding, charged to each large value.
+// glibc malloc's header and rounding, charged to each large value with the block's header.
 constexpr size_t kMallocOverhead = 16;
 
 absl::Status OutOfMemory() { return absl::ResourceExhaustedError("out of memory storing object"); }
@@ -23,7 +21,14 @@ bool Overlaps(std::string_view part, std::string_view range) {
          range.data() < part.data() + part.size();
 }
 
-size_t ExternalCharge(size_t value_len) { return value_len + kMallocOverhead; }
+size_t ExternalCharge(size_t value_len) { return sizeof(ValueBlock) + value_len + kMallocOverhead; }
+
+// Writes parts[0] + parts[1] at dest.
+void CopyParts(char* dest, const std::string_view (&parts)[2]) {
+  // memcpy from an empty view's null data is undefined even for 0 bytes.
+  if (!parts[0].empty()) std::memcpy(dest, parts[0].data(), parts[0].size());
+  if (!parts[1].empty()) std::memcpy(dest + parts[0].size(), parts[1].data(), parts[1].size());
+}
 
 }  // namespace
 
@@ -32,9 +37,10 @@ size_t ItemStore::SegmentBytesFor(size_t budget_bytes) {
                             1 << 20);
 }
 
-ItemStore::ItemStore(size_t budget_bytes, uint64_t hash_seed)
+ItemStore::ItemStore(size_t budget_bytes, uint64_t hash_seed, PinCounters* pins)
     : budget_bytes_(budget_bytes),
       hash_seed_(hash_seed),
+      pins_(pins != nullptr ? pins : &own_pins_),
       log_(SegmentBytesFor(budget_bytes)),
       max_inline_bytes_(log_.segment_bytes() / 8) {
   stats_.hash_buckets = index_.bucket_count();
@@ -103,16 +109,29 @@ absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_milli
   return status;
 }
 
+ValueBlock* ItemStore::BlockFor(const std::string_view (&parts)[2], size_t value_len) {
+  ValueBlock* block = ValueBlock::New(value_len, pins_);
+  CopyParts(block->bytes(), parts);
+  return block;
+}
+
 bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta) {
   ItemRecord record = Record(ref);
-  if (parts[0].size() + parts[1].size() != record.value_len() || !record.FitsMeta(meta) ||
+  const size_t value_len = record.value_len();
+  if (parts[0].size() + parts[1].size() != value_len || !record.FitsMeta(meta) ||
       PartsPointInto(ref, parts)) {
     return false;
   }
-  char* dest = record.value_data();
-  // memcpy from an empty view's null data is undefined even for 0 bytes.
-  if (!parts[0].empty()) std::memcpy(dest, parts[0].data(), parts[0].size());
-  if (!parts[1].empty()) std::memcpy(dest + parts[0].size(), parts[1].data(), parts[1].size());
+  if (!record.has(ItemRecord::kExternal)) {
+    CopyParts(record.value_data(), parts);
+  } else if (!record.external_block()->pinned()) {
+    CopyParts(record.value_data(), parts);  // nobody else can be reading it
+  } else {
+    // A send may be reading the pinned bytes. Same size, same charge: the budget does not change.
+    ValueBlock* old = record.external_block();
+    record.set_external_block(BlockFor(parts, value_len));
+    old->DropOwner(value_len);
+  }
   CountExpiryChange(record.expiry_millis(), meta.expiry_millis);
   record.WriteMeta(meta);
   // A rewrite is a use: without a second chance the item, which keeps its old place in the log,
@@ -129,7 +148,7 @@ void ItemStore::Retire(Ref ref, RemoveReason reason) {
   CountExpiryChange(record.expiry_millis(), 0);
   stats_.bytes -= record.size();
   if (record.has(ItemRecord::kExternal)) {
-    std::free(record.external_block());
+    record.external_block()->DropOwner(record.value_len());
     external_bytes_ -= ExternalCharge(record.value_len());
     stats_.bytes -= record.value_len();
   }
@@ -242,15 +261,11 @@ absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::stri
   }
   ItemRecord record(log_.At(ref));
   record.Init(key, value_len, meta, external);
-  char* dest = record.value_data();
   if (external) {
-    dest = static_cast<char*>(std::malloc(std::max<size_t>(value_len, 1)));
-    if (dest == nullptr) throw std::bad_alloc();
-    record.set_external_block(dest);
+    record.set_external_block(BlockFor(source, value_len));
+  } else {
+    CopyParts(record.value_data(), source);
   }
-  // memcpy from an empty view's null data is undefined even for 0 bytes.
-  if (!source[0].empty()) std::memcpy(dest, source[0].data(), source[0].size());
-  if (!source[1].empty()) std::memcpy(dest + source[0].size(), source[1].data(), source[1].size());
 
   uint32_t* link = LinkTo(key, hash);
   const Ref old = *link;
@@ -277,7 +292,7 @@ void ItemStore::Clear() {
   for (size_t bucket = 0; bucket < index_.bucket_count(); ++bucket) {
     for (Ref ref = index_.Head(bucket); ref != kNull;) {
       ItemRecord record = Record(ref);
-      if (record.has(ItemRecord::kExternal)) std::free(record.external_block());
+      if (record.has(ItemRecord::kExternal)) record.external_block()->DropOwner(record.value_len());
       ref = record.next();
     }
   }

@@ -9,10 +9,16 @@
 // Eviction is the log's cleaning: when the budget is reached, the oldest segment is cleaned;
 // expired and deleted records in it are dropped, records read since the last pass (kAccessed) get
 // a second chance and are re-appended, the rest are evicted. This approximates LRU the way CLOCK
-// does. Values larger than 1/8 of a segment live in their own allocation, counted in the budget.
+// does.
 //
-// The budget covers segments (all of them, including free and reserve ones), large values and
-// the index.
+// Values whose record would exceed 1/8 of a segment live in a ValueBlock of their own
+// (value_block.h), which the store references while the item is stored: removing the item drops
+// that reference, and a block still pinned (ValuePin) lives on until its last pin goes. A pinned
+// block is never written again: a same-length rewrite (RewriteInPlace) gives the item a new block.
+//
+// The budget covers segments (all of them, including free and reserve ones), the large values
+// the store references and the index; a dropped but still pinned block is no longer charged
+// (PinCounters counts it instead).
 //
 // Threads: not thread-safe. The owning Shard calls it with the shard's lock held.
 #ifndef MEMKV_STORAGE_ITEM_STORE_H_
@@ -28,6 +34,8 @@
 #include "storage/item_meta.h"
 #include "storage/item_record.h"
 #include "storage/segment_log.h"
+#include "storage/value_block.h"
+#include "storage/value_pin.h"
 
 namespace memkv::storage {
 
@@ -40,7 +48,8 @@ struct StoreStats {
   uint64_t expired_unfetched = 0;
   uint64_t evicted_unfetched = 0;
   uint64_t hash_buckets = 0;
-  uint64_t with_expiry = 0;  // live items that have an expiry time (Redis INFO's "expires")
+  uint64_t with_expiry = 0;   // live items that have an expiry time (Redis INFO's "expires")
+  uint64_t memory_bytes = 0;  // filled in by Shard::Stats from ItemStore::memory_bytes()
 };
 
 class ItemStore {
@@ -58,8 +67,15 @@ class ItemStore {
     return ItemRecord::MaxKeyBytes(SegmentBytesFor(budget_bytes));
   }
 
-  // hash_seed: the seed of the KeyHash the caller passes as `hash` (key_hash.h).
-  explicit ItemStore(size_t budget_bytes, uint64_t hash_seed = 0);
+  // Values of at least this many bytes always live in a block of their own (1/8 of a segment).
+  static size_t LargeValueBytesFor(size_t budget_bytes) {
+    return SegmentBytesFor(budget_bytes) / 8;
+  }
+
+  // hash_seed: the seed of the KeyHash the caller passes as `hash` (key_hash.h). pins: where pins
+  // of this store's large values are counted (the engine's, shared by its shards); null = the
+  // store's own.
+  explicit ItemStore(size_t budget_bytes, uint64_t hash_seed = 0, PinCounters* pins = nullptr);
   ~ItemStore();
   ItemStore(const ItemStore&) = delete;
   ItemStore& operator=(const ItemStore&) = delete;
@@ -68,6 +84,11 @@ class ItemStore {
   Ref Find(std::string_view key, uint64_t hash) const;
   std::string_view Key(Ref ref) const { return Record(ref).key(); }
   std::string_view Value(Ref ref) const { return Record(ref).value(); }
+  // The block holding the item's value, or null if the value lives in the record (ItemView).
+  ValueBlock* Block(Ref ref) const {
+    const ItemRecord record = Record(ref);
+    return record.has(ItemRecord::kExternal) ? record.external_block() : nullptr;
+  }
   ItemMeta Meta(Ref ref) const { return Record(ref).meta(); }
 
   // Records a read: sets fetched and the access time, and earns the item a second chance when
@@ -117,12 +138,15 @@ class ItemStore {
   // fits the record's fields and no part points into the old value; false (nothing changed)
   // otherwise. Why: same-size rewrites (counters, fixed-size objects, redis-benchmark's SET)
   // then neither grow the log nor scatter live items over it, which keeps lookups in cache.
+  // A pinned block is not written: the item gets a new one of the same size.
   bool RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta);
+  // A new block holding parts[0] + parts[1].
+  ValueBlock* BlockFor(const std::string_view (&parts)[2], size_t value_len);
   // Keeps stats_.with_expiry right when a live record's expiry goes from `before` to `after`.
   void CountExpiryChange(int64_t before, int64_t after) {
     stats_.with_expiry += (after != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
   }
-  // Marks an unlinked record dead, frees its large value and counts the removal.
+  // Marks an unlinked record dead, drops its large value and counts the removal.
   void Retire(Ref ref, RemoveReason reason);
   size_t used_bytes() const {
     return log_.allocated_bytes() + external_bytes_ + index_.memory_bytes();
@@ -142,10 +166,12 @@ class ItemStore {
 
   const size_t budget_bytes_;
   const uint64_t hash_seed_;
+  PinCounters own_pins_;  // used when no engine-wide counters are given
+  PinCounters* const pins_;
   SegmentLog log_;
   const size_t max_inline_bytes_;
   BucketIndex index_;
-  size_t external_bytes_ = 0;  // large values, with an estimate of malloc's own overhead
+  size_t external_bytes_ = 0;  // stored large values, with headers and malloc's own overhead
   size_t reclaim_cursor_ = 0;
   StoreStats stats_;
 };

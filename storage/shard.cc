@@ -14,7 +14,7 @@ uint32_t Seconds(int64_t millis) { return static_cast<uint32_t>(millis / 1000); 
 absl::Status TooLargeError() { return absl::ResourceExhaustedError("object too large for cache"); }
 
 Shard::Shard(const ShardConfig& config, const Clock* clock)
-    : config_(config), clock_(clock), store_(config.budget_bytes, config.hash_seed) {}
+    : config_(config), clock_(clock), store_(config.budget_bytes, config.hash_seed, config.pins) {}
 
 uint64_t Shard::NextCas() {
   // Interleaving the shard index makes CAS uniques engine-wide without a shared atomic: on the
@@ -49,6 +49,7 @@ ItemView Shard::View(ItemStore::Ref ref) const {
   ItemView view;
   view.key = store_.Key(ref);
   view.value = store_.Value(ref);
+  view.value_block = store_.Block(ref);
   view.client_flags = meta.client_flags;
   view.cas = meta.cas;
   view.expiry_millis = meta.expiry_millis;
@@ -270,7 +271,9 @@ void Shard::ReclaimPass(size_t max_buckets) {
 
 StoreStats Shard::Stats() const {
   absl::MutexLock lock(&mu_);
-  return store_.stats();
+  StoreStats stats = store_.stats();
+  stats.memory_bytes = store_.memory_bytes();
+  return stats;
 }
 
 size_t Shard::LongestChainForTest() const {

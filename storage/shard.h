@@ -42,7 +42,8 @@ struct ShardConfig {
   int shard_bits = 0;  // log2 of the shard count
   size_t budget_bytes = 0;
   ItemLimits limits;
-  uint64_t hash_seed = 0;  // the engine's KeyHash seed (key_hash.h)
+  uint64_t hash_seed = 0;       // the engine's KeyHash seed (key_hash.h)
+  PinCounters* pins = nullptr;  // the engine's (value_block.h); outlives the shard
 };
 
 class Shard {
@@ -66,6 +67,7 @@ class Shard {
   void FlushAt(int64_t when_millis);
   // One bounded reclaim pass (the background reclaimer's unit of work).
   void ReclaimPass(size_t max_buckets);
+  // The store's statistics, with memory_bytes() as StoreStats::memory_bytes.
   StoreStats Stats() const;
   // The longest bucket chain of this shard's index. For tests of the hash.
   size_t LongestChainForTest() const;
