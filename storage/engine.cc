@@ -72,6 +72,17 @@ class ShardedEngine final : public Engine {
     return ShardFor(hash).Store(key, hash, value, args);
   }
 
+  ValueBuffer AllocateValue(size_t size) override { return ValueBlock::NewBuffer(size, &pins_); }
+
+  absl::StatusOr<StoreOutcome> Store(std::string_view key, ValueBuffer&& value,
+                                     const StoreArgs& args) override {
+    // Taken over here so that a buffer not adopted is freed as this returns, after the shard's
+    // lock is released.
+    ValueBuffer buffer = std::move(value);
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Store(key, hash, buffer.view(), args, &buffer);
+  }
+
   size_t large_value_bytes() const override { return large_value_bytes_; }
 
   DeleteResult Delete(std::string_view key, uint64_t compare_cas) override {

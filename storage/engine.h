@@ -9,7 +9,8 @@
 // background a bounded amount at a time.
 //
 // Large values (Engine::large_value_bytes()) live in blocks of their own, which a caller can pin
-// to send them without a copy (ItemView::Pin, value_pin.h).
+// to send them without a copy (ItemView::Pin, value_pin.h) and receive into before storing them
+// (AllocateValue, Store(key, ValueBuffer&&)).
 //
 // Threads: every public method is safe to call from any thread at any time. Callbacks run with
 // one shard's lock held: they must be short and must not call back into the Engine. Pins may be
@@ -59,8 +60,18 @@ class Engine {
   virtual absl::StatusOr<StoreOutcome> Store(std::string_view key, std::string_view value,
                                              const StoreArgs& args) = 0;
 
-  // Values of at least this many bytes always live in a block of their own, and ItemView::Pin
-  // pins them (a long key puts somewhat shorter ones there too). Smaller ones live in segments.
+  // A writable block of `size` bytes for a value to be stored with the Store below (the server
+  // receives a large set's bytes straight into it). The engine allocates what is asked: the
+  // caller bounds size first (by max_item_bytes). Not charged to the memory limit until stored.
+  virtual ValueBuffer AllocateValue(size_t size) = 0;
+  // Store(key, value.view(), args) in every respect (results, errors, eviction, statistics),
+  // except that when the value is to live in a block of its own (any mode but append and prepend,
+  // a value of at least large_value_bytes(), or a little less with a long key) the item takes
+  // value's block instead of a copy. `value` is empty afterwards either way.
+  virtual absl::StatusOr<StoreOutcome> Store(std::string_view key, ValueBuffer&& value,
+                                             const StoreArgs& args) = 0;
+  // Values of at least this many bytes always live in a block of their own: ItemView::Pin pins
+  // them and Store(key, ValueBuffer&&) adopts them. Smaller ones live in segments and are copied.
   virtual size_t large_value_bytes() const = 0;
 
   virtual DeleteResult Delete(std::string_view key, uint64_t compare_cas = 0) = 0;

@@ -109,13 +109,18 @@ absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_milli
   return status;
 }
 
-ValueBlock* ItemStore::BlockFor(const std::string_view (&parts)[2], size_t value_len) {
+ValueBlock* ItemStore::BlockFor(const std::string_view (&parts)[2], size_t value_len,
+                                ValueBuffer* adopt) {
+  if (adopt != nullptr) {
+    if (ValueBlock* adopted = ValueBlock::Adopt(adopt, pins_); adopted != nullptr) return adopted;
+  }
   ValueBlock* block = ValueBlock::New(value_len, pins_);
   CopyParts(block->bytes(), parts);
   return block;
 }
 
-bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta) {
+bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta,
+                               ValueBuffer* adopt) {
   ItemRecord record = Record(ref);
   const size_t value_len = record.value_len();
   if (parts[0].size() + parts[1].size() != value_len || !record.FitsMeta(meta) ||
@@ -124,12 +129,13 @@ bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], cons
   }
   if (!record.has(ItemRecord::kExternal)) {
     CopyParts(record.value_data(), parts);
-  } else if (!record.external_block()->pinned()) {
+  } else if (adopt == nullptr && !record.external_block()->pinned()) {
     CopyParts(record.value_data(), parts);  // nobody else can be reading it
   } else {
-    // A send may be reading the pinned bytes. Same size, same charge: the budget does not change.
+    // A send may be reading the pinned bytes; an adopted block saves the copy. Same size, same
+    // charge: the budget does not change.
     ValueBlock* old = record.external_block();
-    record.set_external_block(BlockFor(parts, value_len));
+    record.set_external_block(BlockFor(parts, value_len, adopt));
     old->DropOwner(value_len);
   }
   CountExpiryChange(record.expiry_millis(), meta.expiry_millis);
@@ -226,10 +232,10 @@ bool ItemStore::PartsPointInto(Ref ref, const std::string_view (&parts)[2]) cons
 }
 
 absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
-                            const ItemMeta& meta, int64_t now_millis) {
+                            const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt) {
   // The item replaced, if any; valid until Allocate below may clean or move it.
   const Ref replaced = Find(key, hash);
-  if (replaced != kNull && RewriteInPlace(replaced, parts, meta)) return absl::OkStatus();
+  if (replaced != kNull && RewriteInPlace(replaced, parts, meta, adopt)) return absl::OkStatus();
   const size_t value_len = parts[0].size() + parts[1].size();
   const bool external = ItemRecord::SizeFor(key.size(), value_len, meta, false) > max_inline_bytes_;
   const size_t size = ItemRecord::SizeFor(key.size(), value_len, meta, external);
@@ -262,7 +268,7 @@ absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::stri
   ItemRecord record(log_.At(ref));
   record.Init(key, value_len, meta, external);
   if (external) {
-    record.set_external_block(BlockFor(source, value_len));
+    record.set_external_block(BlockFor(source, value_len, adopt));
   } else {
     CopyParts(record.value_data(), source);
   }

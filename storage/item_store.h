@@ -104,8 +104,11 @@ class ItemStore {
   // to the log, making room as described above; fails with ResourceExhausted "out of memory
   // storing object" if none can be made, or at once if the record could never fit a segment
   // (callers refuse such keys earlier as too large: see MaxKeyBytesFor).
+  // adopt: a buffer holding the value (parts[0] is its view, parts[1] empty), whose block the
+  // item takes instead of a copy if its value lives in a block of its own and the buffer comes
+  // from these PinCounters' engine; the buffer is then empty. Otherwise it is left as it was.
   absl::Status Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
-                   const ItemMeta& meta, int64_t now_millis);
+                   const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt = nullptr);
 
   void Remove(Ref ref, RemoveReason reason);
   // Removes every item (flush_all). Memory stays with the store for reuse.
@@ -138,10 +141,11 @@ class ItemStore {
   // fits the record's fields and no part points into the old value; false (nothing changed)
   // otherwise. Why: same-size rewrites (counters, fixed-size objects, redis-benchmark's SET)
   // then neither grow the log nor scatter live items over it, which keeps lookups in cache.
-  // A pinned block is not written: the item gets a new one of the same size.
-  bool RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta);
-  // A new block holding parts[0] + parts[1].
-  ValueBlock* BlockFor(const std::string_view (&parts)[2], size_t value_len);
+  // A pinned block is not written: the item gets a new one (or adopt's) of the same size.
+  bool RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta,
+                      ValueBuffer* adopt);
+  // A block holding parts[0] + parts[1]: adopt's, if it can be taken, else a new copy.
+  ValueBlock* BlockFor(const std::string_view (&parts)[2], size_t value_len, ValueBuffer* adopt);
   // Keeps stats_.with_expiry right when a live record's expiry goes from `before` to `after`.
   void CountExpiryChange(int64_t before, int64_t after) {
     stats_.with_expiry += (after != 0 ? 1 : 0) - (before != 0 ? 1 : 0);

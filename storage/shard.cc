@@ -62,13 +62,13 @@ ItemView Shard::View(ItemStore::Ref ref) const {
 
 absl::Status Shard::PutLocked(std::string_view key, uint64_t hash,
                               const std::string_view (&parts)[2], const ItemMeta& meta,
-                              int64_t now_millis) {
+                              int64_t now_millis, ValueBuffer* adopt) {
   if (IsExpired(meta.expiry_millis, now_millis)) {
     // memcached answers STORED and the item is gone at once; so is any older value.
     RemoveIfPresent(key, hash);
     return absl::OkStatus();
   }
-  return store_.Put(key, hash, parts, meta, now_millis);
+  return store_.Put(key, hash, parts, meta, now_millis, adopt);
 }
 
 LookupResult Shard::Get(std::string_view key, uint64_t hash,
@@ -84,7 +84,8 @@ LookupResult Shard::Get(std::string_view key, uint64_t hash,
 }
 
 absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
-                                          std::string_view value, const StoreArgs& args) {
+                                          std::string_view value, const StoreArgs& args,
+                                          ValueBuffer* adopt) {
   const int64_t now = clock_->NowMillis();
   const bool concatenate = args.mode == StoreMode::kAppend || args.mode == StoreMode::kPrepend;
   // As memcached, which sizes the item before looking at the key: a value too large fails
@@ -124,7 +125,9 @@ absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
   }
   meta.cas = args.new_cas != 0 ? args.new_cas : NextCas();
   meta.last_access_sec = Seconds(now);
-  if (absl::Status status = PutLocked(key, hash, parts, meta, now); !status.ok()) {
+  // Append and prepend make a new value: there is nothing to adopt.
+  if (absl::Status status = PutLocked(key, hash, parts, meta, now, concatenate ? nullptr : adopt);
+      !status.ok()) {
     if (plain_set) RemoveIfPresent(key, hash);
     return status;
   }

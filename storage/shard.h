@@ -54,8 +54,9 @@ class Shard {
 
   LookupResult Get(std::string_view key, uint64_t hash,
                    absl::FunctionRef<void(const ItemView&)> on_hit);
+  // adopt: null, or the buffer whose view `value` is, for the store to take (ItemStore::Put).
   absl::StatusOr<StoreOutcome> Store(std::string_view key, uint64_t hash, std::string_view value,
-                                     const StoreArgs& args);
+                                     const StoreArgs& args, ValueBuffer* adopt = nullptr);
   DeleteResult Delete(std::string_view key, uint64_t hash, uint64_t compare_cas);
   bool Touch(std::string_view key, uint64_t hash, int64_t expiry_millis);
   ArithmeticOutcome Increment(std::string_view key, uint64_t hash, uint64_t delta, bool decrement,
@@ -90,7 +91,7 @@ class Shard {
   ItemView View(ItemStore::Ref ref) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stores key -> parts[0] + parts[1]; an expiry already past removes the key instead.
   absl::Status PutLocked(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
-                         const ItemMeta& meta, int64_t now_millis)
+                         const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<UpdateOutcome> ApplyMutation(std::string_view key, uint64_t hash,
                                               ItemStore::Ref ref, const Mutation& m,

@@ -8,17 +8,17 @@
 // removing the item drops only that one, and the last reference frees the block (memcached holds
 // an item refcount until sendmsg completes for the same reason).
 //
-// The count is one word: the owner bit (the store's reference) and the number of pins below it.
-// Keeping the owner apart tells the last pin from the last reference, so the statistics count each
-// pinned value once however many pins it has, and only the first pin and the last release of a
-// value touch the engine-wide counters.
+// The count is one word: the owner bit (the store's reference, or before the block is stored the
+// ValueBuffer's) and the number of pins below it. Keeping the owner apart tells the last pin from
+// the last reference, so the statistics count each pinned value once however many pins it has,
+// and only the first pin and the last release of a value touch the engine-wide counters.
 //
 // Threads: pins and the owner's reference are taken only under the shard lock that guards the
 // item (or, for a buffer, by its one holder), so whoever holds that lock and reads "no pin" knows
 // none can appear behind its back. Pins are released from any thread. The bytes are written only
-// by the store under the shard lock, into a block it has just made or after reading "no pin" (the
-// acquire load pairs with the releasing decrement of the last pin, so a send's reads of the bytes
-// happen before the store writes them).
+// by a holder that knows it is alone: a ValueBuffer's holder, or the store under the shard lock
+// after reading "no pin" (the acquire load pairs with the releasing decrement of the last pin, so
+// a send's reads of the bytes happen before the store writes them).
 #ifndef MEMKV_STORAGE_VALUE_BLOCK_H_
 #define MEMKV_STORAGE_VALUE_BLOCK_H_
 
@@ -28,6 +28,7 @@
 
 namespace memkv::storage {
 
+class ValueBuffer;
 class ValuePin;
 
 // Relaxed counters: each value adds before it subtracts, in an order that the shard lock (first
@@ -45,6 +46,11 @@ class alignas(16) ValueBlock {
   // A block for `size` value bytes whose only reference is the caller's (as owner). Throws
   // std::bad_alloc if memory is exhausted, as new does. counters: where pins of it are counted.
   static ValueBlock* New(size_t size, PinCounters* counters);
+  // A ValueBuffer owning a New block.
+  static ValueBuffer NewBuffer(size_t size, PinCounters* counters);
+  // Takes the owner's reference out of a buffer (which becomes empty), or null if the buffer is
+  // empty or belongs to other counters (another engine's).
+  static ValueBlock* Adopt(ValueBuffer* buffer, const PinCounters* counters);
 
   ValueBlock(const ValueBlock&) = delete;
   ValueBlock& operator=(const ValueBlock&) = delete;
@@ -59,6 +65,7 @@ class alignas(16) ValueBlock {
 
  private:
   friend class ValuePin;
+  friend class ValueBuffer;
 
   static constexpr uint32_t kOwner = uint32_t{1} << 31;
   static constexpr uint32_t kPinMask = kOwner - 1;

@@ -1,4 +1,4 @@
-// ValueBlock's reference counting and the pins on it (value_block.h, value_pin.h).
+// ValueBlock's reference counting and the handles on it (value_block.h, value_pin.h).
 #include "storage/value_pin.h"
 
 #include <cstdlib>
@@ -13,6 +13,16 @@ ValueBlock* ValueBlock::New(size_t size, PinCounters* counters) {
   void* memory = std::malloc(sizeof(ValueBlock) + size);
   if (memory == nullptr) throw std::bad_alloc();
   return new (memory) ValueBlock(counters);
+}
+
+ValueBuffer ValueBlock::NewBuffer(size_t size, PinCounters* counters) {
+  return ValueBuffer(New(size, counters), size);
+}
+
+ValueBlock* ValueBlock::Adopt(ValueBuffer* buffer, const PinCounters* counters) {
+  if (buffer->block_ == nullptr || buffer->block_->counters_ != counters) return nullptr;
+  buffer->size_ = 0;
+  return std::exchange(buffer->block_, nullptr);
 }
 
 void ValueBlock::Free() {
@@ -71,6 +81,21 @@ ValuePin& ValuePin::operator=(ValuePin&& other) noexcept {
 
 void ValuePin::Reset() {
   if (block_ != nullptr) std::exchange(block_, nullptr)->ReleasePin(std::exchange(size_, 0));
+}
+
+ValueBuffer& ValueBuffer::operator=(ValueBuffer&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    block_ = std::exchange(other.block_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+void ValueBuffer::Reset() {
+  // Never stored, so never pinned: the buffer's is the only reference.
+  if (block_ != nullptr) std::exchange(block_, nullptr)->Free();
+  size_ = 0;
 }
 
 }  // namespace memkv::storage

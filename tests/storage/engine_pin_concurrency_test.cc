@@ -87,8 +87,13 @@ TEST(EnginePinConcurrencyTest, PinsReleasedOnOtherThreadsWhileStoresGoOn) {
     for (int op = 0; op < kWriteOps; ++op) {
       const std::string key = "k" + std::to_string(rng() % kKeys);
       const uint32_t dice = rng() % 1000;
-      if (dice < 850) {
+      if (dice < 450) {
         (void)engine->Store(key, ValueFor(static_cast<uint32_t>(rng())), {});
+      } else if (dice < 850) {  // received into a buffer and adopted
+        const std::string value = ValueFor(static_cast<uint32_t>(rng()));
+        ValueBuffer buffer = engine->AllocateValue(value.size());
+        std::memcpy(buffer.data(), value.data(), value.size());
+        (void)engine->Store(key, std::move(buffer), {});
       } else if (dice < 999) {
         engine->Delete(key);
       } else {
