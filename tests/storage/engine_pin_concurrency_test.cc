@@ -68,76 +68,91 @@ class PinQueue {
   std::deque<ValuePin> pins_ ABSL_GUARDED_BY(mu_);
 };
 
-TEST(EnginePinConcurrencyTest, PinsReleasedOnOtherThreadsWhileStoresGoOn) {
-  RealClock clock;
+EngineOptions ConcurrencyOptions() {
   EngineOptions options;
   options.memory_limit_bytes = size_t{8} << 20;
   options.max_item_bytes = 256 << 10;
   options.shard_count = 4;
   options.reclaim_period_millis = 1;  // the reclaimer runs beside the workers
-  auto engine = MakeEngine(options, &clock);
-  PinQueue queue;
-  std::atomic<int> writers_left{2};
-  std::atomic<int> readers_left{2};
-  std::atomic<int> corrupt{0};
-  std::atomic<uint64_t> released{0};
+  return options;
+}
 
-  auto writer = [&](uint32_t id) {
-    std::mt19937 rng(id);
+class EnginePinConcurrencyTest : public ::testing::Test {
+ protected:
+  EnginePinConcurrencyTest() : engine_(MakeEngine(ConcurrencyOptions(), &clock_)) {}
+
+  // Stores (copied or adopted from a buffer), deletes and now and then flushes.
+  void Writer(uint32_t seed) {
+    std::mt19937 rng(seed);
     for (int op = 0; op < kWriteOps; ++op) {
       const std::string key = "k" + std::to_string(rng() % kKeys);
       const uint32_t dice = rng() % 1000;
       if (dice < 450) {
-        (void)engine->Store(key, ValueFor(static_cast<uint32_t>(rng())), {});
-      } else if (dice < 850) {  // received into a buffer and adopted
+        (void)engine_->Store(key, ValueFor(static_cast<uint32_t>(rng())), {});
+      } else if (dice < 850) {
         const std::string value = ValueFor(static_cast<uint32_t>(rng()));
-        ValueBuffer buffer = engine->AllocateValue(value.size());
+        ValueBuffer buffer = engine_->AllocateValue(value.size());
         std::memcpy(buffer.data(), value.data(), value.size());
-        (void)engine->Store(key, std::move(buffer), {});
+        (void)engine_->Store(key, std::move(buffer), {});
       } else if (dice < 999) {
-        engine->Delete(key);
+        engine_->Delete(key);
       } else {
-        engine->FlushAll();
+        engine_->FlushAll();
       }
     }
-    --writers_left;
-  };
-  auto reader = [&](uint32_t id) {
-    std::mt19937 rng(id);
-    // Until the writers are done, so that pins are taken all through their work.
-    for (int op = 0; op < kReadOps || writers_left.load() > 0; ++op) {
-      ValuePin pin = testing::PinOf(*engine, "k" + std::to_string(rng() % kKeys));
-      if (pin) queue.Push(std::move(pin));
+    --writers_left_;
+  }
+
+  // Pins values and hands the pins over, until the writers are done.
+  void Reader(uint32_t seed) {
+    std::mt19937 rng(seed);
+    for (int op = 0; op < kReadOps || writers_left_.load() > 0; ++op) {
+      ValuePin pin = testing::PinOf(*engine_, "k" + std::to_string(rng() % kKeys));
+      if (pin) queue_.Push(std::move(pin));
     }
-    --readers_left;
-  };
-  auto releaser = [&] {
+    --readers_left_;
+  }
+
+  // Checks and releases pins that other threads made, until the readers are done.
+  void Releaser() {
     for (;;) {
-      ValuePin pin = queue.Pop();
+      // Read before popping: once the readers are done, an empty queue stays empty.
+      const bool readers_done = readers_left_.load() == 0;
+      ValuePin pin = queue_.Pop();
       if (!pin) {
-        if (readers_left.load() == 0) return;
+        if (readers_done) return;
         std::this_thread::yield();
         continue;
       }
-      if (!Intact(pin.value())) ++corrupt;
-      ++released;
-    }  // each pin is released here, on a thread that did not make it
-  };
+      if (!Intact(pin.value())) ++corrupt_;
+      ++released_;
+    }  // each pin is released here
+  }
+
+  RealClock clock_;
+  std::unique_ptr<Engine> engine_;
+  PinQueue queue_;
+  std::atomic<int> writers_left_{2};
+  std::atomic<int> readers_left_{2};
+  std::atomic<int> corrupt_{0};
+  std::atomic<uint64_t> released_{0};
+};
+
+TEST_F(EnginePinConcurrencyTest, PinsReleasedOnOtherThreadsWhileStoresGoOn) {
   std::vector<std::thread> threads;
-  threads.emplace_back(writer, 1);
-  threads.emplace_back(writer, 2);
-  threads.emplace_back(reader, 3);
-  threads.emplace_back(reader, 4);
-  threads.emplace_back(releaser);
-  threads.emplace_back(releaser);
+  threads.emplace_back([this] { Writer(1); });
+  threads.emplace_back([this] { Writer(2); });
+  threads.emplace_back([this] { Reader(3); });
+  threads.emplace_back([this] { Reader(4); });
+  threads.emplace_back([this] { Releaser(); });
+  threads.emplace_back([this] { Releaser(); });
   for (auto& thread : threads) thread.join();
 
-  EXPECT_EQ(writers_left.load(), 0);
-  EXPECT_EQ(corrupt.load(), 0);
-  EXPECT_GT(released.load(), 1000u);
-  const EngineStats stats = engine->Stats();
+  EXPECT_EQ(corrupt_.load(), 0);
+  EXPECT_GT(released_.load(), 1000u);
+  const EngineStats stats = engine_->Stats();
   EXPECT_GT(stats.evictions, 0u);
-  EXPECT_LE(stats.memory_bytes, options.memory_limit_bytes);
+  EXPECT_LE(stats.memory_bytes, stats.limit_maxbytes);
   EXPECT_EQ(stats.pinned_values, 0u);
   EXPECT_EQ(stats.pinned_bytes, 0u);
   EXPECT_EQ(stats.pinned_dropped_values, 0u);
