@@ -1,6 +1,7 @@
 // ValueBlock's reference counting and the handles on it (value_block.h, value_pin.h).
 #include "storage/value_pin.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <utility>
@@ -10,6 +11,8 @@
 namespace memkv::storage {
 
 ValueBlock* ValueBlock::New(size_t size, PinCounters* counters) {
+  // A size no memory can hold must not wrap around to a small allocation.
+  if (size > SIZE_MAX - sizeof(ValueBlock)) throw std::bad_alloc();
   void* memory = std::malloc(sizeof(ValueBlock) + size);
   if (memory == nullptr) throw std::bad_alloc();
   return new (memory) ValueBlock(counters);
