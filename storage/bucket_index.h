@@ -37,6 +37,7 @@ class BucketIndex {
     return bucket;
   }
   uint32_t& Head(size_t bucket) { return chunks_[bucket >> kChunkBits][bucket & kChunkMask]; }
+  uint32_t Head(size_t bucket) const { return chunks_[bucket >> kChunkBits][bucket & kChunkMask]; }
 
   // Adds one bucket by splitting the next one of this round. hash_of(ref) gives a record's hash,
   // next_of(ref) the address of its `next` link.

@@ -2,16 +2,22 @@
 // shard picked by the hash's high bits, and owns the background reclaimer.
 #include "storage/engine.h"
 
+#include <sys/random.h>
+
 #include <algorithm>
 #include <bit>
+#include <cassert>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "storage/key_hash.h"
 #include "storage/reclaimer.h"
 #include "storage/shard.h"
-#include "xxhash.h"
+#include "storage/value_block.h"
 
 namespace memkv::storage {
 namespace {
@@ -28,12 +34,18 @@ class ShardedEngine final : public Engine {
       : options_(options), clock_(clock), shard_bits_(shard_bits) {
     const int count = 1 << shard_bits;
     options_.shard_count = count;
+    const size_t budget = options.memory_limit_bytes / count;
+    limits_.max_item_bytes = options.max_item_bytes;
+    limits_.max_key_bytes = ItemStore::MaxKeyBytesFor(budget);
+    large_value_bytes_ = ItemStore::LargeValueBytesFor(budget);
     for (int i = 0; i < count; ++i) {
       ShardConfig config;
       config.index = i;
       config.shard_bits = shard_bits;
-      config.budget_bytes = options.memory_limit_bytes / count;
-      config.max_item_bytes = options.max_item_bytes;
+      config.budget_bytes = budget;
+      config.limits = limits_;
+      config.hash_seed = options.hash_seed;
+      config.pins = &pins_;
       shards_.push_back(std::make_unique<Shard>(config, clock));
     }
     if (options.start_background_reclaimer) {
@@ -43,7 +55,11 @@ class ShardedEngine final : public Engine {
   }
 
   // Stops the reclaimer before the shards it walks go away.
-  ~ShardedEngine() override { reclaimer_.reset(); }
+  ~ShardedEngine() override {
+    reclaimer_.reset();
+    // A pin left now would release into freed counters (engine.h REQUIRES).
+    assert(pins_.pinned_values.load() == 0);
+  }
 
   LookupResult Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> on_hit) override {
     const uint64_t hash = Hash(key);
@@ -55,6 +71,19 @@ class ShardedEngine final : public Engine {
     const uint64_t hash = Hash(key);
     return ShardFor(hash).Store(key, hash, value, args);
   }
+
+  ValueBuffer AllocateValue(size_t size) override { return ValueBlock::NewBuffer(size, &pins_); }
+
+  absl::StatusOr<StoreOutcome> Store(std::string_view key, ValueBuffer&& value,
+                                     const StoreArgs& args) override {
+    // Taken over here so that a buffer not adopted is freed as this returns, after the shard's
+    // lock is released.
+    ValueBuffer buffer = std::move(value);
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Store(key, hash, buffer.view(), args, &buffer);
+  }
+
+  size_t large_value_bytes() const override { return large_value_bytes_; }
 
   DeleteResult Delete(std::string_view key, uint64_t compare_cas) override {
     const uint64_t hash = Hash(key);
@@ -103,8 +132,14 @@ class ShardedEngine final : public Engine {
     }
   }
 
+  size_t LongestChainForTest() const override {
+    size_t longest = 0;
+    for (const auto& shard : shards_) longest = std::max(longest, shard->LongestChainForTest());
+    return longest;
+  }
+
  private:
-  static uint64_t Hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+  uint64_t Hash(std::string_view key) const { return KeyHash(key, options_.hash_seed); }
   size_t ShardIndex(uint64_t hash) const {
     // The high bits: the low bits pick the bucket inside the shard.
     return shard_bits_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - shard_bits_));
@@ -112,6 +147,9 @@ class ShardedEngine final : public Engine {
   Shard& ShardFor(uint64_t hash) { return *shards_[ShardIndex(hash)]; }
 
   EngineOptions options_;
+  ItemLimits limits_;  // the same in every shard
+  size_t large_value_bytes_ = 0;
+  PinCounters pins_;  // before the shards, whose large values count their pins here
   const Clock* const clock_;
   const int shard_bits_;
   std::vector<std::unique_ptr<Shard>> shards_;
@@ -141,8 +179,8 @@ absl::StatusOr<bool> ShardedEngine::StoreAll(
   std::vector<uint64_t> hashes;
   std::vector<size_t> indexes;
   for (const auto& [key, value] : pairs) {
-    if (key.size() + value.size() > options_.max_item_bytes) {
-      return absl::ResourceExhaustedError("object too large for cache");
+    if (!limits_.Fits(key.size(), value.size())) {
+      return TooLargeError();
     }
     hashes.push_back(Hash(key));
     indexes.push_back(ShardIndex(hashes.back()));
@@ -179,9 +217,27 @@ EngineStats ShardedEngine::Stats() const {
     total.evicted_unfetched += s.evicted_unfetched;
     total.hash_buckets += s.hash_buckets;
     total.with_expiry += s.with_expiry;
+    total.memory_bytes += s.memory_bytes;
   }
   total.limit_maxbytes = options_.memory_limit_bytes;
+  total.pinned_values = pins_.pinned_values.load(std::memory_order_relaxed);
+  total.pinned_bytes = pins_.pinned_bytes.load(std::memory_order_relaxed);
+  total.pinned_dropped_values = pins_.dropped_values.load(std::memory_order_relaxed);
+  total.pinned_dropped_bytes = pins_.dropped_bytes.load(std::memory_order_relaxed);
   return total;
+}
+
+// A seed from the kernel's random source; may block only before its pool is first initialised.
+absl::StatusOr<uint64_t> DrawSeed() {
+  uint64_t seed = 0;
+  char* out = reinterpret_cast<char*>(&seed);
+  for (size_t done = 0; done < sizeof(seed);) {
+    const ssize_t n = getrandom(out + done, sizeof(seed) - done, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::InternalError(absl::StrCat("getrandom: ", std::strerror(errno)));
+    done += static_cast<size_t>(n);
+  }
+  return seed;
 }
 
 }  // namespace
@@ -203,13 +259,19 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
   if (options.reclaim_period_millis <= 0 || options.reclaim_buckets_per_pass <= 0) {
     return absl::InvalidArgumentError("reclaim period and buckets per pass must be > 0");
   }
+  EngineOptions seeded = options;
+  if (seeded.hash_seed == 0) {
+    absl::StatusOr<uint64_t> seed = DrawSeed();
+    if (!seed.ok()) return seed.status();
+    seeded.hash_seed = *seed;
+  }
   int bits = std::bit_width(static_cast<unsigned>(options.shard_count - 1));
   // Fewer shards when the limit is small: each must hold two of the largest items.
   while (bits > 0 && options.memory_limit_bytes >> bits <
                          std::max(2 * options.max_item_bytes, kMinShardBudget)) {
     --bits;
   }
-  return std::unique_ptr<Engine>(new ShardedEngine(options, clock, bits));
+  return std::unique_ptr<Engine>(new ShardedEngine(seeded, clock, bits));
 }
 
 }  // namespace memkv::storage

@@ -1,15 +1,23 @@
 // Engine: the in-memory key-value store every protocol dialect shares.
 //
-// A sharded hash table: each key is hashed once with XXH3; the hash's high bits pick one of a
-// power-of-two number of shards, each with its own lock, items and memory budget, so threads that
-// touch different shards never contend and nothing global is locked on the get/set path. Items
-// carry a value, 32-bit client flags, an expiry (unix ms, 0 = never) and a 64-bit CAS unique.
-// The memory limit is kept by evicting the least recently used items (approximately: see
-// shard.h); expired items vanish on next access and are reclaimed in the background a bounded
-// amount at a time.
+// A sharded hash table: each key is hashed once with XXH3, seeded per engine (key_hash.h); the
+// hash's high bits pick one of a power-of-two number of shards, each with its own lock, items and
+// memory budget, so threads that touch different shards never contend and nothing global is
+// locked on the get/set path. Items carry a value, 32-bit client flags, an expiry (unix ms, 0 =
+// never) and a 64-bit CAS unique. The memory limit is kept by evicting the least recently used
+// items (approximately: see shard.h); expired items vanish on next access and are reclaimed in the
+// background a bounded amount at a time.
+//
+// Large values (Engine::large_value_bytes()) live in blocks of their own, which a caller can pin
+// to send them without a copy (ItemView::Pin, value_pin.h) and receive into before storing them
+// (AllocateValue, Store(key, ValueBuffer&&)).
 //
 // Threads: every public method is safe to call from any thread at any time. Callbacks run with
-// one shard's lock held: they must be short and must not call back into the Engine.
+// one shard's lock held: they must be short and must not call back into the Engine. Pins may be
+// released on any thread.
+//
+// REQUIRES for the Engine's destruction: no ValuePin of it is left (the server closes its
+// connections first); a debug build asserts it.
 //
 // The engine knows nothing of wire formats; server/ turns parsed requests into calls here.
 #ifndef MEMKV_STORAGE_ENGINE_H_
@@ -27,12 +35,14 @@
 #include "absl/types/span.h"
 #include "storage/clock.h"
 #include "storage/engine_types.h"
+#include "storage/value_pin.h"
 
 namespace memkv::storage {
 
 class Engine {
  public:
   // Validates options (e.g. max_item_bytes must leave room for at least a few items per shard).
+  // A hash_seed of 0 is replaced by one drawn from getrandom(); options() reports the seed used.
   static absl::StatusOr<std::unique_ptr<Engine>> Create(const EngineOptions& options,
                                                         const Clock* clock);
   virtual ~Engine() = default;
@@ -42,11 +52,27 @@ class Engine {
   virtual LookupResult Get(std::string_view key,
                            absl::FunctionRef<void(const ItemView&)> on_hit) = 0;
 
-  // Stores per args. Returns kResourceExhausted "object too large for cache" if key + value
-  // exceed max_item_bytes, and kResourceExhausted "out of memory storing object" if nothing can
-  // be evicted to make room.
+  // Stores per args. Returns kResourceExhausted "object too large for cache", touching nothing
+  // but a plain set's old value (removed, as memcached does), if key + value exceed
+  // max_item_bytes or the key is too long for any record (longer than a segment: 32 KiB to 1 MiB
+  // by the memory limit, see item_store.h); kResourceExhausted "out of memory storing object" if
+  // nothing can be evicted to make room.
   virtual absl::StatusOr<StoreOutcome> Store(std::string_view key, std::string_view value,
                                              const StoreArgs& args) = 0;
+
+  // A writable block of `size` bytes for a value to be stored with the Store below (the server
+  // receives a large set's bytes straight into it). The engine allocates what is asked: the
+  // caller bounds size first (by max_item_bytes). Not charged to the memory limit until stored.
+  virtual ValueBuffer AllocateValue(size_t size) = 0;
+  // Store(key, value.view(), args) in every respect (results, errors, eviction, statistics),
+  // except that when the value is to live in a block of its own (any mode but append and prepend,
+  // a value of at least large_value_bytes(), or a little less with a long key) the item takes
+  // value's block instead of a copy. `value` is empty afterwards either way.
+  virtual absl::StatusOr<StoreOutcome> Store(std::string_view key, ValueBuffer&& value,
+                                             const StoreArgs& args) = 0;
+  // Values of at least this many bytes always live in a block of their own: ItemView::Pin pins
+  // them and Store(key, ValueBuffer&&) adopts them. Smaller ones live in segments and are copied.
+  virtual size_t large_value_bytes() const = 0;
 
   virtual DeleteResult Delete(std::string_view key, uint64_t compare_cas = 0) = 0;
 
@@ -85,6 +111,9 @@ class Engine {
 
   // One reclaim pass over every shard, as the background thread does. For tests.
   virtual void ReclaimExpiredForTest() = 0;
+  // The most items in one bucket chain of any shard (walks every index under each shard's lock).
+  // For tests of the key hash's seeding.
+  virtual size_t LongestChainForTest() const = 0;
 };
 
 }  // namespace memkv::storage

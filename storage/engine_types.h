@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "storage/value_pin.h"
+
 namespace memkv::storage {
 
 struct EngineOptions {
@@ -24,10 +26,22 @@ struct EngineOptions {
   int reclaim_buckets_per_pass = 1024;
   // Tests turn the background thread off and call ReclaimExpiredForTest() instead.
   bool start_background_reclaimer = true;
+  // Seed of the XXH3 key hash; 0 = Engine::Create draws one from the kernel (getrandom), so that
+  // bucket placement differs between runs and a client cannot precompute keys that share one
+  // bucket chain (hash flooding). Tests pass fixed seeds.
+  uint64_t hash_seed = 0;
 };
 
-// A stored item as seen by a callback. Views are valid only during the callback.
+// A stored item as seen by a callback. Views are valid only during the callback; Pin() makes a
+// large value outlive it.
 struct ItemView {
+  // A pin on the value (value_pin.h) that may be kept after the callback and released on any
+  // thread; an empty pin when the value lives in a segment (copy it then). Call it only inside
+  // the callback that was shown this view (or a copy of it).
+  ValuePin Pin() const {
+    return value_block == nullptr ? ValuePin() : ValuePin(value_block, value.size());
+  }
+
   std::string_view key;
   std::string_view value;
   uint32_t client_flags = 0;
@@ -37,6 +51,9 @@ struct ItemView {
   bool fetched = false;            // read at least once since it was stored, before this access
   bool stale = false;              // invalidated by a meta command's I flag
   bool win_token_sent = false;     // a client was already handed the meta recache "win" token
+  // Set by the engine: the block holding a large value, null for a value in a segment. Pin()
+  // reads it; nothing else should.
+  ValueBlock* value_block = nullptr;
 };
 
 enum class LookupResult { kHit, kMiss, kExpired };
@@ -118,7 +135,15 @@ struct EngineStats {
   uint64_t evicted_unfetched = 0;
   uint64_t limit_maxbytes = 0;
   uint64_t hash_buckets = 0;
-  uint64_t with_expiry = 0;  // live items with an expiry time
+  uint64_t with_expiry = 0;   // live items with an expiry time
+  uint64_t memory_bytes = 0;  // held against limit_maxbytes: segments, large values, indexes
+  // Large values referenced by ValuePins right now (each counted once however many pins it has),
+  // stored or not, and their bytes; of those, the ones no longer stored (deleted, overwritten,
+  // evicted, flushed while pinned): memory the pins hold outside limit_maxbytes until released.
+  uint64_t pinned_values = 0;
+  uint64_t pinned_bytes = 0;
+  uint64_t pinned_dropped_values = 0;
+  uint64_t pinned_dropped_bytes = 0;
 };
 
 }  // namespace memkv::storage

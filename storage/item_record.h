@@ -12,7 +12,7 @@
 //       int64   expiry, unix ms       only if kHasExpiry
 //       uint32  long key length       only if key length >= 255
 //       key bytes
-//       value bytes, or, if kExternal, the address of a malloc'd block holding them
+//       value bytes, or, if kExternal, the address of the ValueBlock holding them
 //   padded to a multiple of 8.
 // Why: 22 fixed bytes + a 4-byte bucket slot is the whole per-item cost (no malloc header, no
 // 8-byte pointers); flags and expiry are zero for most cache items and then take no space. For a
@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include "storage/item_meta.h"
+#include "storage/value_block.h"
 
 namespace memkv::storage {
 
@@ -46,6 +47,16 @@ class ItemRecord {
   static constexpr size_t kAlignment = 8;
   static constexpr size_t kFixedBytes = 22;
   static constexpr size_t kLongKey = 255;
+  // The most a record can spend beyond its key: the fixed fields, flags, expiry, a long key's
+  // length and a large value's block address.
+  static constexpr size_t kMaxBytesBesideKey = kFixedBytes + 4 + 8 + 4 + sizeof(ValueBlock*);
+
+  // The longest key whose record, with every optional field and its value in a block of its own,
+  // fits in record_bytes (a multiple of kAlignment): a key that fits so fits whatever its value
+  // and meta, and whatever meta later changes rewrite it with.
+  static size_t MaxKeyBytes(size_t record_bytes) {
+    return record_bytes > kMaxBytesBesideKey ? record_bytes - kMaxBytesBesideKey : 0;
+  }
 
   explicit ItemRecord(char* start) : p_(start) {}
 
@@ -53,11 +64,11 @@ class ItemRecord {
   static size_t SizeFor(size_t key_len, size_t value_len, const ItemMeta& meta, bool external) {
     const size_t raw = kFixedBytes + (meta.client_flags != 0 ? 4 : 0) +
                        (meta.expiry_millis != 0 ? 8 : 0) + (key_len >= kLongKey ? 4 : 0) + key_len +
-                       (external ? sizeof(char*) : value_len);
+                       (external ? sizeof(ValueBlock*) : value_len);
     return (raw + kAlignment - 1) & ~(kAlignment - 1);
   }
 
-  // Writes the header and key; the caller then fills value_dest() (or sets the external block).
+  // Writes the header and key; the caller then fills value_data() (or sets the external block).
   void Init(std::string_view key, size_t value_len, const ItemMeta& meta, bool external) {
     uint8_t bits = external ? kExternal : 0;
     if (meta.client_flags != 0) bits |= kHasFlags;
@@ -84,12 +95,15 @@ class ItemRecord {
   size_t value_len() const { return Get<uint32_t>(4); }
   std::string_view key() const { return {p_ + KeyOffset(), key_len()}; }
   std::string_view value() const { return {value_data(), value_len()}; }
-  char* value_data() const { return has(kExternal) ? external_block() : p_ + ValueOffset(); }
-  char* external_block() const { return Get<char*>(ValueOffset()); }
-  void set_external_block(char* block) { Put<char*>(ValueOffset(), block); }
+  char* value_data() const {
+    return has(kExternal) ? external_block()->bytes() : p_ + ValueOffset();
+  }
+  // REQUIRES: has(kExternal).
+  ValueBlock* external_block() const { return Get<ValueBlock*>(ValueOffset()); }
+  void set_external_block(ValueBlock* block) { Put<ValueBlock*>(ValueOffset(), block); }
   int64_t expiry_millis() const { return has(kHasExpiry) ? Get<int64_t>(ExpiryOffset()) : 0; }
   size_t size() const {
-    const size_t raw = ValueOffset() + (has(kExternal) ? sizeof(char*) : value_len());
+    const size_t raw = ValueOffset() + (has(kExternal) ? sizeof(ValueBlock*) : value_len());
     return (raw + kAlignment - 1) & ~(kAlignment - 1);
   }
 

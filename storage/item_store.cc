@@ -3,29 +3,32 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
-#include <cstdlib>
 #include <cstring>
-#include <new>
 #include <string>
 
-#include "xxhash.h"
+#include "storage/key_hash.h"
 
 namespace memkv::storage {
 namespace {
 
-// glibc malloc's header and rounding, charged to each large value.
+// glibc malloc's header and rounding, charged to each large value with the block's header.
 constexpr size_t kMallocOverhead = 16;
 
 absl::Status OutOfMemory() { return absl::ResourceExhaustedError("out of memory storing object"); }
-
-uint64_t HashOf(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
 bool Overlaps(std::string_view part, std::string_view range) {
   return !part.empty() && part.data() < range.data() + range.size() &&
          range.data() < part.data() + part.size();
 }
 
-size_t ExternalCharge(size_t value_len) { return value_len + kMallocOverhead; }
+size_t ExternalCharge(size_t value_len) { return sizeof(ValueBlock) + value_len + kMallocOverhead; }
+
+// Writes parts[0] + parts[1] at dest.
+void CopyParts(char* dest, const std::string_view (&parts)[2]) {
+  // memcpy from an empty view's null data is undefined even for 0 bytes.
+  if (!parts[0].empty()) std::memcpy(dest, parts[0].data(), parts[0].size());
+  if (!parts[1].empty()) std::memcpy(dest + parts[0].size(), parts[1].data(), parts[1].size());
+}
 
 }  // namespace
 
@@ -34,14 +37,28 @@ size_t ItemStore::SegmentBytesFor(size_t budget_bytes) {
                             1 << 20);
 }
 
-ItemStore::ItemStore(size_t budget_bytes)
+ItemStore::ItemStore(size_t budget_bytes, uint64_t hash_seed, PinCounters* pins)
     : budget_bytes_(budget_bytes),
+      hash_seed_(hash_seed),
+      pins_(pins != nullptr ? pins : &own_pins_),
       log_(SegmentBytesFor(budget_bytes)),
       max_inline_bytes_(log_.segment_bytes() / 8) {
   stats_.hash_buckets = index_.bucket_count();
 }
 
 ItemStore::~ItemStore() { Clear(); }
+
+uint64_t ItemStore::HashOf(std::string_view key) const { return KeyHash(key, hash_seed_); }
+
+size_t ItemStore::LongestChainForTest() const {
+  size_t longest = 0;
+  for (size_t bucket = 0; bucket < index_.bucket_count(); ++bucket) {
+    size_t length = 0;
+    for (Ref ref = index_.Head(bucket); ref != kNull; ref = Record(ref).next()) ++length;
+    longest = std::max(longest, length);
+  }
+  return longest;
+}
 
 uint32_t* ItemStore::LinkTo(std::string_view key, uint64_t hash) {
   uint32_t* link = BucketFor(hash);
@@ -92,16 +109,35 @@ absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_milli
   return status;
 }
 
-bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta) {
+ValueBlock* ItemStore::BlockFor(const std::string_view (&parts)[2], size_t value_len,
+                                ValueBuffer* adopt) {
+  if (adopt != nullptr) {
+    if (ValueBlock* adopted = ValueBlock::Adopt(adopt, pins_); adopted != nullptr) return adopted;
+  }
+  ValueBlock* block = ValueBlock::New(value_len, pins_);
+  CopyParts(block->bytes(), parts);
+  return block;
+}
+
+bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta,
+                               ValueBuffer* adopt) {
   ItemRecord record = Record(ref);
-  if (parts[0].size() + parts[1].size() != record.value_len() || !record.FitsMeta(meta) ||
+  const size_t value_len = record.value_len();
+  if (parts[0].size() + parts[1].size() != value_len || !record.FitsMeta(meta) ||
       PartsPointInto(ref, parts)) {
     return false;
   }
-  char* dest = record.value_data();
-  // memcpy from an empty view's null data is undefined even for 0 bytes.
-  if (!parts[0].empty()) std::memcpy(dest, parts[0].data(), parts[0].size());
-  if (!parts[1].empty()) std::memcpy(dest + parts[0].size(), parts[1].data(), parts[1].size());
+  if (!record.has(ItemRecord::kExternal)) {
+    CopyParts(record.value_data(), parts);
+  } else if (adopt == nullptr && !record.external_block()->pinned()) {
+    CopyParts(record.value_data(), parts);  // nobody else can be reading it
+  } else {
+    // A send may be reading the pinned bytes; an adopted block saves the copy. Same size, same
+    // charge: the budget does not change.
+    ValueBlock* old = record.external_block();
+    record.set_external_block(BlockFor(parts, value_len, adopt));
+    old->DropOwner(value_len);
+  }
   CountExpiryChange(record.expiry_millis(), meta.expiry_millis);
   record.WriteMeta(meta);
   // A rewrite is a use: without a second chance the item, which keeps its old place in the log,
@@ -118,7 +154,7 @@ void ItemStore::Retire(Ref ref, RemoveReason reason) {
   CountExpiryChange(record.expiry_millis(), 0);
   stats_.bytes -= record.size();
   if (record.has(ItemRecord::kExternal)) {
-    std::free(record.external_block());
+    record.external_block()->DropOwner(record.value_len());
     external_bytes_ -= ExternalCharge(record.value_len());
     stats_.bytes -= record.value_len();
   }
@@ -196,15 +232,18 @@ bool ItemStore::PartsPointInto(Ref ref, const std::string_view (&parts)[2]) cons
 }
 
 absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
-                            const ItemMeta& meta, int64_t now_millis) {
+                            const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt) {
   // The item replaced, if any; valid until Allocate below may clean or move it.
   const Ref replaced = Find(key, hash);
-  if (replaced != kNull && RewriteInPlace(replaced, parts, meta)) return absl::OkStatus();
+  if (replaced != kNull && RewriteInPlace(replaced, parts, meta, adopt)) return absl::OkStatus();
   const size_t value_len = parts[0].size() + parts[1].size();
   const bool external = ItemRecord::SizeFor(key.size(), value_len, meta, false) > max_inline_bytes_;
   const size_t size = ItemRecord::SizeFor(key.size(), value_len, meta, external);
   const size_t charge = external ? ExternalCharge(value_len) : 0;
-  if (size + charge + 2 * log_.segment_bytes() > budget_bytes_) return OutOfMemory();
+  // A record longer than a segment can never be placed: fail before evicting anything for it.
+  if (size > log_.segment_bytes() || size + charge + 2 * log_.segment_bytes() > budget_bytes_) {
+    return OutOfMemory();
+  }
 
   // Making room may clean the segment holding the item this one replaces; if the parts point
   // into it (append, prepend, Update), copy them out first. Only then, to save the copy.
@@ -228,15 +267,11 @@ absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::stri
   }
   ItemRecord record(log_.At(ref));
   record.Init(key, value_len, meta, external);
-  char* dest = record.value_data();
   if (external) {
-    dest = static_cast<char*>(std::malloc(std::max<size_t>(value_len, 1)));
-    if (dest == nullptr) throw std::bad_alloc();
-    record.set_external_block(dest);
+    record.set_external_block(BlockFor(source, value_len, adopt));
+  } else {
+    CopyParts(record.value_data(), source);
   }
-  // memcpy from an empty view's null data is undefined even for 0 bytes.
-  if (!source[0].empty()) std::memcpy(dest, source[0].data(), source[0].size());
-  if (!source[1].empty()) std::memcpy(dest + source[0].size(), source[1].data(), source[1].size());
 
   uint32_t* link = LinkTo(key, hash);
   const Ref old = *link;
@@ -263,7 +298,7 @@ void ItemStore::Clear() {
   for (size_t bucket = 0; bucket < index_.bucket_count(); ++bucket) {
     for (Ref ref = index_.Head(bucket); ref != kNull;) {
       ItemRecord record = Record(ref);
-      if (record.has(ItemRecord::kExternal)) std::free(record.external_block());
+      if (record.has(ItemRecord::kExternal)) record.external_block()->DropOwner(record.value_len());
       ref = record.next();
     }
   }

@@ -3,15 +3,22 @@
 // Items are ItemRecords (item_record.h) packed into a SegmentLog (segment_log.h); the index is a
 // BucketIndex (bucket_index.h) of 4-byte chain heads with chains threaded through the records'
 // `next` field, at a load of at most one item per bucket. The hash is not stored: chains compare
-// keys, and a bucket split or an unlink recomputes XXH3 of the key (about 5 ns for 20 bytes).
+// keys, and a bucket split or an unlink recomputes the KeyHash of the key (key_hash.h; about 5 ns
+// for 20 bytes).
 //
 // Eviction is the log's cleaning: when the budget is reached, the oldest segment is cleaned;
 // expired and deleted records in it are dropped, records read since the last pass (kAccessed) get
 // a second chance and are re-appended, the rest are evicted. This approximates LRU the way CLOCK
-// does. Values larger than 1/8 of a segment live in their own allocation, counted in the budget.
+// does.
 //
-// The budget covers segments (all of them, including free and reserve ones), large values and
-// the index.
+// Values whose record would exceed 1/8 of a segment live in a ValueBlock of their own
+// (value_block.h), which the store references while the item is stored: removing the item drops
+// that reference, and a block still pinned (ValuePin) lives on until its last pin goes. A pinned
+// block is never written again: a same-length rewrite (RewriteInPlace) gives the item a new block.
+//
+// The budget covers segments (all of them, including free and reserve ones), the large values
+// the store references and the index; a dropped but still pinned block is no longer charged
+// (PinCounters counts it instead).
 //
 // Threads: not thread-safe. The owning Shard calls it with the shard's lock held.
 #ifndef MEMKV_STORAGE_ITEM_STORE_H_
@@ -27,6 +34,8 @@
 #include "storage/item_meta.h"
 #include "storage/item_record.h"
 #include "storage/segment_log.h"
+#include "storage/value_block.h"
+#include "storage/value_pin.h"
 
 namespace memkv::storage {
 
@@ -39,7 +48,8 @@ struct StoreStats {
   uint64_t expired_unfetched = 0;
   uint64_t evicted_unfetched = 0;
   uint64_t hash_buckets = 0;
-  uint64_t with_expiry = 0;  // live items that have an expiry time (Redis INFO's "expires")
+  uint64_t with_expiry = 0;   // live items that have an expiry time (Redis INFO's "expires")
+  uint64_t memory_bytes = 0;  // filled in by Shard::Stats from ItemStore::memory_bytes()
 };
 
 class ItemStore {
@@ -52,16 +62,33 @@ class ItemStore {
   // The segment size for a shard budget: 1/16 of it (so cleaning one segment frees a small
   // fraction), a power of two between 32 KiB and 1 MiB.
   static size_t SegmentBytesFor(size_t budget_bytes);
+  // The longest key a store of this budget can hold: its record must fit in one segment.
+  static size_t MaxKeyBytesFor(size_t budget_bytes) {
+    return ItemRecord::MaxKeyBytes(SegmentBytesFor(budget_bytes));
+  }
 
-  explicit ItemStore(size_t budget_bytes);
+  // Values of at least this many bytes always live in a block of their own (1/8 of a segment).
+  static size_t LargeValueBytesFor(size_t budget_bytes) {
+    return SegmentBytesFor(budget_bytes) / 8;
+  }
+
+  // hash_seed: the seed of the KeyHash the caller passes as `hash` (key_hash.h). pins: where pins
+  // of this store's large values are counted (the engine's, shared by its shards); null = the
+  // store's own.
+  explicit ItemStore(size_t budget_bytes, uint64_t hash_seed = 0, PinCounters* pins = nullptr);
   ~ItemStore();
   ItemStore(const ItemStore&) = delete;
   ItemStore& operator=(const ItemStore&) = delete;
 
-  // The item stored under key (whose XXH3 hash is `hash`), or kNull. Does not look at expiry.
+  // The item stored under key (whose KeyHash is `hash`), or kNull. Does not look at expiry.
   Ref Find(std::string_view key, uint64_t hash) const;
   std::string_view Key(Ref ref) const { return Record(ref).key(); }
   std::string_view Value(Ref ref) const { return Record(ref).value(); }
+  // The block holding the item's value, or null if the value lives in the record (ItemView).
+  ValueBlock* Block(Ref ref) const {
+    const ItemRecord record = Record(ref);
+    return record.has(ItemRecord::kExternal) ? record.external_block() : nullptr;
+  }
   ItemMeta Meta(Ref ref) const { return Record(ref).meta(); }
 
   // Records a read: sets fetched and the access time, and earns the item a second chance when
@@ -75,9 +102,13 @@ class ItemStore {
   // point into the replaced item's value. A replacement of the same length whose meta fits the
   // old record is written over it in place (see RewriteInPlace); otherwise the item is appended
   // to the log, making room as described above; fails with ResourceExhausted "out of memory
-  // storing object" if none can be made.
+  // storing object" if none can be made, or at once if the record could never fit a segment
+  // (callers refuse such keys earlier as too large: see MaxKeyBytesFor).
+  // adopt: a buffer holding the value (parts[0] is its view, parts[1] empty), whose block the
+  // item takes instead of a copy if its value lives in a block of its own and the buffer comes
+  // from these PinCounters' engine; the buffer is then empty. Otherwise it is left as it was.
   absl::Status Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
-                   const ItemMeta& meta, int64_t now_millis);
+                   const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt = nullptr);
 
   void Remove(Ref ref, RemoveReason reason);
   // Removes every item (flush_all). Memory stays with the store for reuse.
@@ -91,6 +122,8 @@ class ItemStore {
   size_t memory_bytes() const { return used_bytes(); }
   size_t budget_bytes() const { return budget_bytes_; }
   size_t segment_bytes() const { return log_.segment_bytes(); }
+  // The length of the longest bucket chain (walks the whole index). For tests of the hash.
+  size_t LongestChainForTest() const;
 
  private:
   ItemRecord Record(Ref ref) const { return ItemRecord(log_.At(ref)); }
@@ -108,12 +141,16 @@ class ItemStore {
   // fits the record's fields and no part points into the old value; false (nothing changed)
   // otherwise. Why: same-size rewrites (counters, fixed-size objects, redis-benchmark's SET)
   // then neither grow the log nor scatter live items over it, which keeps lookups in cache.
-  bool RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta);
+  // A pinned block is not written: the item gets a new one (or adopt's) of the same size.
+  bool RewriteInPlace(Ref ref, const std::string_view (&parts)[2], const ItemMeta& meta,
+                      ValueBuffer* adopt);
+  // A block holding parts[0] + parts[1]: adopt's, if it can be taken, else a new copy.
+  ValueBlock* BlockFor(const std::string_view (&parts)[2], size_t value_len, ValueBuffer* adopt);
   // Keeps stats_.with_expiry right when a live record's expiry goes from `before` to `after`.
   void CountExpiryChange(int64_t before, int64_t after) {
     stats_.with_expiry += (after != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
   }
-  // Marks an unlinked record dead, frees its large value and counts the removal.
+  // Marks an unlinked record dead, drops its large value and counts the removal.
   void Retire(Ref ref, RemoveReason reason);
   size_t used_bytes() const {
     return log_.allocated_bytes() + external_bytes_ + index_.memory_bytes();
@@ -129,12 +166,16 @@ class ItemStore {
   size_t CleanRecord(Ref ref, int64_t now_millis);
   void Grow(int64_t now_millis);
   int MaxPasses() const;
+  uint64_t HashOf(std::string_view key) const;
 
   const size_t budget_bytes_;
+  const uint64_t hash_seed_;
+  PinCounters own_pins_;  // used when no engine-wide counters are given
+  PinCounters* const pins_;
   SegmentLog log_;
   const size_t max_inline_bytes_;
   BucketIndex index_;
-  size_t external_bytes_ = 0;  // large values, with an estimate of malloc's own overhead
+  size_t external_bytes_ = 0;  // stored large values, with headers and malloc's own overhead
   size_t reclaim_cursor_ = 0;
   StoreStats stats_;
 };

@@ -7,14 +7,14 @@
 namespace memkv::storage {
 namespace {
 
-absl::Status TooLarge() { return absl::ResourceExhaustedError("object too large for cache"); }
-
 uint32_t Seconds(int64_t millis) { return static_cast<uint32_t>(millis / 1000); }
 
 }  // namespace
 
+absl::Status TooLargeError() { return absl::ResourceExhaustedError("object too large for cache"); }
+
 Shard::Shard(const ShardConfig& config, const Clock* clock)
-    : config_(config), clock_(clock), store_(config.budget_bytes) {}
+    : config_(config), clock_(clock), store_(config.budget_bytes, config.hash_seed, config.pins) {}
 
 uint64_t Shard::NextCas() {
   // Interleaving the shard index makes CAS uniques engine-wide without a shared atomic: on the
@@ -49,6 +49,7 @@ ItemView Shard::View(ItemStore::Ref ref) const {
   ItemView view;
   view.key = store_.Key(ref);
   view.value = store_.Value(ref);
+  view.value_block = store_.Block(ref);
   view.client_flags = meta.client_flags;
   view.cas = meta.cas;
   view.expiry_millis = meta.expiry_millis;
@@ -61,13 +62,13 @@ ItemView Shard::View(ItemStore::Ref ref) const {
 
 absl::Status Shard::PutLocked(std::string_view key, uint64_t hash,
                               const std::string_view (&parts)[2], const ItemMeta& meta,
-                              int64_t now_millis) {
+                              int64_t now_millis, ValueBuffer* adopt) {
   if (IsExpired(meta.expiry_millis, now_millis)) {
     // memcached answers STORED and the item is gone at once; so is any older value.
     RemoveIfPresent(key, hash);
     return absl::OkStatus();
   }
-  return store_.Put(key, hash, parts, meta, now_millis);
+  return store_.Put(key, hash, parts, meta, now_millis, adopt);
 }
 
 LookupResult Shard::Get(std::string_view key, uint64_t hash,
@@ -83,16 +84,17 @@ LookupResult Shard::Get(std::string_view key, uint64_t hash,
 }
 
 absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
-                                          std::string_view value, const StoreArgs& args) {
+                                          std::string_view value, const StoreArgs& args,
+                                          ValueBuffer* adopt) {
   const int64_t now = clock_->NowMillis();
   const bool concatenate = args.mode == StoreMode::kAppend || args.mode == StoreMode::kPrepend;
   // As memcached, which sizes the item before looking at the key: a value too large fails
   // whatever the mode, and a plain set also drops the old value so that it is not served stale.
   const bool plain_set = args.mode == StoreMode::kSet && args.compare_cas == 0;
   absl::MutexLock lock(&mu_);
-  if (!concatenate && key.size() + value.size() > config_.max_item_bytes) {
+  if (!concatenate && !config_.limits.Fits(key.size(), value.size())) {
     if (plain_set) RemoveIfPresent(key, hash);
-    return TooLarge();
+    return TooLargeError();
   }
   bool expired;
   ItemStore::Ref ref = FindLive(key, hash, now, &expired);
@@ -109,7 +111,7 @@ absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
   std::string_view parts[2] = {value, {}};
   if (concatenate) {
     // memcached answers NOT_STORED when the combined item would be too large.
-    if (key.size() + store_.Value(ref).size() + value.size() > config_.max_item_bytes) {
+    if (key.size() + store_.Value(ref).size() + value.size() > config_.limits.max_item_bytes) {
       return StoreOutcome{StoreResult::kNotStored, 0};
     }
     const ItemMeta old = store_.Meta(ref);
@@ -123,7 +125,9 @@ absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
   }
   meta.cas = args.new_cas != 0 ? args.new_cas : NextCas();
   meta.last_access_sec = Seconds(now);
-  if (absl::Status status = PutLocked(key, hash, parts, meta, now); !status.ok()) {
+  // Append and prepend make a new value: there is nothing to adopt.
+  if (absl::Status status = PutLocked(key, hash, parts, meta, now, concatenate ? nullptr : adopt);
+      !status.ok()) {
     if (plain_set) RemoveIfPresent(key, hash);
     return status;
   }
@@ -213,8 +217,8 @@ absl::StatusOr<UpdateOutcome> Shard::ApplyMutation(std::string_view key, uint64_
       if (existed) store_.Remove(ref, RemoveReason::kDeleted);
       return UpdateOutcome{existed, 0};
     case Mutation::Kind::kStore: {
-      if (key.size() + m.parts[0].size() + m.parts[1].size() > config_.max_item_bytes) {
-        return TooLarge();
+      if (!config_.limits.Fits(key.size(), m.parts[0].size() + m.parts[1].size())) {
+        return TooLargeError();
       }
       ItemMeta meta;
       meta.client_flags = m.client_flags;
@@ -270,7 +274,14 @@ void Shard::ReclaimPass(size_t max_buckets) {
 
 StoreStats Shard::Stats() const {
   absl::MutexLock lock(&mu_);
-  return store_.stats();
+  StoreStats stats = store_.stats();
+  stats.memory_bytes = store_.memory_bytes();
+  return stats;
+}
+
+size_t Shard::LongestChainForTest() const {
+  absl::MutexLock lock(&mu_);
+  return store_.LongestChainForTest();
 }
 
 bool Shard::HasLiveLocked(std::string_view key, uint64_t hash, int64_t now_millis) {

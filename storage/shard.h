@@ -16,6 +16,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "storage/clock.h"
@@ -24,11 +25,25 @@
 
 namespace memkv::storage {
 
+// What one item may be, checked before a store touches anything ("object too large for cache").
+struct ItemLimits {
+  size_t max_item_bytes = 0;  // key + value (memcached -I)
+  size_t max_key_bytes = 0;   // a record holds its key, and must fit one segment
+  bool Fits(size_t key_len, size_t value_len) const {
+    return key_len <= max_key_bytes && key_len + value_len <= max_item_bytes;
+  }
+};
+
+// ResourceExhausted "object too large for cache": what a store refused by ItemLimits returns.
+absl::Status TooLargeError();
+
 struct ShardConfig {
   int index = 0;       // this shard's number, interleaved into its CAS uniques
   int shard_bits = 0;  // log2 of the shard count
   size_t budget_bytes = 0;
-  size_t max_item_bytes = 0;
+  ItemLimits limits;
+  uint64_t hash_seed = 0;       // the engine's KeyHash seed (key_hash.h)
+  PinCounters* pins = nullptr;  // the engine's (value_block.h); outlives the shard
 };
 
 class Shard {
@@ -39,8 +54,9 @@ class Shard {
 
   LookupResult Get(std::string_view key, uint64_t hash,
                    absl::FunctionRef<void(const ItemView&)> on_hit);
+  // adopt: null, or the buffer whose view `value` is, for the store to take (ItemStore::Put).
   absl::StatusOr<StoreOutcome> Store(std::string_view key, uint64_t hash, std::string_view value,
-                                     const StoreArgs& args);
+                                     const StoreArgs& args, ValueBuffer* adopt = nullptr);
   DeleteResult Delete(std::string_view key, uint64_t hash, uint64_t compare_cas);
   bool Touch(std::string_view key, uint64_t hash, int64_t expiry_millis);
   ArithmeticOutcome Increment(std::string_view key, uint64_t hash, uint64_t delta, bool decrement,
@@ -52,7 +68,10 @@ class Shard {
   void FlushAt(int64_t when_millis);
   // One bounded reclaim pass (the background reclaimer's unit of work).
   void ReclaimPass(size_t max_buckets);
+  // The store's statistics, with memory_bytes() as StoreStats::memory_bytes.
   StoreStats Stats() const;
+  // The longest bucket chain of this shard's index. For tests of the hash.
+  size_t LongestChainForTest() const;
 
   absl::Mutex& mu() ABSL_LOCK_RETURNED(mu_) { return mu_; }
   // Applies a due flush, removes the key if expired, and says whether a live item remains.
@@ -72,7 +91,7 @@ class Shard {
   ItemView View(ItemStore::Ref ref) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stores key -> parts[0] + parts[1]; an expiry already past removes the key instead.
   absl::Status PutLocked(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
-                         const ItemMeta& meta, int64_t now_millis)
+                         const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<UpdateOutcome> ApplyMutation(std::string_view key, uint64_t hash,
                                               ItemStore::Ref ref, const Mutation& m,

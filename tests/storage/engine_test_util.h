@@ -60,6 +60,25 @@ inline StoreOutcome MustStore(Engine& engine, std::string_view key, std::string_
   return outcome.ok() ? *outcome : StoreOutcome{};
 }
 
+// `size` bytes that differ from those of any other tag: a value overwritten, torn or freed and
+// reused reads differently.
+inline std::string Pattern(uint32_t tag, size_t size) {
+  std::string bytes(size, '\0');
+  uint32_t state = tag * 2654435761u + 1;
+  for (char& c : bytes) {
+    state = state * 1664525u + 1013904223u;
+    c = static_cast<char>(state >> 24);
+  }
+  return bytes;
+}
+
+// A pin on key's value (empty on a miss, or if the value lives in a segment).
+inline ValuePin PinOf(Engine& engine, std::string_view key) {
+  ValuePin pin;
+  engine.Get(key, [&](const ItemView& view) { pin = view.Pin(); });
+  return pin;
+}
+
 inline StoreArgs Mode(StoreMode mode, uint32_t flags = 0, int64_t expiry = 0,
                       uint64_t compare_cas = 0) {
   StoreArgs args;

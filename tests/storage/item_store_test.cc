@@ -7,14 +7,15 @@
 #include <unordered_map>
 
 #include "gtest/gtest.h"
-#include "xxhash.h"
+#include "storage/key_hash.h"
 
 namespace memkv::storage {
 namespace {
 
 constexpr int64_t kNow = 1'700'000'000'000;
 
-uint64_t Hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+// The stores below are built with seed 0.
+uint64_t Hash(std::string_view key) { return KeyHash(key, 0); }
 
 absl::Status Put(ItemStore& store, std::string_view key, std::string_view value,
                  const ItemMeta& meta = {}) {
