@@ -1,9 +1,9 @@
 // Test harness for the EventLoop implementations: blocking loopback clients, handlers that
 // count every callback (so that a callback out of order is a test failure, not a use after free),
-// a loop on its own thread, and the engine variants the tests run on. Header-only, for
-// tests/server/event_loop_test.cc. The handlers and TestLoopThread's loop run on the loop thread;
-// the rest is for the test thread, which reads the handlers' counters (atomics) and never blocks
-// the loop except through RunSync.
+// a loop on its own thread, and the engine variants the tests run on with their fixture.
+// Header-only, for tests/server/loop/event_loop_test.cc and the other engine tests. The handlers
+// and TestLoopThread's loop run on the loop thread; the rest is for the test thread, which reads
+// the handlers' counters (atomics) and never blocks the loop except through RunSync.
 #ifndef MEMKV_TESTS_SUPPORT_EVENT_LOOP_HARNESS_H_
 #define MEMKV_TESTS_SUPPORT_EVENT_LOOP_HARNESS_H_
 
@@ -369,6 +369,37 @@ inline absl::StatusOr<std::unique_ptr<EventLoop>> MakeLoop(const Engine& engine)
   absl::StatusOr<std::unique_ptr<UringLoop>> loop = UringLoop::Create(engine.uring);
   if (!loop.ok()) return loop.status();
   return std::unique_ptr<EventLoop>(*std::move(loop));
+}
+
+// The fixture of the tests that run on every engine variant: skipped where io_uring is
+// unavailable, failed where epoll is. Instantiate with ::testing::ValuesIn(kEngines) and
+// EngineName.
+class EngineTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<EventLoop>> probe = MakeLoop(GetParam());
+    if (!probe.ok() && IsUring() && absl::IsUnavailable(probe.status())) {
+      GTEST_SKIP() << "io_uring is not available here: " << probe.status().message();
+    }
+    ASSERT_TRUE(probe.ok()) << probe.status();
+    EXPECT_EQ((*probe)->engine(), GetParam().engine);
+  }
+
+  bool IsUring() const { return GetParam().engine == IoEngine::kUring; }
+
+  std::unique_ptr<EventLoop> NewLoop() {
+    absl::StatusOr<std::unique_ptr<EventLoop>> loop = MakeLoop(GetParam());
+    EXPECT_TRUE(loop.ok()) << loop.status();
+    return *std::move(loop);
+  }
+
+  std::unique_ptr<TestLoopThread> StartLoop() {
+    return std::make_unique<TestLoopThread>(NewLoop());
+  }
+};
+
+inline std::string EngineName(const ::testing::TestParamInfo<Engine>& info) {
+  return info.param.name;
 }
 
 }  // namespace memkv::server
