@@ -16,8 +16,10 @@
 //     a buffer of the stream's own. When all provided buffers are in use the kernel ends the
 //     multishot receive with ENOBUFS; it is submitted again at once (the buffers are recycled by
 //     then), so exhaustion slows a stream down but never stalls it.
-//   - Sends through the ring with MSG_DONTWAIT; a short send is resubmitted with the
-//     remainder, a full socket waits for a POLLOUT poll submitted to the ring.
+//   - Sends through the ring with MSG_DONTWAIT: SEND for one slice, SENDMSG over at most IOV_MAX
+//     slices for a gather, its message header and slice array held by the stream until the
+//     completion; a short send is resubmitted with the remainder, a full socket waits for a
+//     POLLOUT poll submitted to the ring.
 //   - Post() wakes the loop through an eventfd read that is always pending in the ring.
 //   - Submissions are batched: everything a turn prepares goes to the kernel in the one
 //     io_uring_submit_and_wait() that also waits for the next turn's completions.
@@ -44,6 +46,7 @@
 #define MEMKV_SERVER_LOOP_URING_LOOP_H_
 
 #include <linux/time_types.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <memory>
@@ -75,7 +78,6 @@ class UringLoop final : public EventLoopCore {
   std::string Describe() const override;
   absl::Status StartAccepting(int listen_fd, AcceptCallback on_accept) override;
   absl::Status StartAcceptingUnshared(int listen_fd, AcceptCallback on_accept) override;
-  void Send(int fd, std::string_view data) override;
 
  private:
   struct Listener {
@@ -90,6 +92,7 @@ class UringLoop final : public EventLoopCore {
   struct Stream : StreamState {
     bool send_armed = false;
     uint8_t send_op = 0;      // kSend or kSendPoll, while send_armed
+    msghdr send_message{};    // of a SENDMSG in flight: the kernel reads it until its completion
     bool recv_armed = false;  // until the final completion (no IORING_CQE_F_MORE) arrives
     uint32_t recv_seq = 0;    // which receive is armed; see the user_data layout
     std::unique_ptr<char[]> recv_buffer;  // single-shot receives only
@@ -101,6 +104,7 @@ class UringLoop final : public EventLoopCore {
 
   // EventLoopCore hooks.
   std::unique_ptr<StreamState> NewStream() override;
+  void StartSend(StreamState* stream) override;
   absl::Status StartStream(StreamState* stream) override;
   void UpdateReceiving(StreamState* stream) override;
   void CancelIo(StreamState* stream) override;

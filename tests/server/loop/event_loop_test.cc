@@ -4,7 +4,7 @@
 // callback, two loops on one listening socket, Stop from another thread, and the peer's
 // half-close (FIN): everything received, then OnPeerClosed, with replies still written after it.
 // The harness (clients, counting handlers, the loop thread, the engine variants) is in
-// tests/support/event_loop_harness.h.
+// tests/support/event_loop_harness.h; the gather Send (a list of slices) has gather_send_test.cc.
 //
 // No sleeps and no timeouts: every wait is for a condition the loop must bring about, so a
 // broken loop makes a test hang (and ctest's TIMEOUT fail it) rather than pass by luck.
