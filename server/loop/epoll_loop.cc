@@ -217,23 +217,27 @@ void EpollLoop::HandleReadable(Stream* stream) {
   }
 }
 
-void EpollLoop::Send(int fd, std::string_view data) {
-  auto* stream = static_cast<Stream*>(BeginSend(fd, data));
-  if (stream == nullptr) return;
+void EpollLoop::StartSend(StreamState* state) {
+  auto* stream = static_cast<Stream*>(state);
   WriteSome(stream);
-  if (stream->send_left > 0 && !stream->closing && !stream->sending) {
+  if (!stream->send.empty() && !stream->closing && !stream->sending) {
     stream->sending = true;
     UpdateInterest(stream);
   }
 }
 
 void EpollLoop::WriteSome(Stream* stream) {
-  while (stream->send_left > 0) {
+  while (!stream->send.empty()) {
+    // One code path for one slice or many: sendmsg() of one iovec differs from send() only by
+    // copying in the message header and the iovec.
+    absl::Span<const iovec> window = stream->send.Window(SendCursor::kMaxSlicesPerCall);
+    msghdr message{};
+    message.msg_iov = const_cast<iovec*>(window.data());
+    message.msg_iovlen = window.size();
     // MSG_NOSIGNAL: a peer that reset the connection must cost an EPIPE, not the process.
-    ssize_t n = send(stream->fd.get(), stream->send_data, stream->send_left, MSG_NOSIGNAL);
+    ssize_t n = sendmsg(stream->fd.get(), &message, MSG_NOSIGNAL);
     if (n > 0) {
-      stream->send_data += n;
-      stream->send_left -= n;
+      stream->send.Advance(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -247,7 +251,7 @@ void EpollLoop::WriteSome(Stream* stream) {
 void EpollLoop::HandleWritable(Stream* stream) {
   if (!stream->sending) return;
   WriteSome(stream);
-  if (stream->send_left == 0 && !stream->closing) {
+  if (stream->send.empty() && !stream->closing) {
     stream->sending = false;
     UpdateInterest(stream);
   }

@@ -7,7 +7,8 @@
 // simply reported again by the next epoll_wait; edge-triggered would need a list of "still
 // readable" streams of our own to be equally fair. Level-triggered also makes back-pressure a
 // plain mask change (PauseReceive drops EPOLLIN) and leaves nothing to lose when a handler
-// closes a stream in the middle of a batch. A send that would block waits for EPOLLOUT.
+// closes a stream in the middle of a batch. A send is written with sendmsg() over its slices
+// (IOV_MAX at a time) until it is done or the socket is full; then it waits for EPOLLOUT.
 //
 // The peer's FIN (recv() == 0) drops EPOLLIN and EPOLLRDHUP for good, since level-triggered
 // epoll would report a half-closed socket readable on every turn; sends go on with EPOLLOUT, and
@@ -40,7 +41,6 @@ class EpollLoop final : public EventLoopCore {
   IoEngine engine() const override { return IoEngine::kEpoll; }
   std::string Describe() const override { return "epoll"; }
   absl::Status StartAccepting(int listen_fd, AcceptCallback on_accept) override;
-  void Send(int fd, std::string_view data) override;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -68,6 +68,7 @@ class EpollLoop final : public EventLoopCore {
 
   // EventLoopCore hooks.
   std::unique_ptr<StreamState> NewStream() override;
+  void StartSend(StreamState* stream) override;
   absl::Status StartStream(StreamState* stream) override;
   void UpdateReceiving(StreamState* stream) override;
   void CancelIo(StreamState* stream) override;

@@ -10,6 +10,8 @@
 #ifndef MEMKV_SERVER_LOOP_EVENT_LOOP_H_
 #define MEMKV_SERVER_LOOP_EVENT_LOOP_H_
 
+#include <sys/uio.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,6 +20,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace memkv::server {
 
@@ -27,7 +30,7 @@ class StreamHandler {
   virtual ~StreamHandler() = default;
   // Bytes arrived. The view is valid only during the call: keep a copy of what is not consumed.
   virtual void OnReceive(std::string_view data) = 0;
-  // Every byte of the last Send() was written; its buffer may be reused.
+  // Every byte of the last Send() was written; its slices and their bytes may be reused.
   virtual void OnSendComplete() = 0;
   // The peer shut down its sending side (a FIN: `nc -N`, socat, shutdown(SHUT_WR)): no
   // OnReceive follows, but the stream stays open for Send, so that replies still owed to the
@@ -79,8 +82,15 @@ class EventLoop {
   // the loop's also when this fails (it is closed then), except for AlreadyExists: fd is
   // already one of this loop's streams.
   virtual absl::Status AddStream(int fd, StreamHandler* handler) = 0;
-  // Writes all of data, then calls OnSendComplete. One send at a time per stream: the caller
-  // waits for OnSendComplete before the next Send, and keeps data alive and unchanged until then.
+  // Writes every byte of every slice, in order, then calls OnSendComplete: a gather send, so
+  // that a reply can be header bytes from one buffer and value bytes from where they are stored,
+  // written with one sendmsg (or io_uring SENDMSG) per flush instead of copied together first.
+  // One send at a time per stream: the caller waits for OnSendComplete before the next Send, and
+  // keeps the slice array and the bytes it points to alive and unchanged until then. Zero-length
+  // slices are allowed; a send with no bytes completes at the next safe point. Any number of
+  // slices: more than IOV_MAX go out in several system calls.
+  virtual void Send(int fd, absl::Span<const iovec> slices) = 0;
+  // Send of one slice; the same contract for data.
   virtual void Send(int fd, std::string_view data) = 0;
   // Back-pressure: stop delivering OnReceive until ResumeReceive.
   virtual void PauseReceive(int fd) = 0;

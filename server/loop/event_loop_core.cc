@@ -98,6 +98,23 @@ absl::Status EventLoopCore::AddStream(int fd, StreamHandler* handler) {
   return status;
 }
 
+void EventLoopCore::Send(int fd, absl::Span<const iovec> slices) {
+  StreamState* stream = FindStream(fd);
+  if (stream == nullptr || stream->closing) return;
+  stream->send.Reset(slices);
+  if (stream->send.empty()) {
+    CompleteSendLater(stream);  // nothing to write: complete at the next safe point
+    return;
+  }
+  StartSend(stream);
+}
+
+// The one slice may live on this stack frame: the cursor keeps a copy of the slice array.
+void EventLoopCore::Send(int fd, std::string_view data) {
+  iovec slice{const_cast<char*>(data.data()), data.size()};
+  Send(fd, absl::MakeConstSpan(&slice, 1));
+}
+
 bool EventLoopCore::HasStreams() const {
   for (const auto& stream : streams_) {
     if (stream != nullptr) return true;

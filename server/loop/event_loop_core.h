@@ -2,8 +2,8 @@
 // written once for the epoll and the io_uring engine (as redis's ae.c is for ae_epoll.c): the
 // stream table indexed by fd, the deferred callbacks and their rules, Run()'s outer loop, posted
 // tasks and their wake-up, and the guard against running out of descriptors while accepting.
-// An engine derives from it and adds only how it submits I/O and reaps what came back: Send,
-// StartAccepting, and the hooks at the end of this class.
+// An engine derives from it and adds only how it submits I/O and reaps what came back:
+// StartAccepting, and the hooks at the end of this class (StartSend writes what Send recorded).
 //
 // The callback rules, kept here for every engine:
 //   - A handler is never re-entered. What an EventLoop call would otherwise trigger at once
@@ -37,6 +37,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "server/loop/event_loop.h"
+#include "server/loop/send_cursor.h"
 #include "server/loop/socket_util.h"
 
 namespace memkv::server {
@@ -50,6 +51,8 @@ class EventLoopCore : public EventLoop {
   void Stop() final;
   void Post(absl::AnyInvocable<void() &&> task) final;
   absl::Status AddStream(int fd, StreamHandler* handler) final;
+  void Send(int fd, absl::Span<const iovec> slices) final;
+  void Send(int fd, std::string_view data) final;
   void PauseReceive(int fd) final;
   void ResumeReceive(int fd) final;
   void CloseStream(int fd) final;
@@ -61,8 +64,7 @@ class EventLoopCore : public EventLoop {
     virtual ~StreamState() = default;
     UniqueFd fd;
     StreamHandler* handler = nullptr;
-    const char* send_data = nullptr;  // unsent rest of the current Send
-    size_t send_left = 0;
+    SendCursor send;   // the unsent rest of the current Send
     std::string held;  // bytes that came while paused, delivered after ResumeReceive
     bool paused = false;
     bool peer_closed = false;          // the FIN arrived: receiving is over for good
@@ -102,20 +104,6 @@ class EventLoopCore : public EventLoop {
   }
   bool HasStreams() const;
 
-  // Send's common half: records what to send and returns the stream for the engine to write
-  // to; null when there is nothing to write (no such stream, closing, or an empty send, which
-  // completes at the next safe point).
-  StreamState* BeginSend(int fd, std::string_view data) {
-    StreamState* stream = FindStream(fd);
-    if (stream == nullptr || stream->closing) return nullptr;
-    stream->send_data = data.data();
-    stream->send_left = data.size();
-    if (data.empty()) {
-      CompleteSendLater(stream);
-      return nullptr;
-    }
-    return stream;
-  }
   // OnSendComplete at the next safe point: for an engine whose Send may finish inside Send().
   void CompleteSendLater(StreamState* stream) { completed_sends_.push_back(stream); }
 
@@ -156,6 +144,10 @@ class EventLoopCore : public EventLoop {
  private:
   // --- Hooks: what each engine does its own way ---------------------------------------------
   virtual std::unique_ptr<StreamState> NewStream() = 0;
+  // Send has recorded bytes in stream->send (never empty) on a stream that is not closing and has
+  // no send in progress: write them, now or once the socket takes them, advancing stream->send,
+  // then OnSendComplete (through CompleteSendLater if still inside Send).
+  virtual void StartSend(StreamState* stream) = 0;
   // Starts watching a stream just put into the table; an error takes it out and closes the fd.
   virtual absl::Status StartStream(StreamState* stream) = 0;
   // paused or peer_closed changed: receive while neither is set, else stop.

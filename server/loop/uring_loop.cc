@@ -44,7 +44,7 @@ enum Op : uint8_t {
   kAcceptPoll,   // waiting for the listener to be readable after EAGAIN
   kAcceptRetry,  // timeout after an accept error that said "no resources"
   kRecv,         // (multishot) receive
-  kSend,         // send with MSG_DONTWAIT
+  kSend,         // send or sendmsg with MSG_DONTWAIT
   kSendPoll,     // waiting for the stream to be writable after a send's EAGAIN
   kCancel,       // a cancel request; its target is encoded in the rest of user_data
 };
@@ -176,7 +176,7 @@ void UringLoop::ArmAll() {
     auto* stream = static_cast<Stream*>(state);
     if (stream->closing) return;
     if (!stream->paused) ArmRecv(stream);
-    if (stream->send_left > 0) ArmSend(stream);
+    if (!stream->send.empty()) ArmSend(stream);
   });
 }
 
@@ -243,8 +243,21 @@ void UringLoop::ArmSend(Stream* stream) {
   // without progress is handed to a kernel worker thread, where it blocks (one thread per slow
   // client) and where a cancel may miss it; seen on 6.18 with a client that stops reading.
   // With it, a full socket answers EAGAIN and the loop polls for POLLOUT itself.
-  io_uring_prep_send(sqe, fd, stream->send_data, std::min(stream->send_left, kMaxSendBytes),
-                     MSG_NOSIGNAL | MSG_DONTWAIT);
+  constexpr int kFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+  absl::Span<const iovec> window = stream->send.Window(SendCursor::kMaxSlicesPerCall);
+  if (window.size() == 1) {
+    // SEND needs no message header copied in and kept by the kernel: the cheaper of the two.
+    io_uring_prep_send(sqe, fd, window[0].iov_base, std::min(window[0].iov_len, kMaxSendBytes),
+                       kFlags);
+  } else {
+    // The kernel reads the header and the slices it points to (the stream's copy, see
+    // SendCursor) after this returns; neither changes until the completion. It also caps one
+    // call at MAX_RW_COUNT bytes, so the result fits the completion's int.
+    stream->send_message = msghdr{};
+    stream->send_message.msg_iov = const_cast<iovec*>(window.data());
+    stream->send_message.msg_iovlen = window.size();
+    io_uring_prep_sendmsg(sqe, fd, &stream->send_message, kFlags);
+  }
   io_uring_sqe_set_data64(sqe, Pack(kSend, fd));
   stream->send_armed = true;
   stream->send_op = kSend;
@@ -449,9 +462,8 @@ void UringLoop::HandleSend(Stream* stream, int res) {
     return;
   }
   if (res > 0) {
-    stream->send_data += res;
-    stream->send_left -= res;
-    if (stream->send_left > 0) {
+    stream->send.Advance(res);
+    if (!stream->send.empty()) {
       ArmSend(stream);  // a short send: the rest goes again
     } else {
       stream->handler->OnSendComplete();
@@ -536,8 +548,6 @@ bool UringLoop::HasIoInFlight(const StreamState& state) const {
   return running_ && (stream.recv_armed || stream.send_armed);
 }
 
-void UringLoop::Send(int fd, std::string_view data) {
-  if (StreamState* stream = BeginSend(fd, data)) ArmSend(static_cast<Stream*>(stream));
-}
+void UringLoop::StartSend(StreamState* stream) { ArmSend(static_cast<Stream*>(stream)); }
 
 }  // namespace memkv::server

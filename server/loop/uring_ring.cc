@@ -21,10 +21,10 @@ struct NeededOp {
   const char* name;
 };
 constexpr NeededOp kNeededOps[] = {
-    {IORING_OP_ACCEPT, "ACCEPT (5.5)"},       {IORING_OP_RECV, "RECV (5.6)"},
-    {IORING_OP_SEND, "SEND (5.6)"},           {IORING_OP_READ, "READ (5.6)"},
-    {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"}, {IORING_OP_POLL_ADD, "POLL_ADD"},
-    {IORING_OP_TIMEOUT, "TIMEOUT"},
+    {IORING_OP_ACCEPT, "ACCEPT (5.5)"}, {IORING_OP_RECV, "RECV (5.6)"},
+    {IORING_OP_SEND, "SEND (5.6)"},     {IORING_OP_SENDMSG, "SENDMSG (5.3)"},
+    {IORING_OP_READ, "READ (5.6)"},     {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"},
+    {IORING_OP_POLL_ADD, "POLL_ADD"},   {IORING_OP_TIMEOUT, "TIMEOUT"},
 };
 
 constexpr unsigned kFlagSets[] = {

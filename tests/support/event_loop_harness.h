@@ -1,9 +1,9 @@
 // Test harness for the EventLoop implementations: blocking loopback clients, handlers that
 // count every callback (so that a callback out of order is a test failure, not a use after free),
-// a loop on its own thread, and the engine variants the tests run on. Header-only, for
-// tests/server/event_loop_test.cc. The handlers and TestLoopThread's loop run on the loop thread;
-// the rest is for the test thread, which reads the handlers' counters (atomics) and never blocks
-// the loop except through RunSync.
+// a loop on its own thread, and the engine variants the tests run on with their fixture.
+// Header-only, for tests/server/loop/event_loop_test.cc and gather_send_test.cc. The handlers
+// and TestLoopThread's loop run on the loop thread; the rest is for the test thread, which reads
+// the handlers' counters (atomics) and never blocks the loop except through RunSync.
 #ifndef MEMKV_TESTS_SUPPORT_EVENT_LOOP_HARNESS_H_
 #define MEMKV_TESTS_SUPPORT_EVENT_LOOP_HARNESS_H_
 
@@ -11,12 +11,14 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -29,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "absl/types/span.h"
 #include "gtest/gtest.h"
 #include "server/loop/event_loop.h"
 #include "server/loop/socket_util.h"
@@ -144,12 +147,16 @@ class EchoHandler final : public StreamHandler {
       pause_on_receive_ = false;
       loop_->PauseReceive(fd_);
     }
-    if (reply_.empty()) {
+    if (reply_.empty() && !reply_slices_.has_value()) {
       pending_.append(data);
       MaybeSend();
     } else if (!sending_) {
       sending_ = true;  // a fixed reply, sent once: for the mid-send tests
-      loop_->Send(fd_, reply_);
+      if (reply_slices_.has_value()) {
+        loop_->Send(fd_, absl::MakeConstSpan(*reply_slices_));
+      } else {
+        loop_->Send(fd_, reply_);
+      }
     }
   }
   void OnSendComplete() override {
@@ -199,6 +206,8 @@ class EchoHandler final : public StreamHandler {
   // The setters are for the loop thread, or before the connection sends anything.
   void set_close_on_receive() { close_on_receive_ = true; }
   void set_reply(std::string reply) { reply_ = std::move(reply); }
+  // As set_reply, sent as one gather of these slices; the caller keeps the bytes alive.
+  void set_reply_slices(std::vector<iovec> slices) { reply_slices_ = std::move(slices); }
   // Echo nothing until the peer has closed its side, then everything: a reply that exists only
   // after the half-close, as when a worker answers after the FIN was read.
   void set_hold_until_peer_closed() { hold_until_peer_closed_ = true; }
@@ -209,6 +218,12 @@ class EchoHandler final : public StreamHandler {
   void Echo(std::string_view data) {
     pending_.append(data);
     MaybeSend();
+  }
+  // A gather send of slices, which the caller keeps until OnSendComplete; on the loop thread.
+  void SendSlices(absl::Span<const iovec> slices) {
+    ASSERT_FALSE(sending_);
+    sending_ = true;
+    loop_->Send(fd_, slices);
   }
 
  private:
@@ -236,6 +251,7 @@ class EchoHandler final : public StreamHandler {
   bool toggle_pause_on_peer_closed_ = false;
   bool close_requested_ = false;
   std::string reply_;
+  std::optional<std::vector<iovec>> reply_slices_;
   std::string pending_;
   std::string in_flight_;
   bool sending_ = false;
@@ -369,6 +385,52 @@ inline absl::StatusOr<std::unique_ptr<EventLoop>> MakeLoop(const Engine& engine)
   absl::StatusOr<std::unique_ptr<UringLoop>> loop = UringLoop::Create(engine.uring);
   if (!loop.ok()) return loop.status();
   return std::unique_ptr<EventLoop>(*std::move(loop));
+}
+
+// The fixture of the tests that run on every engine variant: skipped where io_uring is
+// unavailable, failed where epoll is. Instantiate with ::testing::ValuesIn(kEngines) and
+// EngineName.
+class EngineTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<EventLoop>> probe = MakeLoop(GetParam());
+    if (!probe.ok() && IsUring() && absl::IsUnavailable(probe.status())) {
+      GTEST_SKIP() << "io_uring is not available here: " << probe.status().message();
+    }
+    ASSERT_TRUE(probe.ok()) << probe.status();
+    EXPECT_EQ((*probe)->engine(), GetParam().engine);
+  }
+
+  bool IsUring() const { return GetParam().engine == IoEngine::kUring; }
+
+  std::unique_ptr<EventLoop> NewLoop() {
+    absl::StatusOr<std::unique_ptr<EventLoop>> loop = MakeLoop(GetParam());
+    EXPECT_TRUE(loop.ok()) << loop.status();
+    return *std::move(loop);
+  }
+
+  std::unique_ptr<TestLoopThread> StartLoop() {
+    return std::make_unique<TestLoopThread>(NewLoop());
+  }
+
+  // A loop on its own thread accepting on a loopback port with an EchoHandler per connection.
+  // The loop goes first when it is destroyed, then the socket it accepted on.
+  struct EchoServer {
+    int port = 0;
+    UniqueFd listener;
+    std::unique_ptr<TestLoopThread> loop;
+  };
+  EchoServer StartEchoServer() {
+    EchoServer server;
+    server.listener = ListenLoopback(&server.port);
+    server.loop = StartLoop();
+    server.loop->AcceptEcho(server.listener.get());
+    return server;
+  }
+};
+
+inline std::string EngineName(const ::testing::TestParamInfo<Engine>& info) {
+  return info.param.name;
 }
 
 }  // namespace memkv::server

@@ -6,6 +6,8 @@
 #ifndef MEMKV_TESTS_SUPPORT_FAKE_EVENT_LOOP_H_
 #define MEMKV_TESTS_SUPPORT_FAKE_EVENT_LOOP_H_
 
+#include <sys/uio.h>
+
 #include <deque>
 #include <optional>
 #include <string>
@@ -13,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "gtest/gtest.h"
 #include "server/loop/event_loop.h"
 #include "server/loop/socket_util.h"
@@ -37,6 +40,14 @@ class FakeEventLoop final : public EventLoop {
     EXPECT_FALSE(in_flight.has_value()) << "a second Send before OnSendComplete";
     in_flight = std::string(data);
     sent.push_back(std::string(data));
+  }
+  // A gather send is recorded as one send of its slices' bytes, concatenated.
+  void Send(int fd, absl::Span<const iovec> slices) override {
+    std::string data;
+    for (const iovec& slice : slices) {
+      data.append(static_cast<const char*>(slice.iov_base), slice.iov_len);
+    }
+    Send(fd, data);
   }
   void PauseReceive(int) override { paused = true; }
   void ResumeReceive(int) override { paused = false; }

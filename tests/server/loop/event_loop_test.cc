@@ -4,7 +4,7 @@
 // callback, two loops on one listening socket, Stop from another thread, and the peer's
 // half-close (FIN): everything received, then OnPeerClosed, with replies still written after it.
 // The harness (clients, counting handlers, the loop thread, the engine variants) is in
-// tests/support/event_loop_harness.h.
+// tests/support/event_loop_harness.h; the gather Send (a list of slices) has gather_send_test.cc.
 //
 // No sleeps and no timeouts: every wait is for a condition the loop must bring about, so a
 // broken loop makes a test hang (and ctest's TIMEOUT fail it) rather than pass by luck.
@@ -31,29 +31,7 @@
 namespace memkv::server {
 namespace {
 
-class EventLoopTest : public ::testing::TestWithParam<Engine> {
- protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<EventLoop>> probe = MakeLoop(GetParam());
-    if (!probe.ok() && IsUring() && absl::IsUnavailable(probe.status())) {
-      GTEST_SKIP() << "io_uring is not available here: " << probe.status().message();
-    }
-    ASSERT_TRUE(probe.ok()) << probe.status();
-    EXPECT_EQ((*probe)->engine(), GetParam().engine);
-  }
-
-  bool IsUring() const { return GetParam().engine == IoEngine::kUring; }
-
-  std::unique_ptr<EventLoop> NewLoop() {
-    absl::StatusOr<std::unique_ptr<EventLoop>> loop = MakeLoop(GetParam());
-    EXPECT_TRUE(loop.ok()) << loop.status();
-    return *std::move(loop);
-  }
-
-  std::unique_ptr<TestLoopThread> StartLoop() {
-    return std::make_unique<TestLoopThread>(NewLoop());
-  }
-};
+class EventLoopTest : public EngineTest {};
 
 TEST(MakeEventLoopTest, GivesTheEngineAskedForOrUnavailable) {
   absl::StatusOr<std::unique_ptr<EventLoop>> epoll = MakeEventLoop(IoEngine::kEpoll);
@@ -566,10 +544,7 @@ TEST_P(EventLoopTest, AddStreamFailureClosesTheFd) {
   EXPECT_EQ(fcntl(raw_file, F_GETFD), -1) << "fd left open";
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, EventLoopTest, ::testing::ValuesIn(kEngines),
-                         [](const ::testing::TestParamInfo<Engine>& info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Engines, EventLoopTest, ::testing::ValuesIn(kEngines), EngineName);
 
 }  // namespace
 }  // namespace memkv::server
