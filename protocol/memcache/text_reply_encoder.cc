@@ -18,21 +18,26 @@ void AppendDecimal(Int value, std::string* out) {
 
 }  // namespace
 
-void AppendTextValue(std::string_view key, uint32_t flags, std::string_view value,
-                     std::optional<uint64_t> cas, std::string* out) {
-  // Header bytes: "VALUE " + key + " " + flags (10) + " " + length (20) + " " + cas (20) + "\r\n".
-  ReserveForValue(key.size() + 60 + value.size(), out);
+void AppendTextValueHeader(std::string_view key, uint32_t flags, size_t bytes,
+                           std::optional<uint64_t> cas, std::string* out) {
   out->append("VALUE ");
   out->append(key);
   out->push_back(' ');
   AppendDecimal(flags, out);
   out->push_back(' ');
-  AppendDecimal(value.size(), out);
+  AppendDecimal(bytes, out);
   if (cas.has_value()) {
     out->push_back(' ');
     AppendDecimal(*cas, out);
   }
   out->append("\r\n");
+}
+
+void AppendTextValue(std::string_view key, uint32_t flags, std::string_view value,
+                     std::optional<uint64_t> cas, std::string* out) {
+  // Header bytes: "VALUE " + key + " " + flags (10) + " " + length (20) + " " + cas (20) + "\r\n".
+  ReserveForValue(key.size() + 60 + value.size(), out);
+  AppendTextValueHeader(key, flags, value.size(), cas, out);
   out->append(value);
   out->append("\r\n");
 }

@@ -7,6 +7,7 @@
 #ifndef MEMKV_PROTOCOL_MEMCACHE_TEXT_REPLY_ENCODER_H_
 #define MEMKV_PROTOCOL_MEMCACHE_TEXT_REPLY_ENCODER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +18,11 @@ namespace memkv::protocol {
 // Appends "VALUE <key> <flags> <bytes>[ <cas>]\r\n<value>\r\n".
 void AppendTextValue(std::string_view key, uint32_t flags, std::string_view value,
                      std::optional<uint64_t> cas, std::string* out);
+
+// Appends "VALUE <key> <flags> <bytes>[ <cas>]\r\n" only: the value and its "\r\n" follow, for a
+// caller that sends the value from elsewhere (a pinned stored value, spliced into the reply).
+void AppendTextValueHeader(std::string_view key, uint32_t flags, size_t bytes,
+                           std::optional<uint64_t> cas, std::string* out);
 
 // Appends `line` + "\r\n": for replies with no fields.
 void AppendTextLine(std::string_view line, std::string* out);

@@ -42,9 +42,13 @@ void AppendInteger(int64_t value, std::string* out) { AppendPrefixedNumber(':', 
 
 void AppendBulk(std::string_view data, std::string* out) {
   ReserveForValue(data.size() + 24, out);  // and "$<length>\r\n" before it
-  AppendPrefixedNumber('$', static_cast<int64_t>(data.size()), out);
+  AppendBulkHeader(data.size(), out);
   out->append(data);
   out->append("\r\n", 2);
+}
+
+void AppendBulkHeader(size_t size, std::string* out) {
+  AppendPrefixedNumber('$', static_cast<int64_t>(size), out);
 }
 
 void AppendNullBulk(std::string* out) { out->append("$-1\r\n", 5); }

@@ -27,6 +27,9 @@ void AppendInteger(int64_t value, std::string* out);
 
 // "$3\r\nfoo\r\n". Binary-safe.
 void AppendBulk(std::string_view data, std::string* out);
+// Appends "$<size>\r\n" only: the data and its "\r\n" follow, for a caller that sends the data
+// from elsewhere (a pinned stored value, spliced into the reply).
+void AppendBulkHeader(size_t size, std::string* out);
 
 // "$-1\r\n" (RESP2 null bulk: GET of a missing key).
 void AppendNullBulk(std::string* out);

@@ -35,7 +35,7 @@ void Connection::OnReceive(std::string_view data) {
 void Connection::OnSendComplete() {
   CallbackScope scope(this);
   sending_ = false;
-  ReleaseBuffer(&out_[active_ ^ 1]);
+  out_[active_ ^ 1].Release();  // the pins of the values it spliced go here
   // Re-entered from StartSend (the send completed at once): the Settle() that called it goes on.
   if (callback_depth_ > 1) return;
   OnSendDone();
@@ -142,9 +142,16 @@ void Connection::StartSend() {
   int sending = active_;
   active_ ^= 1;
   sending_ = true;
-  env_.stats->bytes_written.Add(out_[sending].size());
+  const OutputBuffer& out = out_[sending];
+  env_.stats->bytes_written.Add(out.size());
   // May complete at once and re-enter OnSendComplete, which then sees the state set above.
-  env_.loop->Send(fd_, out_[sending]);
+  if (!out.has_splices()) {
+    env_.loop->Send(fd_, out.bytes());
+    return;
+  }
+  // Reply bytes and stored values in one gather send; the values stay pinned until it is done.
+  out.Slices(&slices_);
+  env_.loop->Send(fd_, absl::Span<const iovec>(slices_));
 }
 
 void Connection::UpdateReceivePause() {

@@ -29,9 +29,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/conn/connection_slot.h"
 #include "server/conn/input_buffer.h"
+#include "server/conn/output_buffer.h"
 #include "server/conn/request_pipeline.h"
 #include "server/exec/command_stats.h"
 #include "server/loop/event_loop.h"
@@ -113,8 +115,11 @@ class Connection : public StreamHandler {
   int fd() const { return fd_; }
   CommandStats* stats() const { return env_.stats; }
   RequestPipeline& pipeline() { return pipeline_; }
-  // The buffer replies are appended to now, and its size.
-  std::string& output() { return out_[active_]; }
+  // The buffer replies are appended to now (its bytes, and where spliced values go), and its
+  // size, spliced values included.
+  std::string& output() { return out_[active_].bytes(); }
+  SplicedValues& output_spliced() { return out_[active_].spliced(); }
+  OutputBuffer& output_buffer() { return out_[active_]; }
   size_t output_size() const { return out_[active_].size(); }
   // Reply bytes not written yet: the buffer being filled and the one being sent.
   size_t unsent_bytes() const { return out_[0].size() + out_[1].size(); }
@@ -139,9 +144,10 @@ class Connection : public StreamHandler {
   ConnectionSlot slot_;
   RequestPipeline pipeline_;
 
-  InputBuffer input_;   // unparsed bytes left over from earlier receives
-  size_t swallow_ = 0;  // bytes of a refused value still to drop
-  std::string out_[2];  // out_[active_] collects replies; the other may be in flight
+  InputBuffer input_;          // unparsed bytes left over from earlier receives
+  size_t swallow_ = 0;         // bytes of a refused value still to drop
+  OutputBuffer out_[2];        // out_[active_] collects replies; the other may be in flight
+  std::vector<iovec> slices_;  // of the send in flight, when it has spliced values
   int active_ = 0;
   bool sending_ = false;
   bool input_blocked_ = false;  // the last Consume stopped at the flavour's limit

@@ -6,15 +6,17 @@ namespace memkv::server {
 
 void ExecuteDispatchBatch(const PipelineConfig& pipeline, ExecContext& context,
                           DispatchBatch* batch) {
-  batch->replies.clear();
+  batch->replies.Release();
   batch->close = false;
   batch->paused_item = batch->items.size();
   context.cursor = &batch->cursor;
+  context.spliced = &batch->replies.spliced();
+  std::string* out = &batch->replies.bytes();
   for (size_t i = 0; i < batch->items.size(); ++i) {
     const DispatchItem& item = batch->items[i];
     std::string_view bytes = std::string_view(batch->bytes).substr(item.offset, item.length);
     if (item.kind == DispatchItem::Kind::kLiteral) {
-      batch->replies.append(bytes);
+      out->append(bytes);
       continue;
     }
     if (i > 0 && batch->replies.size() >= batch->cursor.output_limit) {
@@ -23,9 +25,8 @@ void ExecuteDispatchBatch(const PipelineConfig& pipeline, ExecContext& context,
       batch->paused_item = i;
       break;
     }
-    ExecOutcome outcome =
-        RequestPipeline::ExecuteFramed(pipeline, item.dialect, batch->resp_inline, bytes, context,
-                                       &batch->session, &batch->replies);
+    ExecOutcome outcome = RequestPipeline::ExecuteFramed(pipeline, item.dialect, batch->resp_inline,
+                                                         bytes, context, &batch->session, out);
     if (outcome == ExecOutcome::kPaused) {
       // A multi-key command reached the output limit: the connection writes what there is and
       // sends this item and the rest again, in a later batch.
@@ -40,6 +41,7 @@ void ExecuteDispatchBatch(const PipelineConfig& pipeline, ExecContext& context,
     }
   }
   context.cursor = nullptr;
+  context.spliced = nullptr;
 }
 
 }  // namespace memkv::server

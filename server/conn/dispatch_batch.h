@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "server/conn/output_buffer.h"
 #include "server/conn/request_pipeline.h"
 #include "server/exec/exec_context.h"
 #include "server/exec/resp/resp_session.h"
@@ -54,8 +55,8 @@ struct DispatchBatch {
   // and the reply size at which a multi-key command pauses (output_limit).
   MultiKeyCursor cursor;
 
-  // Set by the worker.
-  std::string replies;
+  // Set by the worker: the replies (their bytes and the stored values spliced in).
+  OutputBuffer replies;
   bool close = false;  // a request asked to close (quit, QUIT): items after it were not run
   // The item that paused at the cursor's output limit (items from it on were not finished and
   // run again in a later batch, from `cursor`), or items.size() when every item ran.
@@ -66,7 +67,7 @@ struct DispatchBatch {
     items.clear();
     executable = 0;
     cursor.next_key = 0;
-    replies.clear();
+    replies.Release();
     close = false;
     paused_item = 0;
   }

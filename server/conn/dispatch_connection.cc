@@ -16,19 +16,14 @@ void DispatchConnection::OnBatchDone(DispatchBatch batch) {
   if (closed() || !in_flight_ || batch.sequence != sequence_) return;
   in_flight_ = false;
   pipeline().session() = std::move(batch.session);
-  std::string& out = output();
-  if (out.empty()) {
-    out.swap(batch.replies);  // no copy: the worker's buffer becomes the output
-  } else {
-    out.append(batch.replies);
-  }
+  output_buffer().Append(std::move(batch.replies));  // no copy when the output was empty
   if (batch.paused()) KeepPausedRest(batch);
   if (batch.close) {
     StartClosing();  // quit ran: what was framed after it is never executed
     pending_.Clear();
   }
   ReleaseBuffer(&batch.bytes);
-  ReleaseBuffer(&batch.replies);
+  batch.replies.Release();
   batch.Clear();
   spare_ = std::move(batch);
   Settle();

@@ -47,6 +47,7 @@ bool ExecutingConnection::OutputFull() const { return output_size() >= kOutputHi
 bool ExecutingConnection::ReadyForRequest() const { return budget_ > 0 && !OutputFull(); }
 
 PipelineStep ExecutingConnection::TakeRequest(std::string_view input) {
+  exec_.spliced = &output_spliced();  // the buffer being filled changes after each send
   PipelineStep step = pipeline().ParseAndExecute(input, exec_, &output());
   if (step.status == ParseStatus::kNeedMore) return step;
   --budget_;

@@ -7,10 +7,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "server/exec/command_stats.h"
 #include "server/exec/server_info.h"
+#include "server/exec/spliced_values.h"
 #include "storage/engine.h"
 
 namespace memkv::server {
@@ -41,7 +43,15 @@ struct ExecContext {
   ServerInfo* server = nullptr;   // may be null in unit tests
   // Null: multi-key commands run to the end whatever their size (unit tests, tools).
   MultiKeyCursor* cursor = nullptr;
+  // Where large values go instead of being copied into the reply (spliced_values.h); belongs to
+  // the output the reply is appended to. Null: every value is copied.
+  SplicedValues* spliced = nullptr;
 };
+
+// The bytes of a reply so far, spliced values included: what a cursor's limit is compared with.
+inline size_t ReplyBytes(const ExecContext& context, const std::string& out) {
+  return out.size() + (context.spliced != nullptr ? context.spliced->bytes() : 0);
+}
 
 // For a multi-key command's loop over its keys: whether to stop before key `index` (of the
 // command's keys) because the output reached the cursor's limit. Records where to resume.

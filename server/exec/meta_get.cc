@@ -58,7 +58,7 @@ void AppendItemFlag(const MetaRequest& request, const protocol::MetaFlag& flag,
 // with its return flags, and the value when asked for. `item` shows the item as it was before
 // this request (fetched, last access), which is what h and l report.
 HitDecision AppendHit(const MetaRequest& request, const storage::ItemView& item, bool created,
-                      int64_t now, std::string* out) {
+                      int64_t now, SplicedValues* spliced, std::string* out) {
   HitDecision d;
   d.expiry = item.expiry_millis;
   if (request.return_value) {
@@ -98,7 +98,11 @@ HitDecision AppendHit(const MetaRequest& request, const storage::ItemView& item,
     if (!item.win_token_sent) d.won = true;
   }
   if (d.won) protocol::AppendMetaToken("W", out);
-  if (request.return_value) {
+  if (request.return_value && spliced != nullptr && item.value.size() >= kMinSplicedValueBytes) {
+    protocol::AppendMetaLineEnd(out);
+    AppendValue(item, spliced, out);  // spliced in when pinnable
+    out->append("\r\n");
+  } else if (request.return_value) {
     protocol::AppendMetaLineEndAndData(item.value, out);
   } else {
     protocol::AppendMetaLineEnd(out);
@@ -161,7 +165,7 @@ bool GetWithUpdate(const MetaRequest& request, ExecContext& context, const Befor
           shown.fetched = before.fetched;
           shown.last_access_millis = before.last_access_millis;
         }
-        decision = AppendHit(request, shown, /*created=*/false, now, out);
+        decision = AppendHit(request, shown, /*created=*/false, now, context.spliced, out);
         if (decision.ttl_set || decision.won) m.kind = storage::Mutation::Kind::kModify;
         m.set_expiry = decision.ttl_set;
         m.expiry_millis = decision.expiry;
@@ -174,7 +178,7 @@ bool GetWithUpdate(const MetaRequest& request, ExecContext& context, const Befor
     stub.key = request.key();
     stub.cas = outcome->cas;
     stub.last_access_millis = now;
-    decision = AppendHit(request, stub, /*created=*/true, now, out);
+    decision = AppendHit(request, stub, /*created=*/true, now, nullptr, out);
     hit = true;
   }
   if (!hit) return false;
@@ -199,7 +203,7 @@ void ExecuteGet(const MetaRequest& request, ExecContext& context, std::string* o
             before = Before{true, item.fetched, item.last_access_millis};
             return;
           }
-          AppendHit(request, item, /*created=*/false, now, out);
+          AppendHit(request, item, /*created=*/false, now, context.spliced, out);
         });
     if (result == storage::LookupResult::kHit && !needs_token) {
       CountHit(/*ttl_set=*/false, stats);

@@ -30,6 +30,21 @@ std::optional<uint64_t> CasIf(bool with_cas, uint64_t cas) {
   return with_cas ? std::optional<uint64_t>(cas) : std::nullopt;
 }
 
+// "VALUE ...\r\n<value>\r\n" for a get's hit; the value spliced in when it is large enough and
+// pinnable, copied otherwise.
+void AppendValueBlock(const storage::ItemView& item, bool with_cas, ExecContext& context,
+                      std::string* out) {
+  if (context.spliced == nullptr || item.value.size() < kMinSplicedValueBytes) {
+    protocol::AppendTextValue(item.key, item.client_flags, item.value, CasIf(with_cas, item.cas),
+                              out);
+    return;
+  }
+  protocol::AppendTextValueHeader(item.key, item.client_flags, item.value.size(),
+                                  CasIf(with_cas, item.cas), out);
+  AppendValue(item, context.spliced, out);
+  out->append("\r\n");
+}
+
 // The first key a multi-key command serves in this call: 0, or where a paused call stopped.
 size_t FirstKey(const ExecContext& context) {
   return context.cursor != nullptr ? context.cursor->next_key : 0;
@@ -51,12 +66,10 @@ ExecOutcome ExecuteGet(const TextRequest& request, ExecContext& context, std::st
   CommandStats& stats = *context.stats;
   const size_t first = FirstKey(context);
   for (size_t i = first; i < request.keys.size(); ++i) {
-    if (PauseBeforeKey(context, i, first, out->size())) return ExecOutcome::kPaused;
-    const storage::LookupResult result =
-        context.engine->Get(request.keys[i], [&](const storage::ItemView& item) {
-          protocol::AppendTextValue(item.key, item.client_flags, item.value,
-                                    CasIf(with_cas, item.cas), out);
-        });
+    if (PauseBeforeKey(context, i, first, ReplyBytes(context, *out))) return ExecOutcome::kPaused;
+    const storage::LookupResult result = context.engine->Get(
+        request.keys[i],
+        [&](const storage::ItemView& item) { AppendValueBlock(item, with_cas, context, out); });
     stats.cmd_get.Add();
     if (result == storage::LookupResult::kHit) {
       stats.get_hits.Add();
@@ -77,15 +90,14 @@ ExecOutcome ExecuteGetAndTouch(const TextRequest& request, ExecContext& context,
   CommandStats& stats = *context.stats;
   const size_t first = FirstKey(context);
   for (size_t i = first; i < request.keys.size(); ++i) {
-    if (PauseBeforeKey(context, i, first, out->size())) return ExecOutcome::kPaused;
+    if (PauseBeforeKey(context, i, first, ReplyBytes(context, *out))) return ExecOutcome::kPaused;
     bool hit = false;
     // A modification never stores a new item, so the Update cannot fail.
     (void)context.engine->Update(request.keys[i], [&](const storage::ItemView* item) {
       storage::Mutation mutation;
       if (item == nullptr) return mutation;
       hit = true;
-      protocol::AppendTextValue(item->key, item->client_flags, item->value,
-                                CasIf(with_cas, item->cas), out);
+      AppendValueBlock(*item, with_cas, context, out);
       mutation.kind = storage::Mutation::Kind::kModify;
       mutation.set_expiry = true;
       mutation.expiry_millis = expiry;

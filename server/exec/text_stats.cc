@@ -120,6 +120,13 @@ void AppendMemkv(const ExecContext& context, const Totals& t, const ThreadList& 
   AppendTextStat("requests", t.requests, out);
   AppendTextStat("cmd_resp", t.cmd_resp, out);
   AppendTextStat("protocol_errors", t.protocol_errors, out);
+  // Large values being sent straight from the store (issue 12): held by replies in flight; the
+  // "dropped" ones were deleted, overwritten or evicted meanwhile and sit outside limit_maxbytes
+  // until their sends complete.
+  const storage::EngineStats engine = context.engine->Stats();
+  AppendTextStat("pinned_values", engine.pinned_values, out);
+  AppendTextStat("pinned_bytes", engine.pinned_bytes, out);
+  AppendTextStat("pinned_dropped_bytes", engine.pinned_dropped_bytes, out);
   for (const auto& [name, stats] : threads) {
     const std::string prefix = "thread:" + name + ":";
     AppendTextStat(prefix + "requests", stats->requests.Get(), out);

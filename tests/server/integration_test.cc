@@ -2,7 +2,7 @@
 // and I/O engine. Each test starts its own server on a free port (ctest runs every test as its
 // own process, so a server cannot be shared between tests anyway).
 //
-// Adding a mode to every test: one entry in kModes.
+// Adding a mode to every test: one entry in AllModes() (tests/support/mode_engine_test.h).
 #include <linux/io_uring.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -19,6 +19,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/support/memkv_process.h"
+#include "tests/support/mode_engine_test.h"
 
 namespace memkv {
 namespace {
@@ -28,43 +29,10 @@ using ::memkv::testing::Stats;
 using ::memkv::testing::TestClient;
 using ::memkv::testing::WaitForConnections;
 
-// The front-end modes and I/O engines that exist; every test runs on each combination.
-const std::string kModes[] = {"single", "acceptor", "shared", "reuseport", "dispatch", "hybrid"};
-const std::string kIoEngines[] = {"epoll", "uring"};
+using ::memkv::testing::CombinationName;
+using ::memkv::testing::Repeat;
 
-using Combination = std::tuple<std::string, std::string>;
-
-class IntegrationTest : public ::testing::TestWithParam<Combination> {
- protected:
-  const std::string& mode() const { return std::get<0>(GetParam()); }
-  const std::string& io() const { return std::get<1>(GetParam()); }
-
-  // Starts memkv in this test's mode and engine with `extra` flags (default 2 threads, so that
-  // the multi-thread modes really have several workers on a 2-core machine).
-  MemkvProcess* StartServer(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--mode", mode(), "--io", io(), "-t", "2"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    server_ = std::make_unique<MemkvProcess>(MEMKV_BINARY_PATH, args);
-    EXPECT_TRUE(server_->ok()) << server_->error();
-    return server_.get();
-  }
-
-  // Every server must stop cleanly on SIGTERM: exit status 0, which also means no sanitizer
-  // report (they exit non-zero) when the suite runs under ASan/UBSan.
-  void TearDown() override {
-    if (server_ == nullptr) return;
-    int status = server_->Stop();
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status;
-  }
-
-  std::unique_ptr<MemkvProcess> server_;
-};
-
-std::string Repeat(std::string_view piece, int times) {
-  std::string out;
-  for (int i = 0; i < times; ++i) out.append(piece);
-  return out;
-}
+using IntegrationTest = ::memkv::testing::ModeEngineTest;
 
 // The sum of `name` over every per-thread line ("thread:worker0:curr_connections").
 int64_t SumThreadStat(const std::map<std::string, std::string>& stats, std::string_view name) {
@@ -445,13 +413,7 @@ TEST_P(IntegrationTest, SigtermExitsZeroWithClientsConnected) {
   EXPECT_TRUE(idle.ReadsEof());
 }
 
-std::string CombinationName(const ::testing::TestParamInfo<Combination>& info) {
-  return std::get<0>(info.param) + "_" + std::get<1>(info.param);
-}
-
-INSTANTIATE_TEST_SUITE_P(AllModes, IntegrationTest,
-                         ::testing::Combine(::testing::ValuesIn(kModes),
-                                            ::testing::ValuesIn(kIoEngines)),
+INSTANTIATE_TEST_SUITE_P(AllModes, IntegrationTest, ::memkv::testing::AllModeEngineCombinations(),
                          CombinationName);
 
 }  // namespace

@@ -117,6 +117,19 @@ bool ExpireMillisOrReply(Call& call, std::string_view command, unsigned flags,
 }
 
 // Counts a read as memcached's `get` does, so `stats` and INFO add up across dialects.
+// "$<n>\r\n<value>\r\n" for a stored value: spliced in from the store when it is large enough
+// and pinnable (spliced_values.h), copied otherwise. Not for a reply that may be rewound on a
+// failed store (SET ... GET copies), since a rewind cannot take a splice back.
+void AppendBulkValue(Call& call, const storage::ItemView& item) {
+  if (call.context.spliced == nullptr || item.value.size() < kMinSplicedValueBytes) {
+    AppendBulk(item.value, call.out);
+    return;
+  }
+  protocol::AppendBulkHeader(item.value.size(), call.out);
+  AppendValue(item, call.context.spliced, call.out);
+  call.out->append("\r\n");
+}
+
 void CountRead(Call& call, storage::LookupResult result) {
   call.stats().cmd_get.Add();
   if (result == storage::LookupResult::kHit) {
@@ -174,6 +187,7 @@ bool SetGeneric(Call& call, std::string_view command, unsigned flags, std::strin
     old_found = current != nullptr;
     if (flags & kGet) {
       if (current != nullptr) {
+        // Copied, not spliced: a failed store rewinds the reply to its mark.
         AppendBulk(current->value, call.out);
       } else {
         AppendNullBulk(call.out);
@@ -202,7 +216,7 @@ bool SetGeneric(Call& call, std::string_view command, unsigned flags, std::strin
 
 void GetCommand(Call& call) {
   storage::LookupResult result = call.engine().Get(
-      call.args[1], [&call](const storage::ItemView& item) { AppendBulk(item.value, call.out); });
+      call.args[1], [&call](const storage::ItemView& item) { AppendBulkValue(call, item); });
   if (result != storage::LookupResult::kHit) AppendNullBulk(call.out);
   CountRead(call, result);
 }
@@ -252,7 +266,7 @@ void GetDelCommand(Call& call) {
       return Mutation{};
     }
     hit = true;
-    AppendBulk(current->value, call.out);
+    AppendBulkValue(call, *current);
     Mutation mutation;
     mutation.kind = Mutation::Kind::kDelete;
     return mutation;
@@ -284,7 +298,7 @@ void GetExCommand(Call& call) {
       call.out->append(error);
       return Mutation{};
     }
-    AppendBulk(current->value, call.out);
+    AppendBulkValue(call, *current);
     Mutation mutation;
     if ((flags & (kExAt | kPxAt)) && expiry <= now) {
       mutation.kind = Mutation::Kind::kDelete;
@@ -305,13 +319,12 @@ void MGetCommand(Call& call) {
   const size_t first = cursor != nullptr ? cursor->next_key : 0;
   if (first == 0) protocol::AppendArrayHeader(call.args.size() - 1, call.out);
   for (size_t i = first; i + 1 < call.args.size(); ++i) {
-    if (PauseBeforeKey(call.context, i, first, call.out->size())) {
+    if (PauseBeforeKey(call.context, i, first, ReplyBytes(call.context, *call.out))) {
       call.outcome = ExecOutcome::kPaused;
       return;
     }
     storage::LookupResult result = call.engine().Get(
-        call.args[i + 1],
-        [&call](const storage::ItemView& item) { AppendBulk(item.value, call.out); });
+        call.args[i + 1], [&call](const storage::ItemView& item) { AppendBulkValue(call, item); });
     if (result != storage::LookupResult::kHit) AppendNullBulk(call.out);
     CountRead(call, result);
   }

@@ -389,7 +389,7 @@ TEST_F(DispatchConnectionTest, AStaleAnswerIsIgnored) {
   DispatchBatch stale;
   stale.connection_id = kId;
   stale.sequence = batch.sequence + 5;
-  stale.replies = "garbage\r\n";
+  stale.replies.bytes() = "garbage\r\n";
   conn()->OnBatchDone(std::move(stale));
   EXPECT_EQ(loop_.AllSent(), "");
   EXPECT_TRUE(conn()->batch_in_flight());
@@ -426,7 +426,7 @@ TEST(ExecuteBatchTest, LiteralsAndRepliesInItemOrderAndStopAtQuit) {
   add(DispatchItem::Kind::kExecute, "quit\r\n");
   add(DispatchItem::Kind::kExecute, "set a 0 0 1\r\n2\r\n");
   ExecuteDispatchBatch(pipeline, context, &batch);
-  EXPECT_EQ(batch.replies, "STORED\r\nERROR\r\nVALUE a 0 1\r\n1\r\nEND\r\n");
+  EXPECT_EQ(batch.replies.bytes(), "STORED\r\nERROR\r\nVALUE a 0 1\r\n1\r\nEND\r\n");
   EXPECT_TRUE(batch.close);
   EXPECT_EQ(stats.requests.Get(), 3u);
 }
