@@ -51,10 +51,9 @@ TEST(MakeEventLoopTest, GivesTheEngineAskedForOrUnavailable) {
 }
 
 TEST_P(EventLoopTest, EchoesOnManyConnections) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   constexpr int kClients = 200;
   std::vector<UniqueFd> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(Connect(port));
@@ -111,10 +110,9 @@ TEST_P(EventLoopTest, StreamAddedAndSentToBeforeRun) {
 }
 
 TEST_P(EventLoopTest, PausedStreamResetWhileSendingCloses) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   UniqueFd client = Connect(port, 4096);
   EchoHandler* handler = loop->AwaitHandler(1);
   EventLoop* raw = loop->loop();
@@ -134,10 +132,9 @@ TEST_P(EventLoopTest, PausedIdleStreamResetByPeerCloses) {
     GTEST_SKIP() << "io_uring: a paused stream with no send in flight has nothing armed and "
                     "notices a reset after ResumeReceive (see uring_loop.h)";
   }
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   UniqueFd client = Connect(port);
   EchoHandler* handler = loop->AwaitHandler(1);
   EventLoop* raw = loop->loop();
@@ -151,10 +148,9 @@ TEST_P(EventLoopTest, PausedIdleStreamResetByPeerCloses) {
 }
 
 TEST_P(EventLoopTest, Echoes16MiBThroughPartialWrites) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   // The client writes everything before it reads anything, through a 64 KiB receive window:
   // the echo cannot fit in the socket buffers, so the loop's sends must stop and resume.
   UniqueFd client = Connect(port, 64 * 1024);
@@ -169,10 +165,9 @@ TEST_P(EventLoopTest, Echoes16MiBThroughPartialWrites) {
 }
 
 TEST_P(EventLoopTest, PeerHalfClosesClosesOrResetsMidSend) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   enum Ending { kHalfClose, kClose, kReset };
   const std::string reply = Pattern(16 << 20, 3);
   int count = 0;
@@ -201,10 +196,9 @@ TEST_P(EventLoopTest, PeerHalfClosesClosesOrResetsMidSend) {
 }
 
 TEST_P(EventLoopTest, PeerClosesOrResetsMidReceive) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   for (int i = 0; i < 4; ++i) {
     UniqueFd client = Connect(port);
     WriteAll(client.get(), "get half-a-requ");
@@ -241,10 +235,9 @@ void ExpectEchoThenClosed(int client, EchoHandler* handler, const std::string& d
 // (a) A client that sends and then shuts down its sending side (`nc -N`) gets its whole reply,
 // also one that the handler only writes after OnPeerClosed; then EOF.
 TEST_P(EventLoopTest, HalfCloseDeliversAllThenPeerClosedAndTheReplySurvives) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   int count = 0;
   for (bool hold : {false, true}) {
     UniqueFd client = Connect(port);
@@ -259,10 +252,9 @@ TEST_P(EventLoopTest, HalfCloseDeliversAllThenPeerClosedAndTheReplySurvives) {
 // (b) The same with a reply far larger than the socket buffers: it is written in many partial
 // sends, all of them after the peer's FIN when held.
 TEST_P(EventLoopTest, HalfCloseLargeReplyThroughPartialWrites) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   int count = 0;
   for (bool hold : {false, true}) {
     UniqueFd client = Connect(port, 64 * 1024);
@@ -278,10 +270,9 @@ TEST_P(EventLoopTest, HalfCloseLargeReplyThroughPartialWrites) {
 // (c) A stream paused when the FIN arrives: nothing until ResumeReceive, then the data, and
 // only then OnPeerClosed.
 TEST_P(EventLoopTest, PausedStreamGetsPeerClosedOnlyAfterResume) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   UniqueFd client = Connect(port);
   EchoHandler* handler = loop->AwaitHandler(1);
   EventLoop* raw = loop->loop();
@@ -303,10 +294,9 @@ TEST_P(EventLoopTest, PausedStreamGetsPeerClosedOnlyAfterResume) {
 // FIN are already on their way: io_uring then has completions for them in the same batch and
 // must hold the bytes and the FIN, in order, until ResumeReceive.
 TEST_P(EventLoopTest, PausedInsideOnReceiveWithDataAndFinBehind) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   UniqueFd client = Connect(port);
   EchoHandler* handler = loop->AwaitHandler(1);
   EventLoop* raw = loop->loop();
@@ -330,10 +320,9 @@ TEST_P(EventLoopTest, PausedInsideOnReceiveWithDataAndFinBehind) {
 
 // (d) A reset is not a half-close: OnClosed, and no OnPeerClosed before it.
 TEST_P(EventLoopTest, ResetGivesOnClosedWithoutPeerClosed) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   constexpr int kClients = 10;
   for (int i = 0; i < kClients; ++i) {
     UniqueFd client = Connect(port);
@@ -351,10 +340,9 @@ TEST_P(EventLoopTest, ResetGivesOnClosedWithoutPeerClosed) {
 // after it do not bring it back. Half of the handlers close on their first bytes, with the FIN
 // right behind them.
 TEST_P(EventLoopTest, PeerClosedComesOnceAndNeverAfterClose) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   constexpr int kClients = 40;
   std::vector<UniqueFd> clients;
   for (int i = 0; i < kClients; ++i) {
@@ -388,10 +376,9 @@ TEST_P(EventLoopTest, PeerClosedComesOnceAndNeverAfterClose) {
 }
 
 TEST_P(EventLoopTest, PauseStopsDeliveryAndResumeRestartsIt) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   UniqueFd client = Connect(port);
   WriteAll(client.get(), "ping");
   ASSERT_EQ(ReadExactly(client.get(), 4), "ping");
@@ -500,10 +487,9 @@ TEST_P(EventLoopTest, TwoLoopsShareOneListeningSocket) {
 }
 
 TEST_P(EventLoopTest, StopFromAnotherThreadEndsRunAndClosesStreams) {
-  int port;
-  UniqueFd listener = ListenLoopback(&port);
-  std::unique_ptr<TestLoopThread> loop = StartLoop();
-  loop->AcceptEcho(listener.get());
+  EchoServer echo = StartEchoServer();
+  const int port = echo.port;
+  TestLoopThread* loop = echo.loop.get();
   UniqueFd client = Connect(port);
   WriteAll(client.get(), "hi");
   ASSERT_EQ(ReadExactly(client.get(), 2), "hi");
