@@ -20,11 +20,13 @@ constexpr std::string_view kMissingBulkCrlf = "-ERR Protocol error: expected CRL
 // Redis closes a client over client-query-buffer-limit (1 GB) without a reply; memkv says why.
 constexpr std::string_view kTooBigRequest = "-ERR Protocol error: too big request";
 
-// "ERR Protocol error: expected '$', got 'X'", byte for byte as Redis formats it with %c.
+// "ERR Protocol error: expected '$', got 'X'", byte for byte as Redis formats it with %c, and
+// as its addReplyErrorFormat writes a CR or LF of the text: as a space, so that the reply stays
+// one line.
 std::string UnexpectedByte(char expected, char got) {
   std::string message = "-ERR Protocol error: expected ' ', got ' '";
   message[message.size() - 11] = expected;
-  message[message.size() - 2] = got;
+  if (got != '\r' && got != '\n') message[message.size() - 2] = got;
   return message;
 }
 

@@ -255,6 +255,11 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"*1\r\nX4\r\n", "-ERR Protocol error: expected '$', got 'X'"},
         ErrorCase{"*2\r\n$4\r\nECHO\r\n:4\r\n", "-ERR Protocol error: expected '$', got ':'"},
         ErrorCase{"PING\r\n", "-ERR Protocol error: expected '*', got 'P'"},  // inline not allowed
+        // Redis writes a CR or LF in an error's text as a space (addReplyErrorFormat): the reply
+        // must stay one line. Found by tests/fuzz/resp_request_parser_fuzzer.
+        ErrorCase{"*1\r\n\r\n", "-ERR Protocol error: expected '$', got ' '"},
+        ErrorCase{"*1\r\n\n\r\n", "-ERR Protocol error: expected '$', got ' '"},
+        ErrorCase{"\r\n", "-ERR Protocol error: expected '*', got ' '"},
         ErrorCase{"*" + std::string(70000, '1'), "-ERR Protocol error: too big mbulk count string"},
         ErrorCase{"*1\r\n$" + std::string(70000, '1'),
                   "-ERR Protocol error: too big bulk count string"},
