@@ -31,7 +31,9 @@ std::string UnexpectedByte(char expected, char got) {
 }
 
 // Where the header line starting at `pos` ends, as Redis finds it: the first '\r' anywhere after
-// `pos` with at least one more byte after it. Sets *line_end to the '\r'.
+// `pos` with at least one more byte after it. Sets *line_end to the '\r'. A line of more than
+// `max_line` bytes before its '\r' is too long whether or not the '\r' has arrived (Redis looks
+// only while it has not, so a long line would be refused or read depending on how it arrived).
 enum class LineScan { kFound, kIncomplete, kTooLong };
 LineScan FindHeaderEnd(std::string_view input, size_t pos, size_t max_line, size_t* line_end) {
   const char* begin = input.data() + pos;
@@ -39,6 +41,7 @@ LineScan FindHeaderEnd(std::string_view input, size_t pos, size_t max_line, size
   const void* cr = std::memchr(begin, '\r', remaining);
   if (cr == nullptr) return remaining > max_line ? LineScan::kTooLong : LineScan::kIncomplete;
   size_t at = static_cast<const char*>(cr) - input.data();
+  if (at - pos > max_line) return LineScan::kTooLong;
   if (at + 1 >= input.size()) return LineScan::kIncomplete;  // the '\n' has not arrived
   *line_end = at;
   return LineScan::kFound;
@@ -241,6 +244,9 @@ ParseResult RespRequestParser::ParseInline(std::string_view input, RespRequest* 
     return input.size() > limits_.max_inline_bytes ? Fail(kTooBigInline) : NeedMore();
   }
   size_t consumed = static_cast<const char*>(newline) - input.data() + 1;
+  // Judged by the line's length (its CR included, as Redis counts the bytes buffered before the
+  // '\n'), not by whether the '\n' came in the same read: see FindHeaderEnd.
+  if (consumed - 1 > limits_.max_inline_bytes) return Fail(kTooBigInline);
   std::string_view line = input.substr(0, consumed - 1);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   // Redis splits a C string: an embedded NUL ends the line.

@@ -39,7 +39,8 @@ struct RespRequestParserLimits {
   // Most arguments in one multibulk (Redis 7 allows INT_MAX; Redis before 3.2 capped it at 1M,
   // with the same "invalid multibulk length" error, which memkv keeps).
   size_t max_multibulk_count = size_t{1} << 20;
-  // Longest inline line, and longest `*N` / `$N` header line (Redis PROTO_INLINE_MAX_SIZE).
+  // Longest inline line, and longest `*N` / `$N` header line (Redis PROTO_INLINE_MAX_SIZE),
+  // counted up to the line's CR (inline: up to its LF) whether or not that has arrived yet.
   size_t max_inline_bytes = size_t{64} << 10;
   // Largest whole multibulk (Redis client-query-buffer-limit): a request that would need more
   // buffered bytes is "-ERR Protocol error: request too large" and the connection closes.
