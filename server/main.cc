@@ -1,5 +1,5 @@
-// memkv: parses the options, builds the engine and the chosen front end, serves until SIGINT or
-// SIGTERM, then stops cleanly (exit 0).
+// memkv: parses the options, fits the open-file limit to -c (descriptor_limit.h), builds the
+// engine and the chosen front end, serves until SIGINT or SIGTERM, then stops cleanly (exit 0).
 //
 // Exit status: 0 after a signal, --help or --version; 2 for a bad command line (see
 // kUsageExitCode in options.h); 1 when the server cannot start (port in use, io_uring missing
@@ -12,14 +12,15 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "server/conn/request_pipeline.h"
+#include "server/conn/server_context.h"
+#include "server/descriptor_limit.h"
 #include "server/exec/exec_context.h"
 #include "server/frontend/frontend.h"
 #include "server/frontend/modes.h"
-#include "server/options.h"
-#include "server/conn/request_pipeline.h"
-#include "server/running_server_info.h"
-#include "server/conn/server_context.h"
 #include "server/loop/signals.h"
+#include "server/options.h"
+#include "server/running_server_info.h"
 #include "storage/clock.h"
 #include "storage/engine.h"
 
@@ -110,6 +111,30 @@ int Serve(const Options& options) {
   return 0;
 }
 
+// Raises the open-file limit to fit -c, or lowers -c to what the hard limit fits, with one line
+// on stderr; before any thread starts. Returns 0, or kStartFailure.
+int FitDescriptors(Options* options) {
+  absl::StatusOr<DescriptorLimit> limit = FitDescriptorLimit(*options);
+  if (!limit.ok()) {
+    std::fprintf(stderr, "memkv: %s\n", std::string(limit.status().message()).c_str());
+    return kStartFailure;
+  }
+  if (limit->connections < options->conn_limit) {
+    std::fprintf(stderr,
+                 "memkv: the open-file limit (ulimit -Hn %lld) fits at most %lld connections: "
+                 "-c %d lowered to %lld\n",
+                 static_cast<long long>(limit->hard), static_cast<long long>(limit->connections),
+                 options->conn_limit, static_cast<long long>(limit->connections));
+    options->conn_limit = static_cast<int>(limit->connections);
+  }
+  if (options->verbosity >= 1 && limit->soft_after != limit->soft_before) {
+    std::fprintf(stderr, "memkv: open-file limit raised from %lld to %lld for -c %d\n",
+                 static_cast<long long>(limit->soft_before),
+                 static_cast<long long>(limit->soft_after), options->conn_limit);
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   std::string program = args.empty() ? "memkv" : args[0];
@@ -126,6 +151,7 @@ int Main(int argc, char** argv) {
   if (const ModeSpec* mode = FindMode(options->mode); mode != nullptr && mode->make == nullptr) {
     return UsageError(program, absl::StrFormat("--mode %s is not implemented yet", options->mode));
   }
+  if (int status = FitDescriptors(&*options); status != 0) return status;
   return Serve(*options);
 }
 
