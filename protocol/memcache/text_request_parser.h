@@ -53,7 +53,9 @@ struct TextRequestParserLimits {
   // Longest key (memcached KEY_MAX_LENGTH).
   size_t max_key_length = 250;
   // A line with no newline within this many bytes closes the connection, unless it is a get or
-  // gets (memcached accepts multi-gets of any length; see max_multiget_line).
+  // gets (memcached accepts multi-gets of any length; see max_multiget_line). REQUIRES: more
+  // than 105, so that "gets " after the 100 spaces memcached allows before it has arrived when
+  // the line is judged; otherwise a cut line could be closed while the whole one is read.
   size_t max_line_length = 2048;
   // memkv's own bound on a get/gets line, so that a peer cannot make a connection buffer grow
   // without end (longer: the connection is closed). memcached has none; this is far beyond any
