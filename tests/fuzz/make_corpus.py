@@ -157,16 +157,17 @@ RESP_INLINE = {
     "inline_nul": b"ECHO a\x00b\r\n",
 }
 
-# The pipeline's engine takes items of up to 4 KiB: larger stores are answered from their header
+# The pipeline's engine takes items of up to 8 KiB: larger stores are answered from their header
 # and their values swallowed as they arrive, in every dialect.
 PIPELINE = {
-    "swallow_text": b"set big 0 0 4200\r\n" + b"v" * 100,
-    "swallow_text_then_get": b"set big 0 0 4100 noreply\r\n" + b"v" * 4100 + b"\r\nget big\r\n",
-    "swallow_meta": b"ms big 4200 q\r\n" + b"v" * 50,
+    "swallow_text": b"set big 0 0 9000\r\n" + b"v" * 100,
+    "swallow_text_noreply": b"set big 0 0 8200 noreply\r\n" + b"v" * 300 + b"\r\nget big\r\n",
+    "swallow_meta": b"ms big 9000 q\r\n" + b"v" * 50,
     "swallow_refused_meta": b"ms k 30 Z\r\n" + b"v" * 32 + b"mn\r\n",
-    "resp_too_large": resp("SET", "big", "v" * 4200) + resp("GET", "big"),
-    # The warm-up's most recent 3000-byte items, hot0 to hot7: multi-key replies over the
-    # target's 4 KiB output limit pause and resume.
+    "resp_too_large": resp("SET", "big", "v" * 8300) + resp("GET", "big"),
+    "stored_and_spliced": b"set mid 0 0 5000\r\n" + b"m" * 5000 + b"\r\nget mid\r\n",
+    # The warm-up's most recent 5000-byte items, hot0 to hot7: multi-key replies over the
+    # target's 8 KiB output limit pause and resume, their values spliced.
     "multiget_pause": b"get hot0 hot1 hot2 hot3 hot4\r\ngets hot5 nothere hot6 hot7\r\n",
     "gat_pause": b"gat 100 hot0 hot1 hot2 hot3\r\nget hot0\r\n",
     "resp_mget_pause": resp("MGET", "hot0", "hot1", "nothere", "hot2", "hot3") + resp("PING"),

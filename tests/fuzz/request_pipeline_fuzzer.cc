@@ -9,7 +9,7 @@
 // output written and runs again from its cursor. (There is no request budget: it only decides
 // when the rest is consumed, not what it does; and output is written only at a pause and at the
 // end, so that where the reads fall changes nothing.) The engine is small (128 KiB, items up to
-// 4 KiB) and filled before the stream starts, so that stores evict; its clock is a FakeClock and
+// 8 KiB) and filled before the stream starts, so that stores evict; its clock is a FakeClock and
 // its reclaimer is off, so that a run is a pure function of the input.
 //
 // Checks: each step keeps the PipelineStep contract; a paused command advances; the replies end
@@ -48,17 +48,18 @@ using protocol::ParseStatus;
 using server::PipelineStep;
 
 constexpr size_t kMemoryLimitBytes = size_t{128} << 10;
-constexpr size_t kMaxItemBytes = size_t{4} << 10;
-// Warm-up: items of 3000 bytes (w0, w1, ...) until the engine has evicted, so that the
+constexpr size_t kMaxItemBytes = size_t{8} << 10;
+// Warm-up: items of 5000 bytes (w0, w1, ...) until the engine has evicted, so that the
 // stream's stores evict too; then kHotItems more (hot0 ... hot7), the most recent, which the
-// seeds ask for. Few large items rather than many small ones: the warm-up runs twice per input
-// and is most of a run's time.
-constexpr size_t kWarmValueBytes = 3000;
+// seeds ask for. Their values are large enough to be spliced into replies
+// (server/exec/spliced_values.h). Few large items rather than many small ones: the warm-up runs
+// twice per input and is most of a run's time.
+constexpr size_t kWarmValueBytes = 5000;
 constexpr int kMaxWarmItems = 200;
 constexpr int kHotItems = 8;
 // The output size at which a multi-key command pauses (the server's is
 // Connection::kOutputHighWater, 4 MiB): a get of two hot items reaches it.
-constexpr size_t kOutputLimit = size_t{4} << 10;
+constexpr size_t kOutputLimit = size_t{8} << 10;
 
 std::unique_ptr<storage::Engine> FilledEngine(const storage::Clock* clock) {
   storage::EngineOptions options;
