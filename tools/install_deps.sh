@@ -8,6 +8,8 @@ packages=(
   cmake g++ make pkg-config libabsl-dev libxxhash-dev liburing-dev libgtest-dev
   # fuzz targets (tests/fuzz/): clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer
   clang libclang-rt-14-dev llvm-14
+  # the ThreadSanitizer pass: Debian's Abseil source, unpacked (tools/fetch_abseil_source.sh)
+  dpkg-dev
   # tests: real clients and reference servers
   libmemcached-tools python3 python3-pymemcache python3-redis redis-tools redis-server memcached
   netcat-openbsd

@@ -24,6 +24,7 @@
 namespace memkv {
 namespace {
 
+using ::memkv::testing::kResidentMemoryScale;
 using ::memkv::testing::MemkvProcess;
 using ::memkv::testing::Stats;
 using ::memkv::testing::TestClient;
@@ -280,7 +281,8 @@ TEST_P(IntegrationTest, ClientThatNeverReadsIsHeldToBoundedMemory) {
   EXPECT_LT(ran, kGreedy / 4) << "the server kept running a client's requests it could not send";
   EXPECT_EQ(other.Call("set o 0 0 1\r\n1\r\n"), "STORED\r\n");
   const long rss_after = server->RssKib();
-  EXPECT_LT(rss_after - rss_before, 96 * 1024) << "before " << rss_before << " KiB";
+  EXPECT_LT(rss_after - rss_before, 96 * 1024 * kResidentMemoryScale)
+      << "before " << rss_before << " KiB";
 }
 
 // Reads exactly `n` bytes from the socket and drops them, keeping the first `head_bytes` in
@@ -341,7 +343,8 @@ TEST_P(IntegrationTest, HugeMultiKeyReplyIsBuiltAsTheClientReads) {
     const long rss_waiting = server->RssKib();
     // About 12 MiB here (the output limit, the values in flight, the dispatch batch); the whole
     // reply would be 256 MB.
-    EXPECT_LT(rss_waiting - rss_before, 32 * 1024) << "the reply was built ahead of the socket";
+    EXPECT_LT(rss_waiting - rss_before, 32 * 1024 * kResidentMemoryScale)
+        << "the reply was built ahead of the socket";
     std::string head;
     std::string tail;
     ASSERT_TRUE(ReadAndDrop(client, c.length, c.head.size(), c.tail.size(), &head, &tail));
@@ -372,7 +375,8 @@ TEST_P(IntegrationTest, UnreadErrorRepliesAreHeldToBoundedMemory) {
   EXPECT_LT(sent, size_t{20} << 20) << "the server read everything: nothing held it back";
   EXPECT_EQ(other.Call("version\r\n"), "VERSION 1.6.18-memkv-0.1\r\n");
   const long rss_after = server->RssKib();
-  EXPECT_LT(rss_after - rss_before, 48 * 1024) << "before " << rss_before << " KiB";
+  EXPECT_LT(rss_after - rss_before, 48 * 1024 * kResidentMemoryScale)
+      << "before " << rss_before << " KiB";
 }
 
 TEST_P(IntegrationTest, RefusesConnectionsBeyondTheLimit) {
