@@ -31,6 +31,7 @@ apt-get "${apt_options[@]}" update -qq
 # apt-get verifies the files against the signed index; dpkg-source applies Debian's patches.
 (cd "$work" && apt-get "${apt_options[@]}" source -qq --download-only "abseil=$version")
 rm -rf "$dest"
+mkdir -p "$(dirname "$dest")"
 # dpkg-source also leaves a copy of the upstream tarball beside DEST (in its parent directory).
 (cd "$work" && dpkg-source --no-check -x abseil_*.dsc "$dest" >/dev/null)
 echo "$version" >"$dest/.memkv-version"
