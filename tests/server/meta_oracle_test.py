@@ -26,7 +26,7 @@ import socket
 import sys
 import time
 
-from memkv_server import MemkvServer, test_arguments
+from memkv_server import MemkvServer, memcached_oracle, test_arguments
 
 BIG = b"x" * 2000000
 
@@ -280,14 +280,6 @@ def run_scenario(index, name, steps, ports, trickle=False):
     return not failures
 
 
-def memcached_args():
-    # memcached refuses to run as root without -u; -U 0 turns UDP off.
-    args = ["-U", "0"]
-    if os.geteuid() == 0:
-        args += ["-u", "root"]
-    return args
-
-
 def main():
     args = test_arguments()
     memcached = shutil.which("memcached")
@@ -296,7 +288,7 @@ def main():
               "replies with (install the Debian package memcached to run this test)")
         return 0
     ok = True
-    with MemkvServer(args.binary) as memkv, MemkvServer(memcached, memcached_args()) as oracle:
+    with MemkvServer(args.binary) as memkv, memcached_oracle(memcached) as oracle:
         ports = [memkv.port, oracle.port]
         for index, (name, steps) in enumerate(SCENARIOS):
             ok &= run_scenario(index, name, steps, ports)

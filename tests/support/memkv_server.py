@@ -90,6 +90,21 @@ class MemkvServer:
         self.returncode = self.process.returncode
 
 
+def memcached_oracle(binary="memcached"):
+    """A reference memcached on a free port (use as a context manager): UDP off, and `-u root`
+    when run as root, which memcached otherwise refuses."""
+    args = ["-U", "0"]
+    if os.geteuid() == 0:
+        args += ["-u", "root"]
+    return MemkvServer(binary, args)
+
+
+def redis_oracle(binary="redis-server"):
+    """A reference redis-server on a free port: no persistence, warnings only."""
+    return MemkvServer(binary, ["--save", "", "--appendonly", "no", "--loglevel", "warning"],
+                       port_flag="--port", address_args=("--bind", "127.0.0.1"))
+
+
 def test_arguments():
     """Parses the --binary argument ctest passes to every Python test."""
     parser = argparse.ArgumentParser()

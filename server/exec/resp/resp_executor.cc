@@ -181,6 +181,13 @@ ExecOutcome ExecuteResp(const protocol::RespRequest& request, ExecContext& conte
   // A paused MGET runs again from its cursor: one command, counted once.
   if (context.cursor == nullptr || context.cursor->next_key == 0) context.stats->cmd_resp.Add();
   absl::Span<const std::string_view> args(request.args.data(), request.args.size());
+  // Cross-protocol scripting: a web page can make a browser send an HTTP request to this port,
+  // and a server that answers each bad line and reads on would run the commands in its body.
+  // Like Redis (securityWarningCommand), a request named POST or Host: closes the connection at
+  // once, without a reply, and nothing after it runs.
+  if (resp::IsKeyword(args[0], "post") || resp::IsKeyword(args[0], "host:")) {
+    return ExecOutcome::kClose;
+  }
   const resp::CommandSpec* spec = resp::FindCommand(resp::CommandTable(), args[0]);
   if (spec == nullptr) {
     resp::AppendUnknownCommand(args, out);

@@ -9,6 +9,7 @@
 
 #include "protocol/resp/resp_reply_encoder.h"
 #include "protocol/resp/resp_request_parser.h"
+#include "server/exec/resp/glob_match.h"
 #include "server/exec/resp/resp_commands.h"
 
 namespace memkv::server::resp {
@@ -18,56 +19,6 @@ using protocol::AppendBulk;
 using protocol::AppendError;
 using protocol::AppendInteger;
 using protocol::AppendSimpleString;
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-// Redis's stringmatchlen with nocase: '*', '?', '[...]' (with '^' and ranges) and '\' escapes.
-bool GlobMatch(std::string_view pattern, std::string_view text) {
-  while (!pattern.empty()) {
-    char p = pattern[0];
-    if (p == '*') {
-      while (pattern.size() > 1 && pattern[1] == '*') pattern.remove_prefix(1);
-      if (pattern.size() == 1) return true;
-      for (size_t i = 0; i <= text.size(); ++i) {
-        if (GlobMatch(pattern.substr(1), text.substr(i))) return true;
-      }
-      return false;
-    }
-    if (text.empty()) return false;
-    if (p == '?') {
-      // any one byte
-    } else if (p == '[') {
-      size_t i = 1;
-      bool negate = i < pattern.size() && pattern[i] == '^';
-      if (negate) ++i;
-      bool match = false;
-      char c = Lower(text[0]);
-      for (; i < pattern.size() && pattern[i] != ']'; ++i) {
-        if (pattern[i] == '\\' && i + 1 < pattern.size()) {
-          match |= pattern[++i] == text[0];
-        } else if (i + 2 < pattern.size() && pattern[i + 1] == '-') {
-          char lo = Lower(pattern[i]), hi = Lower(pattern[i + 2]);
-          if (lo > hi) std::swap(lo, hi);
-          match |= c >= lo && c <= hi;
-          i += 2;
-        } else {
-          match |= Lower(pattern[i]) == c;
-        }
-      }
-      if (match == negate) return false;
-      pattern.remove_prefix(std::min(i, pattern.size() - 1));
-    } else {
-      if (p == '\\' && pattern.size() >= 2) {
-        pattern.remove_prefix(1);
-        p = pattern[0];
-      }
-      if (Lower(p) != Lower(text[0])) return false;
-    }
-    pattern.remove_prefix(1);
-    text.remove_prefix(1);
-  }
-  return text.empty();
-}
 
 // The configuration CONFIG GET shows: what redis-benchmark and common clients ask for, with
 // memkv's real values where it has them.
