@@ -1,6 +1,7 @@
 #include "server/options.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 #include <thread>
@@ -171,6 +172,13 @@ absl::Status SetDispatchers(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetIdleTimeout(std::string_view v, Options* o) {
+  auto n = ParseInt("--idle-timeout", v, 0, INT32_MAX);
+  if (!n.ok()) return n.status();
+  o->idle_timeout_seconds = *n;
+  return absl::OkStatus();
+}
+
 absl::Status SetHelp(std::string_view, Options* o) {
   o->help = true;
   return absl::OkStatus();
@@ -196,6 +204,8 @@ constexpr OptionSpec kOptions[] = {
     {0, "resp-port", "PORT", "0", "extra port that speaks RESP only (inline too); 0 = off",
      SetRespPort},
     {0, "dispatchers", "K", "1", "dispatcher threads (hybrid mode)", SetDispatchers},
+    {0, "idle-timeout", "SECONDS", "0",
+     "close clients silent this long (-o idle_timeout); 0 = never", SetIdleTimeout},
     {'h', "help", "", "", "print this help and exit", SetHelp},
     {'V', "version", "", "", "print the version and exit", SetVersion},
 };
@@ -355,6 +365,7 @@ FrontendConfig FrontendConfigOf(const Options& options) {
   config.listen_address = options.listen_address;
   config.port = options.port;
   config.resp_port = options.resp_port;
+  config.idle_timeout = std::chrono::seconds(options.idle_timeout_seconds);
   return config;
 }
 

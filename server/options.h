@@ -10,12 +10,13 @@
 #define MEMKV_SERVER_OPTIONS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "server/loop/event_loop.h"
 #include "server/frontend/frontend.h"
+#include "server/loop/event_loop.h"
 
 namespace memkv::server {
 
@@ -33,6 +34,7 @@ struct Options {
   Balance balance = Balance::kRoundRobin;  // --balance
   int resp_port = 0;                       // --resp-port: RESP-only port, 0 = off
   int dispatchers = 0;                     // --dispatchers: dispatcher threads (hybrid mode)
+  int64_t idle_timeout_seconds = 0;        // --idle-timeout: close silent clients; 0 = off
   bool help = false;                       // -h: print usage and exit 0
   bool version = false;                    // -V: print version and exit 0
 };

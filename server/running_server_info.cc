@@ -8,6 +8,7 @@ RunningServerInfo::RunningServerInfo(const Options& options, IoEngine io, int64_
       io_(io),
       max_connections_(static_cast<uint64_t>(options.conn_limit)),
       tcp_port_(options.port),
+      idle_timeout_seconds_(options.idle_timeout_seconds),
       verbosity_(options.verbosity) {}
 
 void RunningServerInfo::AddThreadStats(std::string name, const CommandStats* stats,

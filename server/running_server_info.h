@@ -16,8 +16,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "server/exec/command_stats.h"
-#include "server/options.h"
 #include "server/exec/server_info.h"
+#include "server/options.h"
 
 namespace memkv::server {
 
@@ -33,6 +33,7 @@ class RunningServerInfo final : public ServerInfo {
   std::string_view io_name() const override { return IoEngineName(io_); }
   uint64_t max_connections() const override { return max_connections_; }
   int tcp_port() const override { return tcp_port_; }
+  int64_t idle_timeout_seconds() const override { return idle_timeout_seconds_; }
   void AddThreadStats(std::string name, const CommandStats* stats, ThreadRole role) override;
   std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const override;
   int verbosity() const override { return verbosity_.load(std::memory_order_relaxed); }
@@ -44,6 +45,7 @@ class RunningServerInfo final : public ServerInfo {
   const IoEngine io_;
   const uint64_t max_connections_;
   const int tcp_port_;
+  const int64_t idle_timeout_seconds_;
   std::atomic<int> verbosity_;
 
   mutable absl::Mutex mu_;

@@ -55,6 +55,30 @@ void Connection::OnClosed() {
   if (callback_depth_ == 0) Release();  // may delete this: nothing may follow
 }
 
+// Nothing came in or went out for the idle timeout. memcached 1.6 (conn_close_idle) kicks only a
+// connection that waits for a command: one blocked writing replies to a client that does not
+// read them (conn_mwrite) stays open however long that lasts (tried with 1.6.18 and
+// idle_timeout=1: 5 s of replies left unread, all of them delivered afterwards). memkv does the
+// same: while replies wait to be written (a send in progress or output buffered), requests wait
+// in the input (a spent budget, a full batch) or a batch is at a worker, the connection is busy,
+// not idle, and OnIdle comes again at the next tick. One difference: memcached counts from the
+// last command, so it kicks such a client right after its replies are out; the loop counts
+// bytes written as activity too (as Redis does), so here that takes another timeout. A partial
+// request does not protect a connection: memcached also kicks a client that stopped in the
+// middle of a command line, though not one in the middle of a value (conn_nread), a
+// distinction Redis's `timeout` does not make either. The close is silent, as both servers'
+// are: no error line, only the end of the stream.
+void Connection::OnIdle() {
+  CallbackScope scope(this);
+  if (closing_ || close_requested_ || sending_ || input_blocked_ || WorkInFlight() ||
+      !out_[active_].empty()) {
+    return;
+  }
+  env_.stats->idle_kicks.Add();
+  StartClosing();
+  Settle();  // owes nothing: closes at once
+}
+
 void Connection::StartClosing() {
   closing_ = true;
   input_.Discard();

@@ -11,6 +11,9 @@
 //   - Closing: after quit or a must-close error nothing more is read and the connection closes
 //     once every reply before it is written. After the peer's half-close (FIN) the requests
 //     already received still run and their replies are written, then the connection closes.
+//   - Idle timeout (--idle-timeout, the loop's OnIdle): a connection that owes the client
+//     nothing is closed without a word and counted in idle_kicks; one that still has replies to
+//     write or requests to run is left alone (see OnIdle).
 //   - Re-entrancy: a loop may complete a send or close a stream from inside a call made by a
 //     handler; the connection counts handler calls in progress and is released only after the
 //     outermost one returns.
@@ -64,6 +67,7 @@ class Connection : public StreamHandler {
   void OnSendComplete() final;
   void OnPeerClosed() final;
   void OnClosed() final;
+  void OnIdle() final;
 
  protected:
   // Marks a handler call in progress: a close reported from inside it releases the connection

@@ -36,12 +36,14 @@ class Gauge {
   std::atomic<int64_t> value_{0};
 };
 
+// clang-format off
 #define MEMKV_COMMAND_COUNTERS(X)                                                                \
   X(cmd_get) X(cmd_set) X(cmd_touch) X(cmd_flush) X(get_hits) X(get_misses) X(get_expired)      \
   X(get_flushed) X(delete_hits) X(delete_misses) X(incr_hits) X(incr_misses) X(decr_hits)       \
   X(decr_misses) X(cas_hits) X(cas_misses) X(cas_badval) X(touch_hits) X(touch_misses)          \
   X(cmd_meta) X(cmd_resp) X(requests) X(bytes_read) X(bytes_written) X(total_connections)       \
-  X(rejected_connections) X(protocol_errors)
+  X(rejected_connections) X(protocol_errors) X(idle_kicks)
+// clang-format on
 
 struct CommandStats {
 #define MEMKV_DECLARE_COUNTER(name) Counter name;

@@ -29,6 +29,7 @@ class ServerInfo {
   virtual std::string_view io_name() const = 0;    // "epoll" or "uring"
   virtual uint64_t max_connections() const = 0;
   virtual int tcp_port() const = 0;
+  virtual int64_t idle_timeout_seconds() const = 0;  // --idle-timeout; 0 = off
 
   // Registers one thread's counters under `name` ("worker0", "acceptor", ...). `stats` must
   // outlive every later reader: front ends register the stats of threads that live until the

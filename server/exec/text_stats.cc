@@ -93,6 +93,7 @@ void AppendCounters(const ExecContext& context, const Totals& t, std::string* ou
   AppendTextStat("cas_badval", t.cas_badval, out);
   AppendTextStat("touch_hits", t.touch_hits, out);
   AppendTextStat("touch_misses", t.touch_misses, out);
+  AppendTextStat("idle_kicks", t.idle_kicks, out);  // connections closed by --idle-timeout
   AppendTextStat("bytes_read", t.bytes_read, out);
   AppendTextStat("bytes_written", t.bytes_written, out);
 }
@@ -162,6 +163,9 @@ void AppendSettings(ExecContext& context, std::string* out) {
   }
   AppendTextStat("cas_enabled", std::string_view("yes"), out);
   AppendTextStat("item_size_max", static_cast<uint64_t>(options.max_item_bytes), out);
+  if (context.server != nullptr) {
+    AppendTextStat("idle_timeout", context.server->idle_timeout_seconds(), out);
+  }
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ class DispatchFrontend final : public Frontend {
       std::string name = absl::StrCat("dispatcher", k);
       absl::StatusOr<std::unique_ptr<ServerThread>> thread = ServerThread::Create(name, env_.io);
       if (!thread.ok()) return thread.status();
+      // The dispatchers own the connections (DispatchConnection; the workers have no loop and
+      // no socket), so each dispatcher's loop judges the idleness of its own.
+      (*thread)->loop()->SetIdleTimeout(env_.config->idle_timeout);
       server->info->AddThreadStats(name, (*thread)->stats(), ThreadRole::kAcceptsOnly);
       dispatchers_.push_back(
           std::make_unique<Dispatcher>(k, *std::move(thread), pool_.get(), server));

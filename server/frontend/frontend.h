@@ -12,6 +12,7 @@
 #ifndef MEMKV_SERVER_FRONTEND_FRONTEND_H_
 #define MEMKV_SERVER_FRONTEND_FRONTEND_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,8 @@ struct FrontendConfig {
   std::string listen_address;              // -l
   int port = 0;                            // -p: memcached port (RESP detected)
   int resp_port = 0;                       // --resp-port: RESP only; 0 = none
+  // --idle-timeout: each loop that owns connections closes those idle that long; 0 = never.
+  std::chrono::seconds idle_timeout{0};
 };
 
 // What a front end is built from. Everything pointed to outlives the front end.

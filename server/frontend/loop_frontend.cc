@@ -28,6 +28,9 @@ absl::StatusOr<std::vector<std::unique_ptr<ServerThread>>> MakeServerThreads(
                            : absl::StrFormat("%s%d", prefix, i);
     absl::StatusOr<std::unique_ptr<ServerThread>> thread = ServerThread::Create(name, env.io);
     if (!thread.ok()) return thread.status();
+    // A thread that executes owns its connections (ExecutingConnection): its loop judges their
+    // idleness. A thread that only accepts owns none and needs no tick.
+    if (role == ThreadRole::kExecutes) (*thread)->loop()->SetIdleTimeout(env.config->idle_timeout);
     env.server->info->AddThreadStats(name, (*thread)->stats(), role);
     threads.push_back(*std::move(thread));
   }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 namespace memkv::server {
@@ -16,6 +17,13 @@ constexpr int kMaxEventsPerWait = 256;
 // Accepts per readiness event: enough to drain a burst, bounded so streams are not starved; the
 // level-triggered listener reports the rest of the backlog on the next turn.
 constexpr int kMaxAcceptsPerEvent = 64;
+
+// An epoll_wait timeout (-1: none) shortened to end within `wait`, rounded up to a millisecond.
+int Sooner(int timeout_ms, std::chrono::steady_clock::duration wait) {
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(wait).count();
+  int wait_ms = static_cast<int>(std::clamp<decltype(ms)>(ms, 0, 1 << 30));
+  return timeout_ms < 0 ? wait_ms : std::min(timeout_ms, wait_ms);
+}
 
 }  // namespace
 
@@ -132,10 +140,9 @@ int EpollLoop::RetryListenersAndGetTimeout() {
       if (!WatchListener(listener.get()).ok()) BackOff(listener.get());
       continue;
     }
-    auto wait = std::chrono::ceil<std::chrono::milliseconds>(listener->retry_at - now);
-    int wait_ms = static_cast<int>(wait.count());
-    timeout_ms = timeout_ms < 0 ? wait_ms : std::min(timeout_ms, wait_ms);
+    timeout_ms = Sooner(timeout_ms, listener->retry_at - now);
   }
+  if (next_tick()) timeout_ms = Sooner(timeout_ms, *next_tick() - now);  // the idle tick
   return timeout_ms;
 }
 
@@ -207,6 +214,7 @@ void EpollLoop::CancelIo(StreamState* stream) {
 void EpollLoop::HandleReadable(Stream* stream) {
   ssize_t n = recv(stream->fd.get(), read_buffer_.data(), read_buffer_.size(), 0);
   if (n > 0) {
+    NoteActivity(stream);
     stream->handler->OnReceive(std::string_view(read_buffer_.data(), n));  // never held
     return;
   }
@@ -237,6 +245,7 @@ void EpollLoop::WriteSome(Stream* stream) {
     // MSG_NOSIGNAL: a peer that reset the connection must cost an EPIPE, not the process.
     ssize_t n = sendmsg(stream->fd.get(), &message, MSG_NOSIGNAL);
     if (n > 0) {
+      NoteActivity(stream);
       stream->send.Advance(n);
       continue;
     }

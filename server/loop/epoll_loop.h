@@ -17,6 +17,9 @@
 // A send that completes inside Send() reports OnSendComplete through the core's deferred list,
 // so handlers see the same ordering as under io_uring, and a handler is never re-entered.
 //
+// Timers: epoll_wait's timeout ends the wait at the next listener retry or idle tick (the core's
+// next_tick()), whichever comes first; there is no timer descriptor.
+//
 // Threads: as EventLoop — Post() and Stop() from any thread, everything else on the loop thread.
 #ifndef MEMKV_SERVER_LOOP_EPOLL_LOOP_H_
 #define MEMKV_SERVER_LOOP_EPOLL_LOOP_H_
@@ -43,8 +46,6 @@ class EpollLoop final : public EventLoopCore {
   absl::Status StartAccepting(int listen_fd, AcceptCallback on_accept) override;
 
  private:
-  using Clock = std::chrono::steady_clock;
-
   // What an epoll_event's data.ptr points at.
   struct Source {
     enum class Kind { kWakeup, kListener, kStream };
@@ -86,6 +87,8 @@ class EpollLoop final : public EventLoopCore {
   bool AcceptOne(Listener* listener);
   absl::Status WatchListener(Listener* listener);
   void BackOff(Listener* listener);
+  // Re-arms listeners whose back-off is over; returns epoll_wait's timeout (ms, -1 = none): until
+  // the next back-off ends or the next idle tick.
   int RetryListenersAndGetTimeout();
   void WriteSome(Stream* stream);
 

@@ -4,6 +4,10 @@
 // readiness ("you may read now"), because epoll imitates completions cheaply while io_uring
 // cannot imitate readiness cheaply. The loop only moves bytes: it never sees a request.
 //
+// The loop's one timer serves idle streams (SetIdleTimeout): with a timeout set, the loop ticks
+// about once a second, each tick looking at its own streams, so that a connection is only ever
+// judged on the thread that owns it; nothing ticks while no timeout is set.
+//
 // Threads: a loop belongs to the thread that calls Run(). Stop() and Post() may be called from
 // any thread; every other method only from the loop's own thread (from inside a handler callback,
 // a posted task, or before Run() starts). Handlers are called only on the loop's thread.
@@ -12,6 +16,7 @@
 
 #include <sys/uio.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +46,10 @@ class StreamHandler {
   // is closed, no operation is in flight, and the loop never touches the handler again after
   // this returns: the handler may delete itself here.
   virtual void OnClosed() = 0;
+  // No byte has come in or gone out on the stream for the loop's idle timeout (SetIdleTimeout).
+  // The handler decides: CloseStream ends the stream, anything else leaves it open, and OnIdle
+  // comes again at every later tick while the stream stays idle. Never on a closing stream.
+  virtual void OnIdle() {}
 };
 
 enum class IoEngine { kEpoll, kUring };
@@ -97,6 +106,15 @@ class EventLoop {
   virtual void ResumeReceive(int fd) = 0;
   // Ends the stream; OnClosed follows, possibly after this returns, once nothing is in flight.
   virtual void CloseStream(int fd) = 0;
+
+  // Idle streams (memcached's -o idle_timeout, Redis's timeout). With a timeout above zero the
+  // loop ticks every min(timeout, 1 s) and, at each tick, calls OnIdle on every stream that has
+  // neither received nor written a byte for at least `timeout` (a stream counts as active from
+  // AddStream). A stream is told at most one tick period after it became due, so with a timeout
+  // of one second between one and two seconds of silence. Zero (the default) stops the ticks.
+  // Meant to be set once, before Run() or early in it: a new period takes effect after the tick
+  // already scheduled.
+  virtual void SetIdleTimeout(std::chrono::milliseconds timeout) = 0;
 };
 
 absl::StatusOr<std::unique_ptr<EventLoop>> MakeEpollLoop();

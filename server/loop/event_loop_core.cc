@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace memkv::server {
@@ -35,6 +36,7 @@ void EventLoopCore::Run() {
     while (!stop_.load(std::memory_order_acquire)) {
       if (!WaitAndHandle()) break;
       RunPostedTasks();
+      TickIfDue();
       graveyard_.clear();
     }
     StopEngine();
@@ -79,6 +81,46 @@ void EventLoopCore::RunPostedTasks() {
 // whatever they own (a handed-over socket, say) is released by their destructors.
 void EventLoopCore::DropPostedTasks() { TakePostedTasks(); }
 
+// --- The tick: idle streams ------------------------------------------------------------------
+
+void EventLoopCore::SetIdleTimeout(std::chrono::milliseconds timeout) {
+  if (timeout <= std::chrono::milliseconds::zero()) {
+    next_tick_.reset();
+    return;
+  }
+  // A period of at most a second, so that a stream is told at most a second late; shorter for a
+  // shorter timeout (the tests'), which then takes one period.
+  Clock::duration period = std::min<Clock::duration>(timeout, std::chrono::seconds(1));
+  tick_period_ = period;
+  idle_ticks_ = static_cast<uint64_t>((timeout + period - Clock::duration(1)) / period);
+  next_tick_ = Clock::now() + period;
+}
+
+void EventLoopCore::TickIfDue() {
+  if (!next_tick_) return;
+  Clock::time_point now = Clock::now();
+  if (now < *next_tick_) return;
+  // From now, not from the deadline: a late tick never brings the next one closer than a
+  // period, so that more than idle_ticks_ ticks always span at least the timeout.
+  next_tick_ = now + tick_period_;
+  ++ticks_;
+  CheckIdleStreams();
+}
+
+// A stream last active at tick s was active before tick s + 1 ran; at tick T, more than
+// idle_ticks_ ticks later, it has been silent for at least (T - s - 1) periods >= the timeout.
+void EventLoopCore::CheckIdleStreams() {
+  // By index: a handler may add streams (the table may grow) or close them (their slot empties
+  // once RunDeferred has finished them).
+  for (size_t fd = 0; fd < streams_.size(); ++fd) {
+    StreamState* stream = streams_[fd].get();
+    if (stream == nullptr || stream->closing) continue;
+    if (ticks_ - stream->active_tick <= idle_ticks_) continue;
+    stream->handler->OnIdle();
+    RunDeferred();
+  }
+}
+
 // --- Streams ---------------------------------------------------------------------------------
 
 absl::Status EventLoopCore::AddStream(int fd, StreamHandler* handler) {
@@ -91,6 +133,7 @@ absl::Status EventLoopCore::AddStream(int fd, StreamHandler* handler) {
   std::unique_ptr<StreamState> stream = NewStream();
   stream->fd = UniqueFd(fd);  // ours from here on, also when we fail
   stream->handler = handler;
+  NoteActivity(stream.get());  // idle from its start, not from the loop's
   StreamState* raw = stream.get();
   streams_[fd] = std::move(stream);
   absl::Status status = StartStream(raw);

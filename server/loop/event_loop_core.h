@@ -18,6 +18,14 @@
 //     byte that arrived before the FIN, and never on a closing stream.
 //   - A closed stream's object lives until the end of the turn (graveyard_): deferred lists and
 //     events of the same batch may still point at it.
+//   - OnIdle runs from the tick, between two turns, never inside another callback.
+//
+// The tick (SetIdleTimeout) is a deadline rather than a descriptor: the core keeps the time of
+// the next one (next_tick()), each engine makes its wait end by then (epoll_wait's timeout, an
+// io_uring timeout operation), and the core runs the tick once a turn ends past it. Time is
+// counted in ticks (ticks_): a stream records the tick of its last byte in or out
+// (NoteActivity, one store per receive or write, no clock read), and is idle once more than
+// idle_ticks_ ticks have passed since.
 //
 // Threads: as EventLoop. Post() and Stop() from any thread; everything else, hooks included, on
 // the loop thread, or on the creating thread before Run().
@@ -27,7 +35,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,8 +66,11 @@ class EventLoopCore : public EventLoop {
   void PauseReceive(int fd) final;
   void ResumeReceive(int fd) final;
   void CloseStream(int fd) final;
+  void SetIdleTimeout(std::chrono::milliseconds timeout) final;
 
  protected:
+  using Clock = std::chrono::steady_clock;
+
   // What the core knows of a stream. Each engine derives its Stream from it with its own I/O
   // state, and gets it back from the core with a static_cast.
   struct StreamState {
@@ -71,6 +84,7 @@ class EventLoopCore : public EventLoop {
     bool peer_close_reported = false;  // OnPeerClosed ran
     bool closing = false;              // CloseStream called or an error seen; OnClosed pending
     bool closed = false;               // OnClosed ran; the object waits in graveyard_
+    uint64_t active_tick = 0;          // ticks_ when a byte last came in or went out
   };
 
   // What a listener does after accept() failed.
@@ -107,8 +121,16 @@ class EventLoopCore : public EventLoop {
   // OnSendComplete at the next safe point: for an engine whose Send may finish inside Send().
   void CompleteSendLater(StreamState* stream) { completed_sends_.push_back(stream); }
 
+  // A byte came in or went out: the stream is not idle. Engines call it for each receive and
+  // each write that moved bytes (Deliver does for them).
+  void NoteActivity(StreamState* stream) { stream->active_tick = ticks_; }
+  // When the next tick is due; none while no idle timeout is set. An engine's wait must end by
+  // then (it may end later only by the time the kernel takes to wake it).
+  const std::optional<Clock::time_point>& next_tick() const { return next_tick_; }
+
   // Bytes that arrived for the stream: to OnReceive now, or held behind a pause.
   void Deliver(StreamState* stream, std::string_view data) {
+    NoteActivity(stream);
     if (stream->closing) return;
     if (stream->paused || !stream->held.empty()) {
       stream->held.append(data);  // in order behind what is already held
@@ -161,6 +183,9 @@ class EventLoopCore : public EventLoop {
   virtual bool WaitAndHandle() = 0;
   virtual void StopEngine() = 0;
 
+  // After each turn: the tick, if it is due (idle streams get OnIdle).
+  void TickIfDue();
+  void CheckIdleStreams();
   void RunAllDeferred();
   void RunCompletedSends();
   void RunDeliveries();
@@ -185,6 +210,12 @@ class EventLoopCore : public EventLoop {
   // capacity (a swap with a fresh vector would allocate on the next push).
   std::vector<StreamState*> scratch_;
   std::vector<std::unique_ptr<StreamState>> graveyard_;  // freed at the end of the turn
+
+  // The tick (SetIdleTimeout): period, what it counts, and the deadline of the next one.
+  Clock::duration tick_period_{};
+  uint64_t ticks_ = 0;
+  uint64_t idle_ticks_ = 0;  // a stream is idle once more than this many ticks passed silent
+  std::optional<Clock::time_point> next_tick_;
 
   absl::Mutex post_mutex_;
   std::vector<absl::AnyInvocable<void() &&>> posted_ ABSL_GUARDED_BY(post_mutex_);

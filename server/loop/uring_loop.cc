@@ -47,6 +47,7 @@ enum Op : uint8_t {
   kSend,         // send or sendmsg with MSG_DONTWAIT
   kSendPoll,     // waiting for the stream to be writable after a send's EAGAIN
   kCancel,       // a cancel request; its target is encoded in the rest of user_data
+  kTick,         // timeout until the core's next idle tick (SetIdleTimeout)
 };
 
 constexpr uint32_t kSeqMask = 0xffff;
@@ -128,6 +129,7 @@ bool UringLoop::StartEngine() {
 }
 
 bool UringLoop::WaitAndHandle() {
+  ArmTick();
   // The one system call per turn: submits what the last turn prepared, waits for work.
   int result = io_uring_submit_and_wait(ring_->get(), 1);
   if (result < 0 && result != -EINTR && result != -EBUSY && result != -EAGAIN) {
@@ -150,6 +152,7 @@ void UringLoop::StopEngine() {
     }
   }
   if (wake_armed_) Cancel(Pack(kWake, 0));
+  if (tick_armed_) Cancel(Pack(kTick, 0));
   RunDeferred();
   while (AnythingInFlight()) {
     int result = io_uring_submit_and_wait(ring_->get(), 1);
@@ -161,7 +164,7 @@ void UringLoop::StopEngine() {
 }
 
 bool UringLoop::AnythingInFlight() const {
-  if (wake_armed_) return true;
+  if (wake_armed_ || tick_armed_) return true;
   for (const auto& listener : listeners_) {
     if (listener->accept_armed || listener->waiting_op != 0) return true;
   }
@@ -198,6 +201,21 @@ void UringLoop::ArmAccept(Listener* listener) {
   }
   io_uring_sqe_set_data64(sqe, Pack(kAccept, listener->index));
   listener->accept_armed = true;
+}
+
+// A timeout that completes at the core's next tick, so that the wait of that turn ends by then.
+// One at a time: when it completes (or a turn ends early), the next turn arms it again for the
+// deadline of that moment; the core itself decides whether a tick is due.
+void UringLoop::ArmTick() {
+  if (tick_armed_ || !next_tick() || shutting_down_) return;
+  auto wait = std::max(Clock::duration::zero(), *next_tick() - Clock::now());
+  auto seconds = std::chrono::floor<std::chrono::seconds>(wait);
+  tick_in_ = {.tv_sec = seconds.count(),
+              .tv_nsec = std::chrono::nanoseconds(wait - seconds).count()};
+  io_uring_sqe* sqe = ring_->GetSqe();
+  io_uring_prep_timeout(sqe, &tick_in_, 0, 0);
+  io_uring_sqe_set_data64(sqe, Pack(kTick, 0));
+  tick_armed_ = true;
 }
 
 // Accepting resumes when the listener is readable (kAcceptPoll) or after a pause
@@ -292,6 +310,7 @@ bool UringLoop::StillUnwanted(uint64_t target) const {
   uint32_t id = IdOf(target);
   Op op = OpOf(target);
   if (op == kWake) return wake_armed_ && shutting_down_;
+  if (op == kTick) return tick_armed_ && shutting_down_;
   if (op == kAccept || op == kAcceptPoll || op == kAcceptRetry) {
     const Listener& listener = *listeners_[id];
     bool armed = op == kAccept ? listener.accept_armed : listener.waiting_op == op;
@@ -352,6 +371,9 @@ void UringLoop::HandleCompletion(uint64_t user_data, int res, uint32_t flags) {
       return;
     case kCancel:
       HandleCancel(TargetOf(user_data), res);
+      return;
+    case kTick:
+      tick_armed_ = false;  // -ETIME; the core runs the tick at the end of this turn
       return;
   }
 }
@@ -462,6 +484,7 @@ void UringLoop::HandleSend(Stream* stream, int res) {
     return;
   }
   if (res > 0) {
+    NoteActivity(stream);
     stream->send.Advance(res);
     if (!stream->send.empty()) {
       ArmSend(stream);  // a short send: the rest goes again

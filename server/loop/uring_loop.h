@@ -21,6 +21,8 @@
 //     completion; a short send is resubmitted with the remainder, a full socket waits for a
 //     POLLOUT poll submitted to the ring.
 //   - Post() wakes the loop through an eventfd read that is always pending in the ring.
+//   - While an idle timeout is set, a TIMEOUT operation (5.4) ends the wait at the core's next
+//     tick; one at a time, armed again each turn it is not pending.
 //   - Submissions are batched: everything a turn prepares goes to the kernel in the one
 //     io_uring_submit_and_wait() that also waits for the next turn's completions.
 //
@@ -131,6 +133,7 @@ class UringLoop final : public EventLoopCore {
   absl::Status AddListener(int listen_fd, AcceptCallback on_accept, bool unshared);
   void ArmAll();
   void ArmWake();
+  void ArmTick();
   void ArmAccept(Listener* listener);
   void WaitForListener(Listener* listener, uint8_t op);
   void ArmRecv(Stream* stream);
@@ -156,6 +159,8 @@ class UringLoop final : public EventLoopCore {
   std::unique_ptr<UringRing> ring_;
   uint64_t wake_value_ = 0;  // the eventfd read's target
   bool wake_armed_ = false;
+  bool tick_armed_ = false;
+  __kernel_timespec tick_in_{};   // of the armed tick: read by the kernel when it is submitted
   bool multishot_accept_ = true;  // the kernel has it (5.19+); used for unshared sockets only
   bool running_ = false;          // between Run()'s start and its end: submissions go to the kernel
   bool shutting_down_ = false;

@@ -1,15 +1,17 @@
 // Unit tests of the pieces below the front ends that need no running loop: the option table
 // (parsing, defaults, --help), the mode registry, and the listening sockets.
+#include "server/options.h"
+
 #include <sys/socket.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/loop/listener.h"
 #include "server/frontend/modes.h"
-#include "server/options.h"
+#include "server/loop/listener.h"
 
 namespace memkv::server {
 namespace {
@@ -37,6 +39,7 @@ TEST(OptionsTest, DefaultsAreMemcachedsWhereMemcachedHasThem) {
   EXPECT_EQ(o->balance, Balance::kRoundRobin);
   EXPECT_EQ(o->resp_port, 0);
   EXPECT_EQ(o->dispatchers, 1);
+  EXPECT_EQ(o->idle_timeout_seconds, 0);  // memcached's idle_timeout default: never
 }
 
 TEST(OptionsTest, ShortLongAttachedAndEqualsForms) {
@@ -60,7 +63,9 @@ TEST(OptionsTest, ShortLongAttachedAndEqualsForms) {
                                      "--resp-port",
                                      "6379",
                                      "--dispatchers",
-                                     "2"});
+                                     "2",
+                                     "--idle-timeout",
+                                     "30"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->port, 2000);
   EXPECT_EQ(o->listen_address, "::1");
@@ -75,6 +80,8 @@ TEST(OptionsTest, ShortLongAttachedAndEqualsForms) {
   EXPECT_EQ(o->balance, Balance::kLeastConn);
   EXPECT_EQ(o->resp_port, 6379);
   EXPECT_EQ(o->dispatchers, 2);
+  EXPECT_EQ(o->idle_timeout_seconds, 30);
+  EXPECT_EQ(FrontendConfigOf(*o).idle_timeout, std::chrono::seconds(30));
 }
 
 TEST(OptionsTest, MaxItemSizeTakesMemcachedSuffixes) {
@@ -106,6 +113,8 @@ TEST(OptionsTest, BadCommandLinesSayWhichFlag) {
       {{"--io-strict=yes"}, "takes no value"},
       {{"stray"}, "unexpected argument 'stray'"},
       {{"--resp-port", "11211"}, "must differ"},
+      {{"--idle-timeout", "-1"}, "--idle-timeout"},
+      {{"--idle-timeout", "soon"}, "not a number"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Options> o = Parse(c.args);
@@ -127,7 +136,7 @@ TEST(OptionsTest, HelpListsEveryFlagDefaultAndMode) {
        {"-p, --port PORT", "-l, --listen ADDR", "-t, --threads N", "-m, --memory-limit MB",
         "-c, --conn-limit N", "-I, --max-item-size SIZE", "-v, --verbose", "--mode MODE",
         "--io ENGINE", "--io-strict", "--balance POLICY", "--resp-port PORT", "--dispatchers K",
-        "-h, --help", "-V, --version"}) {
+        "--idle-timeout SECONDS", "-h, --help", "-V, --version"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
   EXPECT_THAT(help, HasSubstr("[11211]"));

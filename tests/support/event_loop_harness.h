@@ -129,8 +129,9 @@ inline std::string Pattern(size_t size, uint32_t seed) {
 // --- Handlers ------------------------------------------------------------------------------
 
 // Echoes what it receives; after OnPeerClosed it finishes echoing what it owes and then closes,
-// as a Connection does. Owned by the test (not self-deleting), so that a second OnClosed or a
-// callback after OnClosed is counted instead of being a use after free.
+// as a Connection does, and so it does on OnIdle (unless told to keep the stream). Owned by the
+// test (not self-deleting), so that a second OnClosed or a callback after OnClosed is counted
+// instead of being a use after free.
 class EchoHandler final : public StreamHandler {
  public:
   EchoHandler(EventLoop* loop, int fd) : loop_(loop), fd_(fd) {}
@@ -187,6 +188,12 @@ class EchoHandler final : public StreamHandler {
     absl::MutexLock lock(&mu_);
     closed_.fetch_add(1);
   }
+  void OnIdle() override {
+    EXPECT_EQ(closed_.load(), 0) << "OnIdle after OnClosed";
+    EXPECT_FALSE(close_requested_) << "OnIdle after CloseStream";
+    idle_.fetch_add(1);
+    if (!keep_when_idle_) Close();
+  }
 
   // Waits until OnClosed has run at least once; returns how often it ran.
   int AwaitClosed() {
@@ -201,6 +208,7 @@ class EchoHandler final : public StreamHandler {
   size_t received() const { return received_.load(); }
   int sends_completed() const { return sends_completed_.load(); }
   int peer_closed() const { return peer_closed_.load(); }
+  int idle() const { return idle_.load(); }  // OnIdle calls so far
   // What had been received when OnPeerClosed came.
   size_t received_at_peer_closed() const { return received_at_peer_closed_.load(); }
   // The setters are for the loop thread, or before the connection sends anything.
@@ -214,6 +222,8 @@ class EchoHandler final : public StreamHandler {
   // PauseReceive from inside the first OnReceive.
   void set_pause_on_receive() { pause_on_receive_ = true; }
   void set_toggle_pause_on_peer_closed() { toggle_pause_on_peer_closed_ = true; }
+  // OnIdle leaves the stream open (it is counted all the same).
+  void set_keep_when_idle() { keep_when_idle_ = true; }
   // Sends data as if it had been received; on the loop thread, or before Run().
   void Echo(std::string_view data) {
     pending_.append(data);
@@ -249,6 +259,7 @@ class EchoHandler final : public StreamHandler {
   bool hold_until_peer_closed_ = false;
   bool pause_on_receive_ = false;
   bool toggle_pause_on_peer_closed_ = false;
+  bool keep_when_idle_ = false;
   bool close_requested_ = false;
   std::string reply_;
   std::optional<std::vector<iovec>> reply_slices_;
@@ -259,6 +270,7 @@ class EchoHandler final : public StreamHandler {
   std::atomic<size_t> received_at_peer_closed_{0};
   std::atomic<int> sends_completed_{0};
   std::atomic<int> peer_closed_{0};
+  std::atomic<int> idle_{0};
   absl::Mutex mu_;
   std::atomic<int> closed_{0};
 };
@@ -324,6 +336,7 @@ class TestLoopThread {
   // Takes fd as a stream of this loop with an EchoHandler; loop thread only.
   void Adopt(int fd) {
     auto handler = std::make_unique<EchoHandler>(loop_.get(), fd);
+    if (keep_when_idle_.load()) handler->set_keep_when_idle();
     absl::Status status = loop_->AddStream(fd, handler.get());
     ASSERT_TRUE(status.ok()) << status;
     absl::MutexLock lock(&mu_);
@@ -338,6 +351,9 @@ class TestLoopThread {
     mu_.Await(absl::Condition(&ready));
     return handlers_[count - 1].get();
   }
+
+  // Handlers made from now on keep their streams on OnIdle; any thread.
+  void set_keep_when_idle() { keep_when_idle_.store(true); }
 
   size_t accepted() {
     absl::MutexLock lock(&mu_);
@@ -354,6 +370,7 @@ class TestLoopThread {
  private:
   std::unique_ptr<EventLoop> loop_;
   std::thread thread_;
+  std::atomic<bool> keep_when_idle_{false};
   absl::Mutex mu_;
   std::vector<std::unique_ptr<EchoHandler>> handlers_ ABSL_GUARDED_BY(mu_);
 };

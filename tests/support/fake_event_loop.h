@@ -8,6 +8,7 @@
 
 #include <sys/uio.h>
 
+#include <chrono>
 #include <deque>
 #include <optional>
 #include <string>
@@ -52,6 +53,7 @@ class FakeEventLoop final : public EventLoop {
   void PauseReceive(int) override { paused = true; }
   void ResumeReceive(int) override { paused = false; }
   void CloseStream(int) override { close_requested = true; }
+  void SetIdleTimeout(std::chrono::milliseconds timeout) override { idle_timeout = timeout; }
 
   // Completes the send in flight, telling `to` (the handler AddStream was given by default).
   void CompleteSend(StreamHandler* to = nullptr) {
@@ -79,6 +81,7 @@ class FakeEventLoop final : public EventLoop {
   std::vector<std::string> sent;
   bool paused = false;
   bool close_requested = false;
+  std::chrono::milliseconds idle_timeout{0};
 };
 
 }  // namespace memkv::server

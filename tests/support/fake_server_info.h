@@ -32,6 +32,7 @@ class FakeServerInfo : public ServerInfo {
   std::string_view io_name() const override { return "epoll"; }
   uint64_t max_connections() const override { return 1024; }
   int tcp_port() const override { return 11211; }
+  int64_t idle_timeout_seconds() const override { return 0; }
   void AddThreadStats(std::string name, const CommandStats* stats, ThreadRole) override {
     threads_.emplace_back(std::move(name), stats);
   }

@@ -348,6 +348,27 @@ TEST_F(DispatchConnectionTest, PeersFinOnAnIdleConnectionClosesAtOnce) {
   EXPECT_EQ(host_.submissions, 0);
 }
 
+// The loop's OnIdle (--idle-timeout) on a dispatcher's connection: not while a batch is at a
+// worker or its replies are being written; once it owes nothing, closed silently and counted in
+// the dispatcher's stats.
+TEST_F(DispatchConnectionTest, IdleClosesOnlyOnceNothingIsOwed) {
+  Receive("version\r\n");
+  ASSERT_TRUE(conn()->batch_in_flight());
+  conn()->OnIdle();
+  EXPECT_FALSE(loop_.close_requested) << "the batch is still at a worker";
+  ASSERT_TRUE(ExecuteOn(0));
+  conn()->OnIdle();
+  EXPECT_FALSE(loop_.close_requested) << "its reply is still being written";
+  CompleteSend();
+  EXPECT_EQ(dispatcher_stats_.idle_kicks.Get(), 0u);
+  conn()->OnIdle();
+  EXPECT_TRUE(loop_.close_requested);
+  EXPECT_EQ(loop_.AllSent(), "VERSION 1.6.18-memkv-0.1\r\n");
+  EXPECT_EQ(dispatcher_stats_.idle_kicks.Get(), 1u);
+  conn()->OnClosed();
+  EXPECT_EQ(host_.closed_id, kId);
+}
+
 TEST_F(DispatchConnectionTest, QuitClosesAfterTheRepliesBeforeItAndRunsNothingAfter) {
   Receive("set q 0 0 1\r\n1\r\nquit\r\nset q 0 0 1\r\n2\r\n");
   ASSERT_TRUE(ExecuteOn(0));

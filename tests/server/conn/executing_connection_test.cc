@@ -244,6 +244,46 @@ TEST_F(ExecutingConnectionTest, PeersFinOnAnIdleConnectionClosesAtOnce) {
   EXPECT_TRUE(loop_->sent.empty());
 }
 
+// The loop's OnIdle (--idle-timeout): a connection that owes nothing is closed without a word
+// and counted; a partial request does not save it (memcached kicks a client stopped mid-line).
+TEST_F(ExecutingConnectionTest, IdleConnectionIsClosedSilentlyAndCounted) {
+  Receive("version\r\nget a");
+  loop_->CompleteSend();
+  loop_->handler->OnIdle();
+  EXPECT_TRUE(loop_->close_requested);
+  EXPECT_EQ(loop_->AllSent(), "VERSION 1.6.18-memkv-0.1\r\n") << "nothing said at the close";
+  EXPECT_EQ(stats_.idle_kicks.Get(), 1u);
+  ReportClosed();
+}
+
+// As memcached (conn_mwrite): a connection whose client does not read its replies is not idle
+// while they wait, however long; once they are written it can be.
+TEST_F(ExecutingConnectionTest, IdleWhileRepliesWaitToBeWrittenKeepsTheConnection) {
+  std::string value((1 << 20) - 100, 'v');
+  Receive("set v 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n");
+  Drain();
+  Receive(Repeat("get v\r\n", 12));  // a send in flight, a full buffer, requests held back
+  ASSERT_TRUE(loop_->in_flight.has_value());
+  for (int tick = 0; tick < 3; ++tick) loop_->handler->OnIdle();
+  EXPECT_FALSE(loop_->close_requested);
+  EXPECT_EQ(stats_.idle_kicks.Get(), 0u);
+  Drain();
+  EXPECT_EQ(stats_.requests.Get(), 13u) << "every reply was still written";
+  loop_->handler->OnIdle();
+  EXPECT_TRUE(loop_->close_requested);
+  EXPECT_EQ(stats_.idle_kicks.Get(), 1u);
+}
+
+TEST_F(ExecutingConnectionTest, IdleWithAContinuationQueuedKeepsTheConnection) {
+  Receive(Repeat("version\r\n", 100));
+  ASSERT_EQ(loop_->posted.size(), 1u);
+  loop_->CompleteSend();
+  loop_->handler->OnIdle();
+  EXPECT_FALSE(loop_->close_requested) << "requests still wait for their continuation";
+  Drain();
+  EXPECT_EQ(stats_.requests.Get(), 100u);
+}
+
 TEST_F(ExecutingConnectionTest, ClosedWithAContinuationQueuedIsSafe) {
   Receive(Repeat("version\r\n", 100));
   ASSERT_EQ(loop_->posted.size(), 1u);

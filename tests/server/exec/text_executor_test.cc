@@ -444,7 +444,8 @@ const std::vector<std::string> kMemcachedStatsOrder = {
     "cmd_set", "cmd_flush", "cmd_touch", "cmd_meta", "get_hits", "get_misses",
     "get_expired", "get_flushed", "delete_misses", "delete_hits", "incr_misses", "incr_hits",
     "decr_misses", "decr_hits", "cas_misses", "cas_hits", "cas_badval", "touch_hits",
-    "touch_misses", "bytes_read", "bytes_written", "limit_maxbytes", "threads", "bytes",
+    "touch_misses", "idle_kicks", "bytes_read", "bytes_written", "limit_maxbytes", "threads",
+    "bytes",
     "curr_items", "total_items", "expired_unfetched", "evicted_unfetched", "evictions", "reclaimed",
     // clang-format on
 };
@@ -508,6 +509,13 @@ TEST_F(TextExecutorTest, StatsSubcommands) {
   EXPECT_THAT(settings, HasSubstr("STAT cas_enabled yes\r\n"));
   EXPECT_THAT(settings, testing::EndsWith("END\r\n"));
   EXPECT_THAT(settings, Not(HasSubstr("tcpport")));  // no ServerInfo
+}
+
+TEST_F(TextExecutorTest, StatsSettingsWithAServerShowTheIdleTimeout) {
+  FakeServerInfo server;
+  context_.server = &server;
+  const std::string settings = Run("stats settings\r\n");
+  EXPECT_THAT(settings, HasSubstr("STAT item_size_max 65536\r\nSTAT idle_timeout 0\r\nEND\r\n"));
 }
 
 }  // namespace
