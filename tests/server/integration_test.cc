@@ -18,12 +18,14 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/support/fault_test.h"
 #include "tests/support/memkv_process.h"
 #include "tests/support/mode_engine_test.h"
 
 namespace memkv {
 namespace {
 
+using ::memkv::testing::ExpectPeakRssWithinBound;
 using ::memkv::testing::kResidentMemoryScale;
 using ::memkv::testing::MemkvProcess;
 using ::memkv::testing::Stats;
@@ -283,6 +285,7 @@ TEST_P(IntegrationTest, ClientThatNeverReadsIsHeldToBoundedMemory) {
   const long rss_after = server->RssKib();
   EXPECT_LT(rss_after - rss_before, 96 * 1024 * kResidentMemoryScale)
       << "before " << rss_before << " KiB";
+  ExpectPeakRssWithinBound(*server, "unread replies " + mode() + "/" + io());
 }
 
 // Reads exactly `n` bytes from the socket and drops them, keeping the first `head_bytes` in
@@ -352,6 +355,7 @@ TEST_P(IntegrationTest, HugeMultiKeyReplyIsBuiltAsTheClientReads) {
     EXPECT_EQ(tail, c.tail);
     EXPECT_EQ(client.Call(c.next), c.next_reply) << "the connection goes on after the reply";
   }
+  ExpectPeakRssWithinBound(*server, "huge multi-key reply " + mode() + "/" + io());
 }
 
 // A client that sends bare newlines (each answered with ERROR) and never reads: the replies to
@@ -377,6 +381,7 @@ TEST_P(IntegrationTest, UnreadErrorRepliesAreHeldToBoundedMemory) {
   const long rss_after = server->RssKib();
   EXPECT_LT(rss_after - rss_before, 48 * 1024 * kResidentMemoryScale)
       << "before " << rss_before << " KiB";
+  ExpectPeakRssWithinBound(*server, "unread error replies " + mode() + "/" + io());
 }
 
 TEST_P(IntegrationTest, RefusesConnectionsBeyondTheLimit) {

@@ -284,20 +284,27 @@ class MemkvProcess {
   }
 
   // Resident memory of the process in KiB (VmRSS), or -1.
-  long RssKib() const {
+  long RssKib() const { return StatusKib("VmRSS: %ld kB"); }
+
+  // The most resident memory the process has had since it started, in KiB (VmHWM, the
+  // high-water mark the kernel keeps), or -1: a peak between two samples is not missed.
+  long PeakRssKib() const { return StatusKib("VmHWM: %ld kB"); }
+
+ private:
+  // The field of /proc/<pid>/status that `format` (a sscanf format with one %ld) reads, or -1.
+  long StatusKib(const char* format) const {
     std::string path = "/proc/" + std::to_string(pid_) + "/status";
     FILE* f = std::fopen(path.c_str(), "r");
     if (f == nullptr) return -1;
     char line[256];
     long kib = -1;
     while (std::fgets(line, sizeof(line), f) != nullptr) {
-      if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+      if (std::sscanf(line, format, &kib) == 1) break;
     }
     std::fclose(f);
     return kib;
   }
 
- private:
   int port_;
   pid_t pid_ = -1;
   int exit_status_ = -1;
