@@ -15,16 +15,19 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "server/conn/client_memory_budget.h"
 #include "server/exec/command_stats.h"
-#include "server/options.h"
 #include "server/exec/server_info.h"
+#include "server/options.h"
 
 namespace memkv::server {
 
 class RunningServerInfo final : public ServerInfo {
  public:
-  // `io` is the engine actually in use (after any fallback from uring to epoll).
-  RunningServerInfo(const Options& options, IoEngine io, int64_t start_time_millis);
+  // `io` is the engine actually in use (after any fallback from uring to epoll). `client_memory`
+  // (may be null) outlives this object.
+  RunningServerInfo(const Options& options, IoEngine io, int64_t start_time_millis,
+                    const ClientMemoryBudget* client_memory = nullptr);
 
   // ServerInfo:
   int64_t start_time_millis() const override { return start_time_millis_; }
@@ -35,6 +38,7 @@ class RunningServerInfo final : public ServerInfo {
   int tcp_port() const override { return tcp_port_; }
   void AddThreadStats(std::string name, const CommandStats* stats, ThreadRole role) override;
   std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const override;
+  ClientMemoryFacts client_memory() const override;
   int verbosity() const override { return verbosity_.load(std::memory_order_relaxed); }
   void SetVerbosity(int level) override { verbosity_.store(level, std::memory_order_relaxed); }
 
@@ -45,6 +49,7 @@ class RunningServerInfo final : public ServerInfo {
   const uint64_t max_connections_;
   const int tcp_port_;
   std::atomic<int> verbosity_;
+  const ClientMemoryBudget* const client_memory_;
 
   mutable absl::Mutex mu_;
   std::vector<std::pair<std::string, const CommandStats*>> threads_ ABSL_GUARDED_BY(mu_);
