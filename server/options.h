@@ -38,10 +38,10 @@ struct Options {
   // resolved after parsing, from -m (ClientMemoryBudget::DefaultLimit).
   size_t max_client_memory = 0;
   bool max_client_memory_auto = false;
-  size_t proto_max_bulk_len = 0;           // --proto-max-bulk-len: 0 = auto, max(-I, 1 MiB)
-  size_t client_query_buffer_limit = 0;    // --client-query-buffer-limit: largest RESP request
-  bool help = false;                       // -h: print usage and exit 0
-  bool version = false;                    // -V: print version and exit 0
+  size_t proto_max_bulk_len = 0;         // --proto-max-bulk-len: 0 = auto, max(-I, 1 MiB)
+  size_t client_query_buffer_limit = 0;  // --client-query-buffer-limit: largest RESP request
+  bool help = false;                     // -h: print usage and exit 0
+  bool version = false;                  // -V: print version and exit 0
 };
 
 // The front end's part of the options.
