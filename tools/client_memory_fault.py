@@ -12,6 +12,7 @@ and how many of the well-behaved client's round trips were wrong.
   tools/client_memory_fault.py --binary build/server/memkv                 # every mode x engine
   tools/client_memory_fault.py --binary build/server/memkv --modes acceptor --engines epoll \
       -- --max-client-memory 0                                             # without the budget
+  tools/client_memory_fault.py --binary build/server/memkv --fill-mb 80   # with a full cache first
 """
 import argparse
 import socket
@@ -101,7 +102,17 @@ def behave(port, stop, result):
         result["rounds"] += 1
 
 
-def run(binary, mode, engine, fault, clients, extra):
+def fill(port, megabytes):
+    """Stores `megabytes` MiB of 512 KiB values first, so that the cache is full (-m 64)."""
+    s = connect(port)
+    value = b"f" * (512 << 10)
+    for i in range(megabytes * 2):
+        s.sendall(b"set fill%d 0 0 %d\r\n%s\r\n" % (i, len(value), value))
+        read_until(s, b"\r\n")
+    s.close()
+
+
+def run(binary, mode, engine, fault, clients, extra, fill_mb):
     port = free_port()
     args = [binary, "-p", str(port), "-l", "127.0.0.1", "-t", "2", "-m", "64",
             "--mode", mode, "--io", engine] + extra
@@ -113,6 +124,7 @@ def run(binary, mode, engine, fault, clients, extra):
                 break
             except OSError:
                 time.sleep(0.01)
+        fill(port, fill_mb)
         start = peak_rss(server.pid)
         stop, result = threading.Event(), {"wrong": 0, "rounds": 0}
         good = threading.Thread(target=behave, args=(port, stop, result))
@@ -148,12 +160,15 @@ def main():
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--faults", default="resp,getline")
+    parser.add_argument("--fill-mb", type=int, default=0,
+                        help="MiB of values to store before the fault (80 fills -m 64)")
     parser.add_argument("extra", nargs="*", help="more memkv flags (after --)")
     a = parser.parse_args()
     for mode in a.modes.split(","):
         for engine in a.engines.split(","):
             for fault in a.faults.split(","):
-                run(a.binary, mode, engine, fault, 40 if fault == "resp" else 100, a.extra)
+                run(a.binary, mode, engine, fault, 40 if fault == "resp" else 100, a.extra,
+                    a.fill_mb)
 
 
 if __name__ == "__main__":
