@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
+#include "server/conn/client_memory_budget.h"
 #include "server/conn/request_pipeline.h"
 #include "server/conn/server_context.h"
 #include "server/descriptor_limit.h"
@@ -83,9 +84,11 @@ int Serve(const Options& options) {
     std::fprintf(stderr, "memkv: %s\n", engine.status().ToString().c_str());
     return kStartFailure;
   }
-  RunningServerInfo info(options, io->engine, clock.NowMillis());
-  PipelineConfig pipeline(options.max_item_bytes);
+  ClientMemoryBudget client_memory(options.max_client_memory);
+  RunningServerInfo info(options, io->engine, clock.NowMillis(), &client_memory);
+  PipelineConfig pipeline(options.max_item_bytes, RespLimitsOf(options));
   ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
+  server.client_memory = &client_memory;
   FrontendConfig frontend_config = FrontendConfigOf(options);
   FrontendEnv env{&frontend_config, io->engine, &server};
   absl::StatusOr<std::unique_ptr<Frontend>> frontend = MakeFrontend(env);

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "server/conn/client_memory_budget.h"
 #include "server/frontend/modes.h"
 
 namespace memkv::server {
@@ -43,10 +44,16 @@ absl::StatusOr<int64_t> ParseInt(std::string_view flag, std::string_view value, 
   return n;
 }
 
-// memcached's -I syntax: a byte count with an optional k or m (or g) suffix, any case.
+// memcached's -I syntax: a byte count with an optional k or m (or g) suffix, any case; Redis's
+// kb, mb and gb are taken too.
 absl::StatusOr<size_t> ParseSize(std::string_view flag, std::string_view value) {
   std::string_view digits = value;
   uint64_t unit = 1;
+  if (digits.size() > 2 && absl::ascii_tolower(digits.back()) == 'b' &&
+      std::string_view("kmg").find(absl::ascii_tolower(digits[digits.size() - 2])) !=
+          std::string_view::npos) {
+    digits.remove_suffix(1);
+  }
   if (!digits.empty()) {
     switch (absl::ascii_tolower(digits.back())) {
       case 'k':
@@ -179,6 +186,32 @@ absl::Status SetIdleTimeout(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetMaxClientMemory(std::string_view v, Options* o) {
+  o->max_client_memory_auto = v == "auto";
+  o->max_client_memory = 0;
+  if (o->max_client_memory_auto || v == "0") return absl::OkStatus();
+  auto n = ParseSize("--max-client-memory", v);
+  if (!n.ok()) return n.status();
+  o->max_client_memory = *n;
+  return absl::OkStatus();
+}
+
+absl::Status SetProtoMaxBulkLen(std::string_view v, Options* o) {
+  o->proto_max_bulk_len = 0;
+  if (v == "auto") return absl::OkStatus();
+  auto n = ParseSize("--proto-max-bulk-len", v);
+  if (!n.ok()) return n.status();
+  o->proto_max_bulk_len = *n;
+  return absl::OkStatus();
+}
+
+absl::Status SetClientQueryBufferLimit(std::string_view v, Options* o) {
+  auto n = ParseSize("--client-query-buffer-limit", v);
+  if (!n.ok()) return n.status();
+  o->client_query_buffer_limit = *n;
+  return absl::OkStatus();
+}
+
 absl::Status SetHelp(std::string_view, Options* o) {
   o->help = true;
   return absl::OkStatus();
@@ -206,6 +239,15 @@ constexpr OptionSpec kOptions[] = {
     {0, "dispatchers", "K", "1", "dispatcher threads (hybrid mode)", SetDispatchers},
     {0, "idle-timeout", "SECONDS", "0",
      "close clients silent this long (-o idle_timeout); 0 = never", SetIdleTimeout},
+    {0, "max-client-memory", "SIZE", "auto",
+     "memory all connections may hold; past it the largest are closed "
+     "(auto = max(-m/4, 32m); 0 = no limit)",
+     SetMaxClientMemory},
+    {0, "proto-max-bulk-len", "SIZE", "auto",
+     "RESP: longest argument (auto = max(-I, 1m)); longer closes the connection",
+     SetProtoMaxBulkLen},
+    {0, "client-query-buffer-limit", "SIZE", "1g",
+     "RESP: largest request buffered; larger closes the connection", SetClientQueryBufferLimit},
     {'h', "help", "", "", "print this help and exit", SetHelp},
     {'V', "version", "", "", "print the version and exit", SetVersion},
 };
@@ -231,6 +273,12 @@ absl::Status Validate(const Options& o) {
   if (o.max_item_bytes > (o.memory_limit_mb << 20) / 2) {
     return absl::InvalidArgumentError(
         "--max-item-size cannot be larger than half of --memory-limit");
+  }
+  if (o.proto_max_bulk_len != 0 && o.proto_max_bulk_len < 1024) {
+    return absl::InvalidArgumentError("--proto-max-bulk-len must be at least 1k");
+  }
+  if (o.client_query_buffer_limit < 1024) {
+    return absl::InvalidArgumentError("--client-query-buffer-limit must be at least 1k");
   }
   if (o.resp_port != 0 && o.resp_port == o.port) {
     return absl::InvalidArgumentError("--resp-port must differ from --port");
@@ -324,6 +372,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   }
   if (options.help || options.version) return options;
   if (absl::Status s = Validate(options); !s.ok()) return s;
+  if (options.max_client_memory_auto) {
+    options.max_client_memory = ClientMemoryBudget::DefaultLimit(options.memory_limit_mb);
+  }
   return options;
 }
 
@@ -338,6 +389,8 @@ std::string UsageText(std::string_view program) {
                             ? absl::StrFormat("-%c, --%s", spec.short_flag, spec.long_flag)
                             : absl::StrFormat("    --%s", spec.long_flag);
     if (!spec.value_name.empty()) absl::StrAppendFormat(&flags, " %s", spec.value_name);
+    // A flag too long for the column puts its description on the next line.
+    if (flags.size() > 26) absl::StrAppendFormat(&flags, "\n%29s", "");
     absl::StrAppendFormat(&out, "  %-26s %s", flags, spec.description);
     if (!spec.default_text.empty()) absl::StrAppendFormat(&out, " [%s]", spec.default_text);
     out += "\n";
@@ -367,6 +420,14 @@ FrontendConfig FrontendConfigOf(const Options& options) {
   config.resp_port = options.resp_port;
   config.idle_timeout = std::chrono::seconds(options.idle_timeout_seconds);
   return config;
+}
+
+protocol::RespRequestParserLimits RespLimitsOf(const Options& options) {
+  protocol::RespRequestParserLimits limits =
+      protocol::RespRequestParserLimits::ForMaxItemBytes(options.max_item_bytes, false);
+  if (options.proto_max_bulk_len != 0) limits.max_bulk_bytes = options.proto_max_bulk_len;
+  limits.max_request_bytes = options.client_query_buffer_limit;
+  return limits;
 }
 
 std::string_view BalanceName(Balance balance) {

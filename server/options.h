@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "protocol/resp/resp_request_parser.h"
 #include "server/frontend/frontend.h"
 #include "server/loop/event_loop.h"
 
@@ -35,12 +36,21 @@ struct Options {
   int resp_port = 0;                       // --resp-port: RESP-only port, 0 = off
   int dispatchers = 0;                     // --dispatchers: dispatcher threads (hybrid mode)
   int64_t idle_timeout_seconds = 0;        // --idle-timeout: close silent clients; 0 = off
-  bool help = false;                       // -h: print usage and exit 0
-  bool version = false;                    // -V: print version and exit 0
+  // --max-client-memory: bytes all connections together may hold (0 = no limit). "auto" is
+  // resolved after parsing, from -m (ClientMemoryBudget::DefaultLimit).
+  size_t max_client_memory = 0;
+  bool max_client_memory_auto = false;
+  size_t proto_max_bulk_len = 0;         // --proto-max-bulk-len: 0 = auto, max(-I, 1 MiB)
+  size_t client_query_buffer_limit = 0;  // --client-query-buffer-limit: largest RESP request
+  bool help = false;                     // -h: print usage and exit 0
+  bool version = false;                  // -V: print version and exit 0
 };
 
 // The front end's part of the options.
 FrontendConfig FrontendConfigOf(const Options& options);
+
+// The RESP parser's limits: --proto-max-bulk-len and --client-query-buffer-limit.
+protocol::RespRequestParserLimits RespLimitsOf(const Options& options);
 
 // The options with every default from the table applied (what `memkv` with no flags runs with).
 Options DefaultOptions();

@@ -2,14 +2,21 @@
 
 namespace memkv::server {
 
-RunningServerInfo::RunningServerInfo(const Options& options, IoEngine io, int64_t start_time_millis)
+RunningServerInfo::RunningServerInfo(const Options& options, IoEngine io, int64_t start_time_millis,
+                                     const ClientMemoryBudget* client_memory)
     : start_time_millis_(start_time_millis),
       mode_(options.mode),
       io_(io),
       max_connections_(static_cast<uint64_t>(options.conn_limit)),
       tcp_port_(options.port),
       idle_timeout_seconds_(options.idle_timeout_seconds),
-      verbosity_(options.verbosity) {}
+      verbosity_(options.verbosity),
+      client_memory_(client_memory) {}
+
+ClientMemoryFacts RunningServerInfo::client_memory() const {
+  if (client_memory_ == nullptr) return {};
+  return {client_memory_->used(), client_memory_->limit(), client_memory_->evicted()};
+}
 
 void RunningServerInfo::AddThreadStats(std::string name, const CommandStats* stats,
                                        ThreadRole role) {

@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "server/conn/client_memory_budget.h"
 #include "server/exec/command_stats.h"
 #include "server/exec/server_info.h"
 #include "server/options.h"
@@ -23,8 +24,10 @@ namespace memkv::server {
 
 class RunningServerInfo final : public ServerInfo {
  public:
-  // `io` is the engine actually in use (after any fallback from uring to epoll).
-  RunningServerInfo(const Options& options, IoEngine io, int64_t start_time_millis);
+  // `io` is the engine actually in use (after any fallback from uring to epoll). `client_memory`
+  // (may be null) outlives this object.
+  RunningServerInfo(const Options& options, IoEngine io, int64_t start_time_millis,
+                    const ClientMemoryBudget* client_memory = nullptr);
 
   // ServerInfo:
   int64_t start_time_millis() const override { return start_time_millis_; }
@@ -36,6 +39,7 @@ class RunningServerInfo final : public ServerInfo {
   int64_t idle_timeout_seconds() const override { return idle_timeout_seconds_; }
   void AddThreadStats(std::string name, const CommandStats* stats, ThreadRole role) override;
   std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const override;
+  ClientMemoryFacts client_memory() const override;
   int verbosity() const override { return verbosity_.load(std::memory_order_relaxed); }
   void SetVerbosity(int level) override { verbosity_.store(level, std::memory_order_relaxed); }
 
@@ -47,6 +51,7 @@ class RunningServerInfo final : public ServerInfo {
   const int tcp_port_;
   const int64_t idle_timeout_seconds_;
   std::atomic<int> verbosity_;
+  const ClientMemoryBudget* const client_memory_;
 
   mutable absl::Mutex mu_;
   std::vector<std::pair<std::string, const CommandStats*>> threads_ ABSL_GUARDED_BY(mu_);

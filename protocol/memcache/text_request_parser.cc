@@ -84,8 +84,11 @@ bool TextRequestParser::FindLine(std::string_view input, size_t* newline,
   }
   const size_t end = std::min(input.size(), limits_.max_multiget_line + 1);
   found = std::memchr(input.data(), '\n', end);
+  // What memcached 1.6 answers, before closing, when its read buffer cannot grow for a request.
+  constexpr std::string_view kMultiGetTooLong = "SERVER_ERROR out of memory reading request";
   if (found == nullptr) {
-    *result = input.size() > limits_.max_multiget_line ? MustCloseSilently() : NeedMore();
+    *result =
+        input.size() > limits_.max_multiget_line ? MustCloseWith(kMultiGetTooLong) : NeedMore();
     return false;
   }
   *newline = static_cast<const char*>(found) - input.data();

@@ -17,7 +17,8 @@
 //     `error` is EMPTY when the request said noreply: memcached then sends nothing, not even for
 //     errors, and the caller must send nothing either.
 //   - kMustClose with an empty `error`: memcached closes the connection without a word (a line
-//     of more than 2048 bytes that is not a get/gets, or an HTTP request line).
+//     of more than 2048 bytes that is not a get/gets, or an HTTP request line). A get/gets line
+//     beyond max_multiget_line is kMustClose with "SERVER_ERROR out of memory reading request".
 //
 // Meta commands ("mg", "ms", ... which memcached takes on the same connection) are answered
 // "ERROR" here: the connection hands them to MetaRequestParser first (LooksLikeMetaCommand in
@@ -58,8 +59,10 @@ struct TextRequestParserLimits {
   // the line is judged; otherwise a cut line could be closed while the whole one is read.
   size_t max_line_length = 2048;
   // memkv's own bound on a get/gets line, so that a peer cannot make a connection buffer grow
-  // without end (longer: the connection is closed). memcached has none; this is far beyond any
-  // real client's multi-get (100,000 keys of 40 bytes).
+  // without end. Longer: "SERVER_ERROR out of memory reading request" and the connection closes,
+  // as memcached answers when its read buffer cannot grow (memcached has no fixed bound: it
+  // buffers an 8 MB line whole). Far beyond any real client's multi-get (100,000 keys of 40
+  // bytes).
   size_t max_multiget_line = size_t{4} << 20;
 };
 

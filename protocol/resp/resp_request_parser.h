@@ -12,7 +12,8 @@
 //
 // Malformed input (bad or negative lengths, a bulk longer than the limit, a count above the limit,
 // a header line without its CRLF, unbalanced quotes) is kMustClose with Redis's exact
-// "-ERR Protocol error: ..." reply line (ParseResult::error, with its '-', without CRLF). Nothing
+// "-ERR Protocol error: ..." reply line (ParseResult::error, with its '-', without CRLF); a
+// request over max_request_bytes is kMustClose with no reply, as in Redis. Nothing
 // is ever reserved from a length or count the client declares: memory grows only with the bytes
 // actually received (by the connection's buffer) and the arguments actually parsed.
 //
@@ -43,7 +44,9 @@ struct RespRequestParserLimits {
   // counted up to the line's CR (inline: up to its LF) whether or not that has arrived yet.
   size_t max_inline_bytes = size_t{64} << 10;
   // Largest whole multibulk (Redis client-query-buffer-limit): a request that would need more
-  // buffered bytes is "-ERR Protocol error: request too large" and the connection closes.
+  // buffered bytes is kMustClose with an empty error: the connection closes without a reply, as
+  // Redis closes it. (Redis closes once the bytes have arrived; memkv as soon as the declared
+  // lengths say they will not fit, which the client cannot tell apart.)
   size_t max_request_bytes = size_t{1} << 30;
   // Accept inline commands (the dedicated --resp-port). On the shared memcached port the
   // connection chose RESP because the first byte was '*', and every request must be a multibulk.
@@ -69,6 +72,8 @@ class RespRequestParser {
   void Reset();
 
   const RespRequestParserLimits& limits() const { return limits_; }
+  // Bytes the resume state of a partial multibulk holds (16 per argument parsed so far).
+  size_t RetainedBytes() const { return pending_args_.capacity() * sizeof(pending_args_[0]); }
 
  private:
   // Reads the `*N` line of a new multibulk and sets up the resume state: true when N arguments

@@ -79,6 +79,29 @@ void Connection::OnIdle() {
   Settle();  // owes nothing: closes at once
 }
 
+void Connection::JoinMemoryBudget(ClientMemoryBudget* budget, ClientMemoryBudget::Evictor evictor) {
+  memory_.Attach(budget, std::move(evictor));
+}
+
+size_t Connection::MemoryFootprint() const {
+  // Capacities, not sizes: what the allocator holds for this connection. Spliced values are
+  // items (inside -m, shared between connections) and are left out.
+  return input_.capacity() + out_[0].bytes().capacity() + out_[1].bytes().capacity() +
+         slices_.capacity() * sizeof(iovec) + pipeline_.RetainedBytes() + FlavourMemory();
+}
+
+void Connection::Evict() {
+  if (closed_ || close_requested_) return;
+  CallbackScope scope(this);
+  memory_.CountEviction();
+  closing_ = true;
+  close_requested_ = true;
+  input_.Discard();
+  out_[active_].Release();  // the other buffer may be in a send: freed once the stream closes
+  memory_.Update(MemoryFootprint());
+  env_.loop->CloseStream(fd_);
+}
+
 void Connection::StartClosing() {
   closing_ = true;
   input_.Discard();
@@ -133,6 +156,12 @@ void Connection::ConsumeBuffered() {
 }
 
 void Connection::Settle() {
+  SettleSteps();
+  // After every event: one comparison when nothing changed, one atomic add when it did.
+  memory_.Update(MemoryFootprint());
+}
+
+void Connection::SettleSteps() {
   // Each step either moves work forward or is skipped; stop when a whole round did nothing.
   for (bool progress = true; progress;) {
     if (closed_) return;

@@ -14,6 +14,9 @@
 //   - Idle timeout (--idle-timeout, the loop's OnIdle): a connection that owes the client
 //     nothing is closed without a word and counted in idle_kicks; one that still has replies to
 //     write or requests to run is left alone (see OnIdle).
+//   - Memory: after every event the connection reports what it holds (buffer capacities, request
+//     vectors, the flavour's batches) to the server's ClientMemoryBudget, which may ask it to close
+//     (Evict) when the connections together hold more than --max-client-memory.
 //   - Re-entrancy: a loop may complete a send or close a stream from inside a call made by a
 //     handler; the connection counts handler calls in progress and is released only after the
 //     outermost one returns.
@@ -34,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/conn/client_memory_budget.h"
 #include "server/conn/connection_slot.h"
 #include "server/conn/input_buffer.h"
 #include "server/conn/output_buffer.h"
@@ -61,6 +65,15 @@ class Connection : public StreamHandler {
   Connection& operator=(const Connection&) = delete;
 
   bool receive_paused() const { return paused_; }
+
+  // Joins the server's client-memory budget; `evictor` must post Evict() to this connection's
+  // loop (see client_memory_budget.h). REQUIRES: before the connection's first event.
+  void JoinMemoryBudget(ClientMemoryBudget* budget, ClientMemoryBudget::Evictor evictor);
+  // The budget chose this connection: closes it now, dropping what it holds and what it owes
+  // (as Redis frees an evicted client: no reply), and counts it as evicted.
+  void Evict();
+  // Bytes this connection holds now, as reported to the budget.
+  size_t MemoryFootprint() const;
 
   // StreamHandler:
   void OnReceive(std::string_view data) final;
@@ -103,6 +116,8 @@ class Connection : public StreamHandler {
   // Bytes arrived, or a send completed: each is a new wake-up, for a flavour's budget.
   virtual void BeforeReceive() {}
   virtual void OnSendDone() {}
+  // Memory the flavour holds beyond the base's buffers (batches), for MemoryFootprint.
+  virtual size_t FlavourMemory() const { return 0; }
   // The connection is closed and no handler call is in progress: the flavour lets go of it.
   // May delete this; nothing may follow.
   virtual void Release() = 0;
@@ -142,6 +157,8 @@ class Connection : public StreamHandler {
   // Whether every reply owed has been written and nothing more can come.
   bool Finished() const;
   void UpdateReceivePause();
+  // Settle's steps; Settle reports the memory held after them.
+  void SettleSteps();
 
   const Env env_;
   const int fd_;
@@ -161,6 +178,7 @@ class Connection : public StreamHandler {
   bool close_requested_ = false;
   bool closed_ = false;  // OnClosed ran
   int callback_depth_ = 0;
+  ClientMemoryBudget::Account memory_;  // last: gives back what the buffers above held
 };
 
 }  // namespace memkv::server

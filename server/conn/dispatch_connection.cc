@@ -5,6 +5,15 @@
 namespace memkv::server {
 using protocol::ParseStatus;
 
+namespace {
+
+// A batch's request bytes and items; its replies are counted once they join the output.
+size_t BatchMemory(const DispatchBatch& batch) {
+  return batch.bytes.capacity() + batch.items.capacity() * sizeof(DispatchItem);
+}
+
+}  // namespace
+
 DispatchConnection::DispatchConnection(uint64_t id, int fd, PortDialect dialect, uint64_t client_id,
                                        Env env, ConnectionSlot slot)
     : Connection(env, fd, dialect, client_id, std::move(slot)), id_(id), host_(env.host) {}
@@ -15,6 +24,7 @@ void DispatchConnection::OnBatchDone(DispatchBatch batch) {
   // it keeps the replies that are written in order.
   if (closed() || !in_flight_ || batch.sequence != sequence_) return;
   in_flight_ = false;
+  in_flight_bytes_ = 0;
   pipeline().session() = std::move(batch.session);
   output_buffer().Append(std::move(batch.replies));  // no copy when the output was empty
   if (batch.paused()) KeepPausedRest(batch);
@@ -118,6 +128,7 @@ void DispatchConnection::Submit(DispatchBatch* batch) {
   // Travels with the batch and comes back with it: only one thread holds it at a time.
   batch->session = std::move(pipeline().session());
   in_flight_ = true;
+  in_flight_bytes_ = BatchMemory(*batch);
   DispatchBatch leaving = std::move(*batch);
   *batch = std::move(spare_);
   batch->Clear();
@@ -129,6 +140,13 @@ bool DispatchConnection::WantsReceivePaused() const {
   // pile up in the input buffer. A full batch waiting behind the one in flight counts as
   // blocked too.
   return input_blocked() || (in_flight_ && PendingFull());
+}
+
+size_t DispatchConnection::FlavourMemory() const {
+  // The batch at a worker is counted as it left: its replies, bounded by the cursor's output
+  // limit, are counted once they join the output.
+  return BatchMemory(pending_) + BatchMemory(resumed_) + BatchMemory(spare_) + in_flight_bytes_ +
+         error_.capacity();
 }
 
 void DispatchConnection::Release() {

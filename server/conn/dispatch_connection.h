@@ -87,6 +87,7 @@ class DispatchConnection final : public Connection {
     return in_flight_ || !pending_.items.empty() || !resumed_.items.empty();
   }
   bool WantsReceivePaused() const override;
+  size_t FlavourMemory() const override;
   void Release() override;
 
   void AddRequest(std::string_view bytes, Dialect dialect);
@@ -107,7 +108,8 @@ class DispatchConnection final : public Connection {
   DispatchBatch resumed_;
   DispatchBatch spare_;  // a returned batch, kept for its buffers
   bool in_flight_ = false;
-  uint64_t sequence_ = 0;  // of the last batch submitted
+  size_t in_flight_bytes_ = 0;  // what the batch at a worker held when it left
+  uint64_t sequence_ = 0;       // of the last batch submitted
 };
 
 }  // namespace memkv::server

@@ -20,6 +20,17 @@ void ExecutingConnection::Start(const Owner& owner, UniqueFd fd, ConnectionSlot 
     std::fprintf(stderr, "<%d new client connection on %.*s\n", raw,
                  static_cast<int>(owner.thread_name.size()), owner.thread_name.data());
   }
+  if (server->client_memory != nullptr) {
+    // Called on any thread, while the connection is alive: copies the weak reference only.
+    conn->JoinMemoryBudget(server->client_memory,
+                           [loop = owner.loop, weak = std::weak_ptr<ExecutingConnection>(conn)] {
+                             loop->Post([weak] {
+                               if (std::shared_ptr<ExecutingConnection> c = weak.lock()) {
+                                 c->Evict();
+                               }
+                             });
+                           });
+  }
   // The loop owns the fd from here on, also when AddStream fails.
   absl::Status status = owner.loop->AddStream(fd.release(), conn.get());
   if (!status.ok()) {

@@ -29,6 +29,8 @@ inline void ReleaseBuffer(std::string* buffer) {
 class InputBuffer {
  public:
   bool has_unread() const { return pos_ < bytes_.size(); }
+  // Bytes allocated for what is buffered.
+  size_t capacity() const { return bytes_.capacity(); }
 
   // Passes the received `data` to `consume` (a callable taking std::string_view and returning
   // how many bytes it used), after whatever is still buffered, and keeps what it left.

@@ -26,15 +26,25 @@ protocol::MetaRequestParserLimits MetaLimits(size_t max_item_bytes) {
 }  // namespace
 
 PipelineConfig::PipelineConfig(size_t max_item_bytes)
+    : PipelineConfig(max_item_bytes,
+                     protocol::RespRequestParserLimits::ForMaxItemBytes(max_item_bytes, false)) {}
+
+PipelineConfig::PipelineConfig(size_t max_item_bytes, const protocol::RespRequestParserLimits& resp)
     : text(TextLimits(max_item_bytes)),
       meta(MetaLimits(max_item_bytes)),
-      max_item_bytes(max_item_bytes) {}
+      max_item_bytes(max_item_bytes),
+      resp(resp) {}
+
+protocol::RespRequestParserLimits PipelineConfig::RespLimits(bool allow_inline) const {
+  protocol::RespRequestParserLimits limits = resp;
+  limits.allow_inline = allow_inline;
+  return limits;
+}
 
 RequestPipeline::RequestPipeline(const PipelineConfig* config, PortDialect port)
     : config_(config),
       port_(port),
-      resp_parser_(protocol::RespRequestParserLimits::ForMaxItemBytes(
-          config->max_item_bytes, port == PortDialect::kRespOnly)) {
+      resp_parser_(config->RespLimits(port == PortDialect::kRespOnly)) {
   if (port == PortDialect::kRespOnly) dialect_ = Dialect::kResp;
 }
 
@@ -118,6 +128,12 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
   return step;
 }
 
+size_t RequestPipeline::RetainedBytes() const {
+  return text_request_.keys.capacity() * sizeof(text_request_.keys[0]) +
+         resp_request_.args.capacity() * sizeof(resp_request_.args[0]) +
+         resp_request_.storage.capacity() + resp_parser_.RetainedBytes();
+}
+
 void RequestPipeline::ReleaseOversizedRequests() {
   // A multi-get of 100,000 keys leaves vectors of 100,000 slots behind; keep at most a
   // typical request's worth for the rest of the connection's life.
@@ -150,8 +166,7 @@ ExecOutcome RequestPipeline::ExecuteFramed(const PipelineConfig& config, Dialect
       return ExecuteMeta(parsed, context, out);
     }
     case Dialect::kResp: {
-      protocol::RespRequestParser parser(
-          protocol::RespRequestParserLimits::ForMaxItemBytes(config.max_item_bytes, resp_inline));
+      protocol::RespRequestParser parser(config.RespLimits(resp_inline));
       protocol::RespRequest parsed;
       if (parser.Parse(request, &parsed).status != ParseStatus::kOk) break;
       return ExecuteResp(parsed, context, *session, out);

@@ -39,10 +39,18 @@ enum class Dialect : uint8_t { kUndecided, kText, kMeta, kResp };
 
 // Parser limits shared by every connection of a server. Immutable after construction.
 struct PipelineConfig {
+  // RESP limits from -I (RespRequestParserLimits::ForMaxItemBytes).
   explicit PipelineConfig(size_t max_item_bytes);
+  // RESP limits as given (--proto-max-bulk-len, --client-query-buffer-limit); allow_inline is
+  // set per connection from its port.
+  PipelineConfig(size_t max_item_bytes, const protocol::RespRequestParserLimits& resp);
   protocol::TextRequestParser text;  // immutable: one parser serves every connection
   protocol::MetaRequestParser meta;
   size_t max_item_bytes;
+  protocol::RespRequestParserLimits resp;
+
+  // The RESP parser limits of a connection that does (or does not) accept inline commands.
+  protocol::RespRequestParserLimits RespLimits(bool allow_inline) const;
 };
 
 // One step of the pipeline over the front of the input.
@@ -86,6 +94,9 @@ class RequestPipeline {
   size_t RetainedRequestSlotsForTest() const {
     return text_request_.keys.capacity() + resp_request_.args.capacity();
   }
+  // Bytes the parsed-request vectors and the RESP parser's resume state hold, for the
+  // connection's memory footprint.
+  size_t RetainedBytes() const;
   // Where this connection's multi-key command resumes, and the output size it pauses at.
   MultiKeyCursor& cursor() { return cursor_; }
   bool resp_inline_allowed() const { return port_ == PortDialect::kRespOnly; }

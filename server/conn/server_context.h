@@ -1,5 +1,6 @@
 // ServerContext: the server-wide state every connection reads: the engine, the server's facts
-// and counters, the parser limits, the -c limit and the RESP client id sequence.
+// and counters, the parser limits, the -c limit, the client-memory budget and the RESP client id
+// sequence.
 //
 // Threads: owned by main and outlives every thread; its members are safe to use from any thread
 // (each says how).
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "server/conn/client_memory_budget.h"
 #include "server/conn/connection_slot.h"
 
 namespace memkv::storage {
@@ -29,6 +31,8 @@ struct ServerContext {
   ServerInfo* const info;
   const PipelineConfig* const pipeline;
   ConnectionLimiter limiter;
+  // --max-client-memory; null: connections report to no budget (tests that need none).
+  ClientMemoryBudget* client_memory = nullptr;
   std::atomic<uint64_t> next_client_id{1};  // RESP CLIENT ID
 };
 

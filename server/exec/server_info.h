@@ -17,6 +17,13 @@
 
 namespace memkv::server {
 
+// What client connections hold, against --max-client-memory (server/conn/client_memory_budget.h).
+struct ClientMemoryFacts {
+  uint64_t used = 0;     // bytes held by every connection now
+  uint64_t limit = 0;    // 0: no limit
+  uint64_t evicted = 0;  // connections closed for it since start
+};
+
 // What a registered thread does: `threads` in stats counts the ones that execute requests.
 enum class ThreadRole { kExecutes, kAcceptsOnly };
 
@@ -37,6 +44,9 @@ class ServerInfo {
   virtual void AddThreadStats(std::string name, const CommandStats* stats, ThreadRole role) = 0;
   // Every registered thread's counters, named, for sums and for per-thread lines.
   virtual std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const = 0;
+
+  // The client-memory budget's figures; none in a server without one.
+  virtual ClientMemoryFacts client_memory() const { return {}; }
 
   // -v level: 2 and above log each connection. `verbosity N` changes it.
   virtual int verbosity() const = 0;

@@ -128,6 +128,14 @@ void AppendMemkv(const ExecContext& context, const Totals& t, const ThreadList& 
   AppendTextStat("pinned_values", engine.pinned_values, out);
   AppendTextStat("pinned_bytes", engine.pinned_bytes, out);
   AppendTextStat("pinned_dropped_bytes", engine.pinned_dropped_bytes, out);
+  // What connections hold (buffers, unfinished requests, replies waiting; not pinned values),
+  // --max-client-memory, and the connections closed for going past it, largest first.
+  if (context.server != nullptr) {
+    const ClientMemoryFacts clients = context.server->client_memory();
+    AppendTextStat("client_memory", clients.used, out);
+    AppendTextStat("max_client_memory", clients.limit, out);
+    AppendTextStat("client_evictions", clients.evicted, out);
+  }
   for (const auto& [name, stats] : threads) {
     const std::string prefix = "thread:" + name + ":";
     AppendTextStat(prefix + "requests", stats->requests.Get(), out);

@@ -42,6 +42,12 @@ void Dispatcher::Serve(UniqueFd fd, PortDialect dialect) {
   auto conn =
       std::make_unique<DispatchConnection>(id, raw, dialect, client_id, env, *std::move(slot));
   DispatchConnection* handler = conn.get();
+  if (server_->client_memory != nullptr) {
+    // Called on any thread while the connection is alive; the id finds it, if still open, on
+    // this dispatcher's loop.
+    handler->JoinMemoryBudget(server_->client_memory,
+                              [this, id] { thread_->loop()->Post([this, id] { Evict(id); }); });
+  }
   connections_.emplace(id, std::move(conn));
   if (server_->info->verbosity() >= 2) {
     std::fprintf(stderr, "<%d new client connection on %s\n", raw, thread_->name().c_str());
@@ -80,6 +86,12 @@ void Dispatcher::Closed(uint64_t connection_id) {
                  static_cast<unsigned long long>(connection_id));
   }
   connections_.erase(connection_id);
+}
+
+void Dispatcher::Evict(uint64_t connection_id) {
+  auto it = connections_.find(connection_id);
+  // May destroy the connection (and erase it from the map): the iterator is not used after.
+  if (it != connections_.end()) it->second->Evict();
 }
 
 void Dispatcher::Return(std::vector<DispatchBatch>* done) {

@@ -59,6 +59,8 @@ class Dispatcher final : public DispatchHost, public BatchReturn {
  private:
   // Admits a just-accepted connection (admission.h) and serves it.
   void Serve(UniqueFd fd, PortDialect dialect);
+  // The client-memory budget chose this connection (loop thread; it may have closed meanwhile).
+  void Evict(uint64_t connection_id);
   // Gives every returned batch to its connection, then hands over what that staged.
   void DrainReturned();
   // Hands every staged batch to its worker: one push per worker.

@@ -94,6 +94,36 @@ TEST(OptionsTest, MaxItemSizeTakesMemcachedSuffixes) {
   EXPECT_TRUE(Parse({"-m", "256", "-I", "64m"}).ok());
 }
 
+TEST(OptionsTest, ClientMemoryLimitsDefaultFromMemoryAndItemSize) {
+  absl::StatusOr<Options> o = Parse({});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->max_client_memory, size_t{32} << 20) << "max(-m/4, 32m) at -m 64";
+  EXPECT_EQ(o->client_query_buffer_limit, size_t{1} << 30);
+  protocol::RespRequestParserLimits resp = RespLimitsOf(*o);
+  EXPECT_EQ(resp.max_bulk_bytes, size_t{1} << 20) << "max(-I, 1m)";
+  EXPECT_EQ(resp.max_request_bytes, size_t{1} << 30);
+
+  o = Parse({"-m", "1024", "-I", "4m"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->max_client_memory, size_t{256} << 20);
+  EXPECT_EQ(RespLimitsOf(*o).max_bulk_bytes, size_t{4} << 20);
+}
+
+TEST(OptionsTest, ClientMemoryLimitsTakeSizesAndRedisUnits) {
+  absl::StatusOr<Options> o = Parse({"--max-client-memory", "0", "--proto-max-bulk-len", "512mb",
+                                     "--client-query-buffer-limit", "2gb"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->max_client_memory, 0u) << "0: no limit";
+  EXPECT_EQ(RespLimitsOf(*o).max_bulk_bytes, size_t{512} << 20);
+  EXPECT_EQ(RespLimitsOf(*o).max_request_bytes, size_t{2} << 30);
+  o = Parse({"--max-client-memory=16m"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->max_client_memory, size_t{16} << 20);
+  EXPECT_FALSE(Parse({"--max-client-memory", "lots"}).ok());
+  EXPECT_FALSE(Parse({"--proto-max-bulk-len", "100"}).ok());
+  EXPECT_FALSE(Parse({"--client-query-buffer-limit", "1"}).ok());
+}
+
 TEST(OptionsTest, BadCommandLinesSayWhichFlag) {
   struct Case {
     std::vector<std::string> args;

@@ -127,13 +127,17 @@ void InfoCommand(Call& call) {
                           totals.curr_connections,
                           server != nullptr ? server->max_connections() : 0);
   }
+  const ClientMemoryFacts clients =
+      call.context.server != nullptr ? call.context.server->client_memory() : ClientMemoryFacts{};
   if (sections & kMemory) {
     begin_section("# Memory\r\n");
+    // mem_clients_normal: what connections hold (memkv counts buffers, not pinned values).
     absl::StrAppendFormat(&text,
                           "used_memory:%d\r\nused_memory_human:%s\r\nmaxmemory:%d\r\n"
-                          "maxmemory_human:%s\r\nmaxmemory_policy:allkeys-lru\r\n",
+                          "maxmemory_human:%s\r\nmaxmemory_policy:allkeys-lru\r\n"
+                          "mem_clients_normal:%d\r\n",
                           engine.bytes, BytesToHuman(engine.bytes), engine.limit_maxbytes,
-                          BytesToHuman(engine.limit_maxbytes));
+                          BytesToHuman(engine.limit_maxbytes), clients.used);
   }
   if (sections & kStats) {
     begin_section("# Stats\r\n");
@@ -141,11 +145,13 @@ void InfoCommand(Call& call) {
         &text,
         "total_connections_received:%d\r\ntotal_commands_processed:%d\r\n"
         "total_net_input_bytes:%d\r\ntotal_net_output_bytes:%d\r\nrejected_connections:%d\r\n"
-        "expired_keys:%d\r\nevicted_keys:%d\r\nkeyspace_hits:%d\r\nkeyspace_misses:%d\r\n"
-        "memkv_resp_commands:%d\r\nmemkv_total_items:%d\r\nmemkv_idle_kicks:%d\r\n",
+        "expired_keys:%d\r\nevicted_keys:%d\r\nevicted_clients:%d\r\nkeyspace_hits:%d\r\n"
+        "keyspace_misses:%d\r\nmemkv_resp_commands:%d\r\nmemkv_total_items:%d\r\n"
+        "memkv_idle_kicks:%d\r\n",
         totals.total_connections, totals.requests, totals.bytes_read, totals.bytes_written,
-        totals.rejected_connections, engine.reclaimed, engine.evictions, totals.get_hits,
-        totals.get_misses, totals.cmd_resp, engine.total_items, totals.idle_kicks);
+        totals.rejected_connections, engine.reclaimed, engine.evictions, clients.evicted,
+        totals.get_hits, totals.get_misses, totals.cmd_resp, engine.total_items,
+        totals.idle_kicks);
   }
   if (sections & kKeyspace) {
     begin_section("# Keyspace\r\n");
