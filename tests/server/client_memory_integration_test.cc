@@ -7,8 +7,10 @@
 // never finish them. They assert the server's peak resident memory (VmHWM) stays within a bound,
 // that every greedy connection is closed and counted, and that a well-behaved client is answered
 // exactly throughout. Without the budget (--max-client-memory 0) both fault tests fail (checked
-// in acceptor/epoll): the RESP one's peak grew by 208 MiB (bound 48), the get-line one's by 71 MiB
-// (bound 24), no connection was counted as evicted and the greedy connections stayed open.
+// in acceptor/epoll): the RESP one's peak grew by 208 MiB (bound 96), the get-line one's by 71 MiB
+// (bound 40), no connection was counted as evicted and the greedy connections stayed open. The
+// bounds leave room for the overshoot on a loaded machine: in one full parallel ctest run the RESP
+// test's peak grew by 50 MiB (the budget plus 34), eviction running later after each report.
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -113,12 +115,13 @@ void RunFault(::memkv::testing::MemkvProcess* server, int greedy, int64_t bound,
 // The measured problem (40 clients each starting a RESP command of 1,048,576 arguments and
 // sending 24 MB of 1 MiB bulks without finishing it), with 8 clients and a 16 MiB budget: each
 // greedy client alone goes past the budget, so each is closed; the server holds about one at a
-// time. Bound: the budget plus 32 MiB for one buffer's growth (the old and the new copy while a
-// string doubles), the loops' receive buffers and the allocator.
+// time. Bound: the budget plus 80 MiB for buffers growing while an eviction is on its way (the
+// old and the new copy while a string doubles, for several greedy clients at once), the loops'
+// receive buffers and the allocator.
 TEST_P(ClientMemoryTest, UnfinishedRespRequestsAreClosedLargestFirst) {
   auto* server = StartServer({"-m", "64", "--max-client-memory", "16m"});
   const std::string bulk = "$1048576\r\n" + std::string(kMiB, 'x') + "\r\n";
-  RunFault(server, 8, 48 * kMiB, [&bulk](TestClient& client) {
+  RunFault(server, 8, 96 * kMiB, [&bulk](TestClient& client) {
     if (!client.Send("*1048576\r\n")) return;
     for (int i = 0; i < 24 && client.Send(bulk); ++i) {
     }
@@ -132,7 +135,7 @@ TEST_P(ClientMemoryTest, EndlessGetLinesAreClosed) {
   auto* server = StartServer({"-m", "64", "--max-client-memory", "2m"});
   std::string line = "get";
   for (int i = 0; line.size() < size_t{7} << 19; ++i) line += " key" + std::to_string(i);
-  RunFault(server, 16, 24 * kMiB, [&line](TestClient& client) { client.Send(line); });
+  RunFault(server, 16, 40 * kMiB, [&line](TestClient& client) { client.Send(line); });
 }
 
 // One get line beyond its 4 MiB cap, with or without its newline: memcached's answer when its
