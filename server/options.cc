@@ -179,6 +179,12 @@ absl::Status SetIdleTimeout(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetAuthFile(std::string_view v, Options* o) {
+  if (v.empty()) return absl::InvalidArgumentError("--auth-file: a file name is needed");
+  o->auth_file = std::string(v);
+  return absl::OkStatus();
+}
+
 absl::Status SetHelp(std::string_view, Options* o) {
   o->help = true;
   return absl::OkStatus();
@@ -206,6 +212,8 @@ constexpr OptionSpec kOptions[] = {
     {0, "dispatchers", "K", "1", "dispatcher threads (hybrid mode)", SetDispatchers},
     {0, "idle-timeout", "SECONDS", "0",
      "close clients silent this long (-o idle_timeout); 0 = never", SetIdleTimeout},
+    {'Y', "auth-file", "FILE", "",
+     "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},
     {'h', "help", "", "", "print this help and exit", SetHelp},
     {'V', "version", "", "", "print the version and exit", SetVersion},
 };

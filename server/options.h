@@ -35,6 +35,7 @@ struct Options {
   int resp_port = 0;                       // --resp-port: RESP-only port, 0 = off
   int dispatchers = 0;                     // --dispatchers: dispatcher threads (hybrid mode)
   int64_t idle_timeout_seconds = 0;        // --idle-timeout: close silent clients; 0 = off
+  std::string auth_file;                   // -Y, --auth-file: user:password lines; "" = off
   bool help = false;                       // -h: print usage and exit 0
   bool version = false;                    // -V: print version and exit 0
 };

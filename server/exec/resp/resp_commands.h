@@ -43,6 +43,7 @@ struct CommandSpec {
   std::string_view name;  // lower case, as Redis's "fullname" ("config|get" for subcommands)
   int arity;              // Redis arity: N = exactly N arguments, -N = at least N
   Handler handler;
+  bool no_auth = false;  // runs before the connection authenticates (Redis's CMD_NO_AUTH)
 };
 
 // Every top-level command memkv answers on RESP, in COMMAND's order.
@@ -134,6 +135,12 @@ void HelloCommand(Call& call);
 void ClientCommand(Call& call);
 void ConfigCommand(Call& call);
 void InfoCommand(Call& call);
+// resp_auth.cc
+void AuthCommand(Call& call);
+// Checks `user` / `password` (the --auth-file list, or Redis's passwordless default user
+// without one) and counts the attempt. Success marks the session authenticated; failure
+// appends WRONGPASS and returns false.
+bool Authenticate(Call& call, std::string_view user, std::string_view password);
 // resp_introspection.cc (COMMAND and its subcommands)
 void CommandCommand(Call& call);
 

@@ -50,8 +50,9 @@ constexpr std::array kCommands = {
     CommandSpec{"select", 2, SelectCommand},
     CommandSpec{"ping", -1, PingCommand},
     CommandSpec{"echo", 2, EchoCommand},
-    CommandSpec{"quit", -1, QuitCommand},
-    CommandSpec{"hello", -1, HelloCommand},
+    CommandSpec{"quit", -1, QuitCommand, /*no_auth=*/true},
+    CommandSpec{"hello", -1, HelloCommand, /*no_auth=*/true},
+    CommandSpec{"auth", -2, AuthCommand, /*no_auth=*/true},
     CommandSpec{"client", -2, ClientCommand},
     CommandSpec{"config", -2, ConfigCommand},
     CommandSpec{"info", -1, InfoCommand},
@@ -195,6 +196,11 @@ ExecOutcome ExecuteResp(const protocol::RespRequest& request, ExecContext& conte
   }
   if (!resp::ArityAllows(spec->arity, args.size())) {
     resp::AppendArityError(spec->name, out);
+    return ExecOutcome::kContinue;
+  }
+  // As Redis's processCommand: an unknown command or a wrong arity is answered first.
+  if (!session.authenticated && !spec->no_auth) {
+    protocol::AppendError("NOAUTH Authentication required.", out);
     return ExecOutcome::kContinue;
   }
   resp::Call call{args, context, session, out};
