@@ -91,7 +91,9 @@ PIPELINED = [
 RESP_CONVERSATIONS = [
     ("commands before AUTH", [["GET", "a"], ["PING"], ["CLIENT", "ID"], ["SET", "k", "v"],
                               ["FOO"], ["GET"], ["HELLO"], ["HELLO", "2"], ["HELLO", "3"],
-                              ["HELLO", "x"], ["HELLO", "1"]]),
+                              ["HELLO", "x"], ["HELLO", "1"], ["CLIENT", "FOO"],
+                              ["CLIENT", "SETNAME"], ["CONFIG"], ["CONFIG", "GET", "port"],
+                              ["COMMAND"], ["COMMAND", "COUNT"], ["POST"]]),
     ("AUTH password", [["AUTH", "bad"], ["GET", "a"], ["AUTH", "dpass"], ["GET", "a"],
                        ["AUTH", "bad"], ["PING"]]),
     ("AUTH user password", [["AUTH", "alice", "bad"], ["AUTH", "carol", "secret"],

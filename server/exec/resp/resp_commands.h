@@ -61,8 +61,11 @@ inline bool ArityAllows(int arity, size_t argc) {
 void AppendArityError(std::string_view fullname, std::string* out);
 
 // Runs the subcommand args[1] of a container command (CONFIG, CLIENT, COMMAND) from `table`, or
-// answers Redis's "unknown subcommand" / arity error.
+// answers Redis's "unknown subcommand" / arity error, or -NOAUTH before authentication.
 void DispatchSubcommand(Call& call, absl::Span<const CommandSpec> table);
+
+// True when the connection may run commands; otherwise appends -NOAUTH and returns false.
+bool AuthenticatedOrReply(const RespSession& session, std::string* out);
 
 // The bytes a C function of Redis sees of an argument: up to its first NUL. Option keywords are
 // compared this way in Redis (strcasecmp), so "nx\0junk" is NX there and here.

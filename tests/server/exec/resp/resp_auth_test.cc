@@ -78,6 +78,12 @@ TEST_F(RespAuthTest, EveryCommandButAuthHelloQuitWaitsForAuth) {
   // Unknown commands and wrong arities are answered first, as Redis does.
   EXPECT_THAT(Run({"FOO"}), StartsWith("-ERR unknown command 'FOO'"));
   EXPECT_EQ(Run({"GET"}), "-ERR wrong number of arguments for 'get' command\r\n");
+  // So are a container's unknown subcommand and its subcommand's arity.
+  EXPECT_EQ(Run({"CLIENT", "FOO"}), "-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n");
+  EXPECT_EQ(Run({"CLIENT", "SETNAME"}),
+            "-ERR wrong number of arguments for 'client|setname' command\r\n");
+  EXPECT_EQ(Run({"CONFIG", "GET", "port"}), kNoAuth);
+  EXPECT_EQ(Run({"COMMAND"}), kNoAuth);
   EXPECT_THAT(Run({"HELLO", "2"}), StartsWith("-NOAUTH HELLO must be called with the client"));
   EXPECT_EQ(Run({"AUTH", "wrong"}), kWrongPass);
   EXPECT_EQ(Run({"GET", "a"}), kNoAuth);
