@@ -1,9 +1,12 @@
-// memkv: parses the options, fits the open-file limit to -c (descriptor_limit.h), builds the
-// engine and the chosen front end, serves until SIGINT or SIGTERM, then stops cleanly (exit 0).
+// memkv: parses the options, fits the open-file limit to -c (descriptor_limit.h), loads the
+// --auth-file, builds the engine and the chosen front end, serves until SIGINT or SIGTERM (SIGHUP
+// re-reads the --auth-file), then stops cleanly (exit 0).
 //
 // Exit status: 0 after a signal, --help or --version; 2 for a bad command line (see
 // kUsageExitCode in options.h); 1 when the server cannot start (port in use, io_uring missing
 // with --io-strict, ...).
+#include <signal.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -16,6 +19,7 @@
 #include "server/conn/request_pipeline.h"
 #include "server/conn/server_context.h"
 #include "server/descriptor_limit.h"
+#include "server/exec/auth_registry.h"
 #include "server/exec/exec_context.h"
 #include "server/frontend/frontend.h"
 #include "server/frontend/modes.h"
@@ -58,6 +62,28 @@ absl::StatusOr<ResolvedIo> ResolveIoEngine(const Options& options) {
   return ResolvedIo{IoEngine::kEpoll, "epoll"};
 }
 
+// The --auth-file's user list, or null without one.
+absl::StatusOr<std::unique_ptr<AuthRegistry>> LoadAuth(const Options& options) {
+  if (options.auth_file.empty()) return nullptr;
+  return AuthRegistry::Load(options.auth_file);
+}
+
+// Waits for SIGINT or SIGTERM and returns it. A SIGHUP in between re-reads the --auth-file; a
+// file that no longer loads is reported and the list before it stays in force.
+int WaitForStop(ShutdownSignals& signals, AuthRegistry* auth, int verbosity) {
+  for (;;) {
+    const int signal_number = signals.Wait();
+    if (signal_number != SIGHUP) return signal_number;
+    if (auth == nullptr) continue;
+    if (absl::Status status = auth->Reload(); !status.ok()) {
+      std::fprintf(stderr, "memkv: SIGHUP: %s; the previous user list stays\n",
+                   std::string(status.message()).c_str());
+    } else if (verbosity >= 1) {
+      std::fprintf(stderr, "memkv: SIGHUP: %s re-read\n", auth->path().c_str());
+    }
+  }
+}
+
 int Serve(const Options& options) {
   // Debian builds Abseil without NDEBUG, so every absl::Mutex::Lock would run the lock-order
   // (deadlock) check, which takes one process-wide spin lock: all shard locks would serialise on
@@ -84,9 +110,14 @@ int Serve(const Options& options) {
     std::fprintf(stderr, "memkv: %s\n", engine.status().ToString().c_str());
     return kStartFailure;
   }
+  absl::StatusOr<std::unique_ptr<AuthRegistry>> auth = LoadAuth(options);
+  if (!auth.ok()) {
+    std::fprintf(stderr, "memkv: --auth-file %s\n", std::string(auth.status().message()).c_str());
+    return kStartFailure;
+  }
   ClientMemoryBudget client_memory(options.max_client_memory);
   RunningServerInfo info(options, io->engine, clock.NowMillis(), &client_memory);
-  PipelineConfig pipeline(options.max_item_bytes, RespLimitsOf(options));
+  PipelineConfig pipeline(options.max_item_bytes, RespLimitsOf(options), auth->get());
   ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
   server.client_memory = &client_memory;
   FrontendConfig frontend_config = FrontendConfigOf(options);
@@ -107,7 +138,7 @@ int Serve(const Options& options) {
                  std::string(kMemkvVersion).c_str(), options.listen_address.c_str(), options.port,
                  options.mode.c_str(), io->description.c_str(), info.thread_count());
   }
-  int signal_number = signals->Wait();
+  int signal_number = WaitForStop(*signals, auth->get(), options.verbosity);
   if (options.verbosity >= 1) std::fprintf(stderr, "memkv: signal %d, stopping\n", signal_number);
   (*frontend)->Stop();
   (*frontend)->Wait();

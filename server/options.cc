@@ -212,6 +212,12 @@ absl::Status SetClientQueryBufferLimit(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetAuthFile(std::string_view v, Options* o) {
+  if (v.empty()) return absl::InvalidArgumentError("--auth-file: a file name is needed");
+  o->auth_file = std::string(v);
+  return absl::OkStatus();
+}
+
 absl::Status SetHelp(std::string_view, Options* o) {
   o->help = true;
   return absl::OkStatus();
@@ -248,6 +254,8 @@ constexpr OptionSpec kOptions[] = {
      SetProtoMaxBulkLen},
     {0, "client-query-buffer-limit", "SIZE", "1g",
      "RESP: largest request buffered; larger closes the connection", SetClientQueryBufferLimit},
+    {'Y', "auth-file", "FILE", "",
+     "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},
     {'h', "help", "", "", "print this help and exit", SetHelp},
     {'V', "version", "", "", "print the version and exit", SetVersion},
 };

@@ -136,7 +136,7 @@ size_t Connection::Consume(std::string_view input) {
         if (step.outcome == ExecOutcome::kClose) closing_ = true;
         break;
       case ParseStatus::kClientError:
-        env_.stats->protocol_errors.Add();
+        CountRefusal(step.auth);
         swallow_ = step.swallow;
         break;
       case ParseStatus::kMustClose:
@@ -148,6 +148,14 @@ size_t Connection::Consume(std::string_view input) {
     }
   }
   return pos;
+}
+
+void Connection::CountRefusal(AuthStep auth) {
+  if (auth == AuthStep::kNone) {
+    env_.stats->protocol_errors.Add();
+  } else if (auth != AuthStep::kRefused) {
+    CountAuthAttempt(auth == AuthStep::kAccepted, env_.stats);
+  }
 }
 
 void Connection::ConsumeBuffered() {

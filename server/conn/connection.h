@@ -153,6 +153,8 @@ class Connection : public StreamHandler {
   // Takes requests from `input` until the flavour stops them or no whole request is left.
   // Returns the bytes used (including swallowed bytes).
   size_t Consume(std::string_view input);
+  // Counts a kClientError step: a protocol error, or an answer of the authentication phase.
+  void CountRefusal(AuthStep auth);
   void StartSend();
   // Whether every reply owed has been written and nothing more can come.
   bool Finished() const;

@@ -48,6 +48,7 @@ ExecutingConnection::ExecutingConnection(const Env& env, int fd, PortDialect dia
   exec_.engine = server->engine;
   exec_.stats = env.stats;
   exec_.server = server->info;
+  exec_.auth = server->pipeline->auth;
   // A multi-key command pauses where the output would stop taking requests anyway.
   exec_.cursor = &pipeline().cursor();
   exec_.cursor->output_limit = kOutputHighWater;

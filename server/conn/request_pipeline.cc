@@ -1,8 +1,10 @@
 #include "server/conn/request_pipeline.h"
 
+#include "protocol/memcache/auth_request_parser.h"
 #include "server/conn/input_buffer.h"
 #include "server/exec/meta_executor.h"
 #include "server/exec/resp/resp_executor.h"
+#include "server/exec/text_auth.h"
 #include "server/exec/text_executor.h"
 
 namespace memkv::server {
@@ -25,15 +27,18 @@ protocol::MetaRequestParserLimits MetaLimits(size_t max_item_bytes) {
 
 }  // namespace
 
-PipelineConfig::PipelineConfig(size_t max_item_bytes)
+PipelineConfig::PipelineConfig(size_t max_item_bytes, const AuthRegistry* auth)
     : PipelineConfig(max_item_bytes,
-                     protocol::RespRequestParserLimits::ForMaxItemBytes(max_item_bytes, false)) {}
+                     protocol::RespRequestParserLimits::ForMaxItemBytes(max_item_bytes, false),
+                     auth) {}
 
-PipelineConfig::PipelineConfig(size_t max_item_bytes, const protocol::RespRequestParserLimits& resp)
+PipelineConfig::PipelineConfig(size_t max_item_bytes, const protocol::RespRequestParserLimits& resp,
+                               const AuthRegistry* auth)
     : text(TextLimits(max_item_bytes)),
       meta(MetaLimits(max_item_bytes)),
       max_item_bytes(max_item_bytes),
-      resp(resp) {}
+      resp(resp),
+      auth(auth) {}
 
 protocol::RespRequestParserLimits PipelineConfig::RespLimits(bool allow_inline) const {
   protocol::RespRequestParserLimits limits = resp;
@@ -44,8 +49,10 @@ protocol::RespRequestParserLimits PipelineConfig::RespLimits(bool allow_inline) 
 RequestPipeline::RequestPipeline(const PipelineConfig* config, PortDialect port)
     : config_(config),
       port_(port),
+      memcache_authenticated_(config->auth == nullptr),
       resp_parser_(config->RespLimits(port == PortDialect::kRespOnly)) {
   if (port == PortDialect::kRespOnly) dialect_ = Dialect::kResp;
+  session_.authenticated = config->auth == nullptr;
 }
 
 Dialect RequestPipeline::NextDialect(std::string_view input) {
@@ -93,6 +100,10 @@ PipelineStep RequestPipeline::Parse(std::string_view input, std::string* out) {
   PipelineStep step;
   step.dialect = NextDialect(input);
   if (step.dialect == Dialect::kUndecided) return step;
+  if (step.dialect != Dialect::kResp && !memcache_authenticated_) {
+    ParseAuth(input, out, &step);
+    return step;
+  }
   ParseResult result = ParseOne(step.dialect, input);
   step.status = result.status;
   step.consumed = result.consumed;
@@ -101,6 +112,30 @@ PipelineStep RequestPipeline::Parse(std::string_view input, std::string* out) {
     AppendError(result.error, out);
   }
   return step;
+}
+
+void RequestPipeline::ParseAuth(std::string_view input, std::string* out, PipelineStep* step) {
+  protocol::AuthRequest request;
+  ParseResult result = protocol::ParseAuthRequest(input, &request);
+  step->status = result.status;
+  step->consumed = result.consumed;
+  switch (result.status) {
+    case ParseStatus::kOk: {
+      // The attempt's answer is the pipeline's own, as a refusal's is: no executor runs.
+      const bool accepted = ExecuteTextAuth(request, *config_->auth, out);
+      memcache_authenticated_ = accepted;
+      step->status = ParseStatus::kClientError;
+      step->auth = accepted ? AuthStep::kAccepted : AuthStep::kRejected;
+      break;
+    }
+    case ParseStatus::kClientError:
+      AppendError(result.error, out);
+      step->auth = AuthStep::kRefused;
+      break;
+    case ParseStatus::kMustClose:
+    case ParseStatus::kNeedMore:
+      break;
+  }
 }
 
 PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContext& context,

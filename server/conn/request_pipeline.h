@@ -11,6 +11,14 @@
 // classic text parser otherwise. On the --resp-port a connection is RESP from the start, and
 // inline commands ("PING\r\n") are allowed too.
 //
+// Authentication (--auth-file, PipelineConfig::auth): a memcached-dialect connection that has
+// not authenticated goes through memcached's authentication phase instead of the text and meta
+// parsers (protocol/memcache/auth_request_parser.h): every request is answered by the pipeline
+// itself ("CLIENT_ERROR unauthenticated", "STORED" for a good `set` with "user password", ...),
+// as kClientError steps, until one succeeds. It is decided while framing, so the dispatch modes
+// need no extra state in a batch. A RESP connection authenticates in its RespSession (AUTH,
+// HELLO ... AUTH), checked by the RESP executor.
+//
 // Threads: one pipeline per connection, used by one thread at a time. ExecuteFramed may run on
 // any thread, given that thread's ExecContext. The PipelineConfig is shared by every connection.
 #ifndef MEMKV_SERVER_CONN_REQUEST_PIPELINE_H_
@@ -29,6 +37,7 @@
 #include "protocol/resp/resp_request.h"
 #include "protocol/resp/resp_request_parser.h"
 #include "server/conn/port_dialect.h"
+#include "server/exec/auth_registry.h"
 #include "server/exec/exec_context.h"
 #include "server/exec/resp/resp_session.h"
 
@@ -40,17 +49,27 @@ enum class Dialect : uint8_t { kUndecided, kText, kMeta, kResp };
 // Parser limits shared by every connection of a server. Immutable after construction.
 struct PipelineConfig {
   // RESP limits from -I (RespRequestParserLimits::ForMaxItemBytes).
-  explicit PipelineConfig(size_t max_item_bytes);
+  explicit PipelineConfig(size_t max_item_bytes, const AuthRegistry* auth = nullptr);
   // RESP limits as given (--proto-max-bulk-len, --client-query-buffer-limit); allow_inline is
   // set per connection from its port.
-  PipelineConfig(size_t max_item_bytes, const protocol::RespRequestParserLimits& resp);
+  PipelineConfig(size_t max_item_bytes, const protocol::RespRequestParserLimits& resp,
+                 const AuthRegistry* auth = nullptr);
   protocol::TextRequestParser text;  // immutable: one parser serves every connection
   protocol::MetaRequestParser meta;
   size_t max_item_bytes;
   protocol::RespRequestParserLimits resp;
+  const AuthRegistry* auth;  // null: no authentication (no --auth-file); thread-safe
 
   // The RESP parser limits of a connection that does (or does not) accept inline commands.
   protocol::RespRequestParserLimits RespLimits(bool allow_inline) const;
+};
+
+// What the authentication phase made of one memcached-dialect request (PipelineStep::auth).
+enum class AuthStep : uint8_t {
+  kNone,      // not in the authentication phase
+  kRefused,   // answered without a check (not an authentication `set`, or a malformed one)
+  kAccepted,  // the user and password were checked and accepted: authenticated now
+  kRejected,  // checked and rejected ("CLIENT_ERROR authentication failure")
 };
 
 // One step of the pipeline over the front of the input.
@@ -58,7 +77,8 @@ struct PipelineStep {
   // kOk: one request of `consumed` bytes was taken (and executed, by ParseAndExecute); drop
   //   `swallow` more bytes as they arrive (the value of a store too large to keep).
   // kNeedMore: no whole request yet; nothing consumed.
-  // kClientError: its error reply was appended; drop `consumed`, then `swallow` more bytes as
+  // kClientError: its error reply (or, when `auth` is not kNone, the authentication phase's
+  //   reply, "STORED" included) was appended; drop `consumed`, then `swallow` more bytes as
   //   they arrive; the connection lives.
   // kMustClose: its error reply (if any) was appended; write it, then close.
   // A request executed with outcome kPaused (a multi-key command at its output limit) is kOk
@@ -68,6 +88,7 @@ struct PipelineStep {
   size_t swallow = 0;
   Dialect dialect = Dialect::kUndecided;         // of the request taken (kOk)
   ExecOutcome outcome = ExecOutcome::kContinue;  // kClose after quit / QUIT (ParseAndExecute)
+  AuthStep auth = AuthStep::kNone;
 };
 
 class RequestPipeline {
@@ -110,12 +131,15 @@ class RequestPipeline {
   static void AppendError(std::string_view error, std::string* out);
   // Frame() without releasing the parsed request (ParseAndExecute executes it next).
   PipelineStep Parse(std::string_view input, std::string* out);
+  // One request of the memcached authentication phase, answered at once into `*step`.
+  void ParseAuth(std::string_view input, std::string* out, PipelineStep* step);
   // Frees the request vectors' memory after a request far larger than usual.
   void ReleaseOversizedRequests();
 
   const PipelineConfig* config_;
   const PortDialect port_;
   Dialect dialect_ = Dialect::kUndecided;    // kText stands for "memcached" (text or meta)
+  bool memcache_authenticated_;              // past the authentication phase (or none)
   protocol::RespRequestParser resp_parser_;  // stateful: resumes a partial multibulk
   RespSession session_;
   MultiKeyCursor cursor_;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/exec/auth_registry.h"
 #include "server/exec/command_stats.h"
 #include "server/exec/server_info.h"
 #include "server/exec/spliced_values.h"
@@ -46,6 +47,8 @@ struct ExecContext {
   // Where large values go instead of being copied into the reply (spliced_values.h); belongs to
   // the output the reply is appended to. Null: every value is copied.
   SplicedValues* spliced = nullptr;
+  // The --auth-file user list, shared by every thread; null when authentication is off.
+  const AuthRegistry* auth = nullptr;
 };
 
 // The bytes of a reply so far, spliced values included: what a cursor's limit is compared with.

@@ -93,6 +93,8 @@ void AppendCounters(const ExecContext& context, const Totals& t, std::string* ou
   AppendTextStat("cas_badval", t.cas_badval, out);
   AppendTextStat("touch_hits", t.touch_hits, out);
   AppendTextStat("touch_misses", t.touch_misses, out);
+  AppendTextStat("auth_cmds", t.auth_cmds, out);  // checks of a user and password, both dialects
+  AppendTextStat("auth_errors", t.auth_errors, out);
   AppendTextStat("idle_kicks", t.idle_kicks, out);  // connections closed by --idle-timeout
   AppendTextStat("bytes_read", t.bytes_read, out);
   AppendTextStat("bytes_written", t.bytes_written, out);
@@ -170,6 +172,10 @@ void AppendSettings(ExecContext& context, std::string* out) {
     AppendTextStat("num_threads", context.server->thread_count(), out);
   }
   AppendTextStat("cas_enabled", std::string_view("yes"), out);
+  AppendTextStat("auth_enabled_sasl", std::string_view("no"), out);
+  // memcached prints the -Y file's name, or "no".
+  AppendTextStat("auth_enabled_ascii",
+                 context.auth != nullptr ? std::string_view(context.auth->path()) : "no", out);
   AppendTextStat("item_size_max", static_cast<uint64_t>(options.max_item_bytes), out);
   if (context.server != nullptr) {
     AppendTextStat("idle_timeout", context.server->idle_timeout_seconds(), out);

@@ -61,6 +61,7 @@ void DispatchPool::Run(WorkerState* worker) {
   context.engine = engine_;
   context.stats = &worker->stats;
   context.server = info_;
+  context.auth = pipeline_->auth;
   std::vector<DispatchBatch> taken;
   std::vector<std::vector<DispatchBatch>> done(returns_.size());
   while (worker->inbox.WaitTakeAll(&taken)) {

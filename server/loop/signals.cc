@@ -20,6 +20,9 @@ absl::StatusOr<ShutdownSignals> ShutdownSignals::Install() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  // Blocked like the others, so that SIGHUP never kills the server (its default action): a
+  // server started without --auth-file reads it and goes on.
+  sigaddset(&set, SIGHUP);
   if (int err = pthread_sigmask(SIG_BLOCK, &set, nullptr); err != 0) {
     return absl::InternalError(absl::StrCat("pthread_sigmask: ", std::strerror(err)));
   }

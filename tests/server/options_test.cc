@@ -40,6 +40,7 @@ TEST(OptionsTest, DefaultsAreMemcachedsWhereMemcachedHasThem) {
   EXPECT_EQ(o->resp_port, 0);
   EXPECT_EQ(o->dispatchers, 1);
   EXPECT_EQ(o->idle_timeout_seconds, 0);  // memcached's idle_timeout default: never
+  EXPECT_EQ(o->auth_file, "");            // no authentication, as memcached without -Y
 }
 
 TEST(OptionsTest, ShortLongAttachedAndEqualsForms) {
@@ -65,7 +66,9 @@ TEST(OptionsTest, ShortLongAttachedAndEqualsForms) {
                                      "--dispatchers",
                                      "2",
                                      "--idle-timeout",
-                                     "30"});
+                                     "30",
+                                     "-Y",
+                                     "users.txt"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->port, 2000);
   EXPECT_EQ(o->listen_address, "::1");
@@ -82,6 +85,7 @@ TEST(OptionsTest, ShortLongAttachedAndEqualsForms) {
   EXPECT_EQ(o->dispatchers, 2);
   EXPECT_EQ(o->idle_timeout_seconds, 30);
   EXPECT_EQ(FrontendConfigOf(*o).idle_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(o->auth_file, "users.txt");
 }
 
 TEST(OptionsTest, MaxItemSizeTakesMemcachedSuffixes) {
@@ -145,6 +149,7 @@ TEST(OptionsTest, BadCommandLinesSayWhichFlag) {
       {{"--resp-port", "11211"}, "must differ"},
       {{"--idle-timeout", "-1"}, "--idle-timeout"},
       {{"--idle-timeout", "soon"}, "not a number"},
+      {{"--auth-file="}, "--auth-file: a file name is needed"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Options> o = Parse(c.args);

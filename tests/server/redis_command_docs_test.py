@@ -25,7 +25,7 @@ from memkv_server import MemkvServer, free_port, wait_for_port  # noqa: E402
 COMMANDS = ("get set setnx setex psetex getset getdel getex mget mset msetnx incr decr incrby "
             "decrby append strlen del unlink exists expire pexpire expireat pexpireat ttl pttl "
             "expiretime pexpiretime persist type dbsize flushall flushdb select ping echo quit "
-            "hello client config info command").split()
+            "hello auth client config info command").split()
 SUBCOMMANDS = {
     "client": ["client|id", "client|setname", "client|getname"],
     "config": ["config|get"],

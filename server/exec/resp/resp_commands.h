@@ -43,6 +43,7 @@ struct CommandSpec {
   std::string_view name;  // lower case, as Redis's "fullname" ("config|get" for subcommands)
   int arity;              // Redis arity: N = exactly N arguments, -N = at least N
   Handler handler;
+  bool no_auth = false;  // runs before the connection authenticates (Redis's CMD_NO_AUTH)
 };
 
 // Every top-level command memkv answers on RESP, in COMMAND's order.
@@ -60,8 +61,11 @@ inline bool ArityAllows(int arity, size_t argc) {
 void AppendArityError(std::string_view fullname, std::string* out);
 
 // Runs the subcommand args[1] of a container command (CONFIG, CLIENT, COMMAND) from `table`, or
-// answers Redis's "unknown subcommand" / arity error.
+// answers Redis's "unknown subcommand" / arity error, or -NOAUTH before authentication.
 void DispatchSubcommand(Call& call, absl::Span<const CommandSpec> table);
+
+// True when the connection may run commands; otherwise appends -NOAUTH and returns false.
+bool AuthenticatedOrReply(const RespSession& session, std::string* out);
 
 // The bytes a C function of Redis sees of an argument: up to its first NUL. Option keywords are
 // compared this way in Redis (strcasecmp), so "nx\0junk" is NX there and here.
@@ -134,6 +138,12 @@ void HelloCommand(Call& call);
 void ClientCommand(Call& call);
 void ConfigCommand(Call& call);
 void InfoCommand(Call& call);
+// resp_auth.cc
+void AuthCommand(Call& call);
+// Checks `user` / `password` (the --auth-file list, or Redis's passwordless default user
+// without one) and counts the attempt. Success marks the session authenticated; failure
+// appends WRONGPASS and returns false.
+bool Authenticate(Call& call, std::string_view user, std::string_view password);
 // resp_introspection.cc (COMMAND and its subcommands)
 void CommandCommand(Call& call);
 

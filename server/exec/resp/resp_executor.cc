@@ -50,12 +50,15 @@ constexpr std::array kCommands = {
     CommandSpec{"select", 2, SelectCommand},
     CommandSpec{"ping", -1, PingCommand},
     CommandSpec{"echo", 2, EchoCommand},
-    CommandSpec{"quit", -1, QuitCommand},
-    CommandSpec{"hello", -1, HelloCommand},
-    CommandSpec{"client", -2, ClientCommand},
-    CommandSpec{"config", -2, ConfigCommand},
+    CommandSpec{"quit", -1, QuitCommand, /*no_auth=*/true},
+    CommandSpec{"hello", -1, HelloCommand, /*no_auth=*/true},
+    CommandSpec{"auth", -2, AuthCommand, /*no_auth=*/true},
+    // Containers pass the gate in ExecuteResp: Redis finds their subcommand and checks its
+    // arity before it asks for authentication, so DispatchSubcommand asks.
+    CommandSpec{"client", -2, ClientCommand, /*no_auth=*/true},
+    CommandSpec{"config", -2, ConfigCommand, /*no_auth=*/true},
     CommandSpec{"info", -1, InfoCommand},
-    CommandSpec{"command", -1, CommandCommand},
+    CommandSpec{"command", -1, CommandCommand, /*no_auth=*/true},
 };
 
 // Longest command or subcommand name memkv knows; longer names are unknown without a lookup.
@@ -128,7 +131,14 @@ void DispatchSubcommand(Call& call, absl::Span<const CommandSpec> table) {
     AppendArityError(spec->name, call.out);
     return;
   }
+  if (!AuthenticatedOrReply(call.session, call.out)) return;
   spec->handler(call);
+}
+
+bool AuthenticatedOrReply(const RespSession& session, std::string* out) {
+  if (session.authenticated) return true;
+  protocol::AppendError("NOAUTH Authentication required.", out);
+  return false;
 }
 
 std::string_view CString(std::string_view arg) { return arg.substr(0, arg.find('\0')); }
@@ -197,6 +207,8 @@ ExecOutcome ExecuteResp(const protocol::RespRequest& request, ExecContext& conte
     resp::AppendArityError(spec->name, out);
     return ExecOutcome::kContinue;
   }
+  // As Redis's processCommand: an unknown command or a wrong arity is answered first.
+  if (!spec->no_auth && !resp::AuthenticatedOrReply(session, out)) return ExecOutcome::kContinue;
   resp::Call call{args, context, session, out};
   spec->handler(call);
   return call.outcome;

@@ -84,6 +84,7 @@ constexpr std::array kCommandSubcommands = {
 
 void CommandCommand(Call& call) {
   if (call.args.size() == 1) {
+    if (!AuthenticatedOrReply(call.session, call.out)) return;
     AppendAllInfo(call.out);
     return;
   }

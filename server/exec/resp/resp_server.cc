@@ -131,45 +131,74 @@ void QuitCommand(Call& call) {
   call.outcome = ExecOutcome::kClose;
 }
 
-void HelloCommand(Call& call) {
+namespace {
+
+// Redis's answer to a protocol version it does not speak.
+constexpr std::string_view kNoProto = "NOPROTO unsupported protocol version";
+
+// HELLO's options after the version: AUTH <user> <password>, SETNAME <name>.
+struct HelloOptions {
+  bool has_auth = false;
+  bool has_name = false;
+  std::string_view user, password, name;
+};
+
+// Reads HELLO's options, or answers Redis's syntax error and returns false.
+bool ParseHelloOptions(Call& call, HelloOptions* options) {
   auto& args = call.args;
-  if (args.size() >= 2) {
-    int64_t version = 0;
-    if (!protocol::RedisStringToInt64(args[1], &version)) {
-      AppendError("ERR Protocol version is not an integer or out of range", call.out);
-      return;
-    }
-    if (version != 2) {  // Redis knows 2 and 3; memkv only 2
-      AppendError("NOPROTO unsupported protocol version", call.out);
-      return;
-    }
-  }
-  std::string_view user, name;
-  bool has_auth = false, has_name = false;
   for (size_t j = 2; j < args.size(); ++j) {
     size_t more = args.size() - 1 - j;
     if (IsKeyword(args[j], "auth") && more >= 2) {
-      has_auth = true;
-      user = args[j + 1];
+      options->has_auth = true;
+      options->user = args[j + 1];
+      options->password = args[j + 2];
       j += 2;
     } else if (IsKeyword(args[j], "setname") && more >= 1) {
-      has_name = true;
-      name = args[++j];
+      options->has_name = true;
+      options->name = args[++j];
     } else {
       std::string message = "ERR Syntax error in HELLO option '";
       message.append(CString(args[j]));
       message.append("'");
       AppendError(message, call.out);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void HelloCommand(Call& call) {
+  auto& args = call.args;
+  int64_t version = 2;
+  if (args.size() >= 2) {
+    if (!protocol::RedisStringToInt64(args[1], &version)) {
+      AppendError("ERR Protocol version is not an integer or out of range", call.out);
+      return;
+    }
+    if (version < 2 || version > 3) {
+      AppendError(kNoProto, call.out);
       return;
     }
   }
-  // memkv has no users: it behaves as Redis's passwordless `default` user, which accepts any
-  // password, and knows no other user.
-  if (has_auth && user != "default") {
-    AppendError("WRONGPASS invalid username-password pair or user is disabled.", call.out);
+  HelloOptions options;
+  if (!ParseHelloOptions(call, &options)) return;
+  if (options.has_auth && !Authenticate(call, options.user, options.password)) return;
+  if (!call.session.authenticated) {
+    AppendError(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and select the "
+        "RESP protocol version at the same time",
+        call.out);
     return;
   }
-  if (has_name && !SetNameOrReply(call, name)) return;
+  // Redis knows 2 and 3; memkv speaks only 2, and refuses 3 where Redis would switch to it.
+  if (version != 2) {
+    AppendError(kNoProto, call.out);
+    return;
+  }
+  if (options.has_name && !SetNameOrReply(call, options.name)) return;
   protocol::AppendArrayHeader(14, call.out);
   AppendBulk("server", call.out);
   AppendBulk("redis", call.out);

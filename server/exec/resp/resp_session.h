@@ -1,5 +1,5 @@
 // RespSession: the state a RESP connection keeps between its commands (CLIENT ID, CLIENT
-// SETNAME, HELLO's protocol version).
+// SETNAME, HELLO's protocol version, whether it has authenticated).
 //
 // Threads: belongs to one connection and is used by one thread at a time (in the dispatch modes
 // it travels with the connection's batch).
@@ -15,6 +15,8 @@ struct RespSession {
   uint64_t client_id = 0;    // CLIENT ID, HELLO's "id"; set by the connection when it opens
   std::string name;          // CLIENT SETNAME / HELLO ... SETNAME; empty = no name
   int protocol_version = 2;  // always 2: HELLO 3 is refused (memkv speaks RESP2 only)
+  // False until AUTH or HELLO ... AUTH succeeds when --auth-file is set; true without it.
+  bool authenticated = true;
 };
 
 }  // namespace memkv::server

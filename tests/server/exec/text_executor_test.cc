@@ -444,7 +444,7 @@ const std::vector<std::string> kMemcachedStatsOrder = {
     "cmd_set", "cmd_flush", "cmd_touch", "cmd_meta", "get_hits", "get_misses",
     "get_expired", "get_flushed", "delete_misses", "delete_hits", "incr_misses", "incr_hits",
     "decr_misses", "decr_hits", "cas_misses", "cas_hits", "cas_badval", "touch_hits",
-    "touch_misses", "idle_kicks", "bytes_read", "bytes_written", "limit_maxbytes", "threads",
+    "touch_misses", "auth_cmds", "auth_errors", "idle_kicks", "bytes_read", "bytes_written", "limit_maxbytes", "threads",
     "bytes",
     "curr_items", "total_items", "expired_unfetched", "evicted_unfetched", "evictions", "reclaimed",
     // clang-format on
