@@ -29,7 +29,8 @@ import time
 import pymemcache.client.base
 import redis
 
-from memkv_server import MemkvServer, free_port, test_arguments, wait_for_port
+from memkv_server import (MemkvServer, free_port, memcached_oracle, redis_oracle, resp_request,
+                          test_arguments, wait_for_port)
 
 TIMEOUT = 10.0
 USERS = b"default:dpass\nalice:secret\n"
@@ -149,14 +150,6 @@ def pipelined(port, payload, expected_prefix_len):
         return data
 
 
-def encode(args):
-    out = b"*%d\r\n" % len(args)
-    for arg in args:
-        arg = arg.encode() if isinstance(arg, str) else arg
-        out += b"$%d\r\n%s\r\n" % (len(arg), arg)
-    return out
-
-
 def read_resp(f):
     """One RESP2 reply, as its bytes."""
     line = f.readline()
@@ -177,7 +170,7 @@ def resp_conversation(port, commands):
         f = sock.makefile("rb")
         replies = []
         for command in commands:
-            sock.sendall(encode(command))
+            sock.sendall(resp_request(*command))
             replies.append(read_resp(f))
         return replies
 
@@ -358,17 +351,14 @@ def start_oracles(stack, directory, path):
     redis_server = shutil.which("redis-server")
     memcached_port = redis_port = None
     if memcached:
-        args = ["-U", "0", "-Y", path] + (["-u", "root"] if os.geteuid() == 0 else [])
-        memcached_port = stack(MemkvServer(memcached, args)).port
+        memcached_port = stack(memcached_oracle(memcached, ["-Y", path])).port
     else:
         print("SKIP memcached comparison: memcached not installed")
     if redis_server:
         acl = os.path.join(directory, "users.acl")
         with open(acl, "w") as f:
             f.write(ACL)
-        redis_port = stack(MemkvServer(redis_server, [
-            "--save", "", "--appendonly", "no", "--loglevel", "warning", "--aclfile", acl],
-            port_flag="--port", address_args=("--bind", "127.0.0.1"))).port
+        redis_port = stack(redis_oracle(redis_server, ["--aclfile", acl])).port
     else:
         print("SKIP redis comparison: redis-server not installed")
     return memcached_port, redis_port

@@ -24,7 +24,8 @@ import shutil
 import socket
 import sys
 
-from memkv_server import MemkvServer, free_port, memcached_oracle, redis_oracle, test_arguments
+from memkv_server import (MemkvServer, free_port, memcached_oracle, read_until, redis_oracle,
+                          resp_request, test_arguments)
 
 GUARD_KEY = b"guard"
 TIMEOUT = 10.0
@@ -58,13 +59,6 @@ HOSTILE_PATTERNS = [
 ]
 
 
-def resp_command(*args):
-    out = b"*%d\r\n" % len(args)
-    for arg in args:
-        out += b"$%d\r\n%s\r\n" % (len(arg), arg)
-    return out
-
-
 def read_until_close(sock):
     """Everything the server sends until it closes; None if it did not close in time."""
     data = b""
@@ -78,20 +72,10 @@ def read_until_close(sock):
         return None
 
 
-def read_reply(sock, expected_end):
-    data = b""
-    while not data.endswith(expected_end):
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
 def exchange(port, setup, setup_reply_end, payload):
     with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
         sock.sendall(setup)
-        read_reply(sock, setup_reply_end)
+        read_until(sock, setup_reply_end)
         sock.sendall(payload)
         return read_until_close(sock)
 
@@ -99,7 +83,7 @@ def exchange(port, setup, setup_reply_end, payload):
 def call(port, request, reply_end):
     with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
         sock.sendall(request)
-        return read_reply(sock, reply_end)
+        return read_until(sock, reply_end)
 
 
 class Checker:
@@ -113,8 +97,8 @@ class Checker:
 
 
 def check_resp(checker, label, port, oracle_port):
-    set_guard = resp_command(b"SET", GUARD_KEY, b"1")
-    get_guard = resp_command(b"GET", GUARD_KEY)
+    set_guard = resp_request(b"SET", GUARD_KEY, b"1")
+    get_guard = resp_request(b"GET", GUARD_KEY)
     for name, payload, expected in RESP_PAYLOADS:
         got = exchange(port, set_guard, b"\r\n", payload)
         checker.expect(got is not None, f"{label} {name}: the connection was not closed")
@@ -126,7 +110,7 @@ def check_resp(checker, label, port, oracle_port):
             want = exchange(oracle_port, set_guard, b"\r\n", payload)
             checker.expect(got == want, f"{label} {name}: memkv {got!r}, redis-server {want!r}")
     for name, pattern in HOSTILE_PATTERNS:
-        request = resp_command(b"CONFIG", b"GET", pattern)
+        request = resp_request(b"CONFIG", b"GET", pattern)
         try:
             got = call(port, request, b"\r\n")
         except socket.timeout:
@@ -143,8 +127,8 @@ def check_memcached(checker, label, port, oracle_port):
     cases = [(name, set_text, payload, True) for name, payload in MEMCACHED_PAYLOADS] + [
         # memkv only (memcached has no RESP): a connection of the shared port that speaks RESP
         # (its first request decides) follows Redis's rule.
-        ("multibulk POST on the shared port", resp_command(b"SET", GUARD_KEY, b"1"),
-         resp_command(b"POST", b"/") + resp_command(b"FLUSHALL"), False),
+        ("multibulk POST on the shared port", resp_request(b"SET", GUARD_KEY, b"1"),
+         resp_request(b"POST", b"/") + resp_request(b"FLUSHALL"), False),
     ]
     for name, setup, payload, has_oracle in cases:
         got = exchange(port, setup, b"\r\n", payload)

@@ -90,18 +90,39 @@ class MemkvServer:
         self.returncode = self.process.returncode
 
 
-def memcached_oracle(binary="memcached"):
+def resp_request(*args):
+    """A RESP2 multibulk request of `args` (bytes, or str encoded as UTF-8)."""
+    out = b"*%d\r\n" % len(args)
+    for arg in args:
+        arg = arg.encode() if isinstance(arg, str) else arg
+        out += b"$%d\r\n%s\r\n" % (len(arg), arg)
+    return out
+
+
+def read_until(sock, suffix):
+    """What `sock` receives until it ends with `suffix`, or until the peer closes."""
+    data = b""
+    while not data.endswith(suffix):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def memcached_oracle(binary="memcached", extra_args=()):
     """A reference memcached on a free port (use as a context manager): UDP off, and `-u root`
     when run as root, which memcached otherwise refuses."""
-    args = ["-U", "0"]
+    args = ["-U", "0", *extra_args]
     if os.geteuid() == 0:
         args += ["-u", "root"]
     return MemkvServer(binary, args)
 
 
-def redis_oracle(binary="redis-server"):
+def redis_oracle(binary="redis-server", extra_args=()):
     """A reference redis-server on a free port: no persistence, warnings only."""
-    return MemkvServer(binary, ["--save", "", "--appendonly", "no", "--loglevel", "warning"],
+    return MemkvServer(binary, ["--save", "", "--appendonly", "no", "--loglevel", "warning",
+                                *extra_args],
                        port_flag="--port", address_args=("--bind", "127.0.0.1"))
 
 
