@@ -6,15 +6,17 @@
 // The fault tests are the measured problem scaled down: greedy clients that start requests and
 // never finish them. They assert the server's peak resident memory (VmHWM) stays within a bound,
 // that every greedy connection is closed and counted, and that a well-behaved client is answered
-// exactly throughout. Without the budget (--max-client-memory 0) both fault tests fail (checked
-// in acceptor/epoll): the RESP one's peak grew by 208 MiB (bound 96), the get-line one's by 71 MiB
-// (bound 40), no connection was counted as evicted and the greedy connections stayed open. The
-// bounds leave room for the overshoot on a loaded machine: in one full parallel ctest run the RESP
-// test's peak grew by 50 MiB (the budget plus 34), eviction running later after each report.
+// exactly throughout (the peak is asserted outside the sanitizers only: see kSanitized). Without
+// the budget (--max-client-memory 0) both fault tests fail (checked in acceptor/epoll): the RESP
+// one's peak grew by 208 MiB (bound 96), the get-line one's by 71 MiB (bound 40), no connection
+// was counted as evicted and the greedy connections stayed open. The bounds leave room for the
+// overshoot on a loaded machine: in one full parallel ctest run the RESP test's peak grew by 50 MiB
+// (the budget plus 34), eviction running later after each report.
 #include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -108,7 +110,12 @@ void RunFault(::memkv::testing::MemkvProcess* server, int greedy, int64_t bound,
   EXPECT_EQ(stats["client_evictions"], std::to_string(greedy));
   for (auto& client : clients) EXPECT_TRUE(client->ReadsEof()) << "a greedy client still open";
   const int64_t grown = PeakRss(server->pid()) - start_rss;
-  EXPECT_LE(grown, bound) << "peak RSS grew by " << grown / kMiB << " MiB";
+  std::printf("[ budget   ] peak RSS grew by %lld MiB (bound %lld MiB%s)\n",
+              static_cast<long long>(grown / kMiB), static_cast<long long>(bound / kMiB),
+              ::memkv::testing::kSanitized ? ", not checked under a sanitizer" : "");
+  if (!::memkv::testing::kSanitized) {
+    EXPECT_LE(grown, bound) << "peak RSS grew by " << grown / kMiB << " MiB";
+  }
   EXPECT_EQ(probe.Call("get warm\r\n", "END\r\n"), "VALUE warm 0 2\r\nup\r\nEND\r\n");
 }
 

@@ -29,12 +29,6 @@
 
 namespace memkv::testing {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr bool kSanitized = true;
-#else
-inline constexpr bool kSanitized = false;
-#endif
-
 // `release` in a release build, `sanitized` under a sanitizer (several times slower per request).
 inline int Scaled(int release, int sanitized) { return kSanitized ? sanitized : release; }
 
