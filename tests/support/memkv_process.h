@@ -23,6 +23,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -31,18 +32,25 @@
 
 namespace memkv::testing {
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
+// A TCP port on 127.0.0.1 that nothing listens on right now, for a server a test starts.
+// Chosen at random below the kernel's ephemeral range (32768 and up by default), not by binding
+// port 0: a port from the ephemeral range, free when asked, may be taken a moment later by
+// another test's outgoing connection or handed to a concurrently running test (ctest -j runs
+// several; the fault tests open thousands of connections), and the server's bind then fails
+// (seen: "bind 127.0.0.1:58593: Address already in use" under ThreadSanitizer).
 inline int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  static thread_local std::mt19937 rng(std::random_device{}());
+  for (;;) {
+    const int port = std::uniform_int_distribution<int>(20000, 32767)(rng);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (free) return port;
+  }
 }
 
 // Connects to 127.0.0.1:port; -1 on failure.

@@ -9,6 +9,7 @@ The process is stopped (SIGTERM, then SIGKILL) when the block ends, by its own P
 
 import argparse
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -37,10 +38,20 @@ def available_modes(binary, modes=None):
 
 
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on right now, for a server a test starts.
+
+    Chosen at random below the kernel's ephemeral range (32768 and up by default), not by
+    binding port 0: a port from that range may be taken a moment later by another test's
+    outgoing connection or handed to a concurrently running test (tests/support/memkv_process.h
+    FreePort says the same)."""
+    while True:
+        port = random.randint(20000, 32767)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def wait_for_port(port, process, timeout=10.0):
