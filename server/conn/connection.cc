@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "server/conn/protected_mode.h"
+
 namespace memkv::server {
 
 using protocol::ParseStatus;
@@ -18,6 +20,21 @@ Connection::Connection(const Env& env, int fd, PortDialect dialect, uint64_t cli
   pipeline_.session().client_id = client_id;
   env_.stats->curr_connections.Add(1);
   env_.stats->total_connections.Add();
+  if (ProtectedModeDeniesSocket(env.pipeline->protected_mode, fd)) {
+    pipeline_.Deny();
+    // Counted at accept, as Redis counts it (stat_rejected_conn), whether or not it speaks.
+    env_.stats->rejected_connections.Add();
+    env_.stats->protected_mode_denials.Add();
+  }
+}
+
+void Connection::Opened() {
+  // On the memcached port the dialect, and so the line, is known only from the first byte.
+  if (!pipeline_.denied() || pipeline_.connection_dialect() != Dialect::kResp) return;
+  CallbackScope scope(this);
+  output().append(kRespProtectedModeDenied);
+  StartClosing();
+  Settle();  // sends, then closes once written; may release this when the scope ends
 }
 
 Connection::~Connection() { env_.stats->curr_connections.Add(-1); }
@@ -140,7 +157,8 @@ size_t Connection::Consume(std::string_view input) {
         swallow_ = step.swallow;
         break;
       case ParseStatus::kMustClose:
-        env_.stats->protocol_errors.Add();
+        // A denied connection's answer is no protocol error: it was counted when accepted.
+        if (step.auth != AuthStep::kDenied) env_.stats->protocol_errors.Add();
         closing_ = true;
         break;
       case ParseStatus::kNeedMore:

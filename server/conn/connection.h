@@ -17,6 +17,11 @@
 //   - Memory: after every event the connection reports what it holds (buffer capacities, request
 //     vectors, the flavour's batches) to the server's ClientMemoryBudget, which may ask it to close
 //     (Evict) when the connections together hold more than --max-client-memory.
+//   - Protected mode (protected_mode.h): the connection decides at construction, from its
+//     peer's address, whether protected mode denies it; a denied connection executes nothing,
+//     answers with the denial line (at once on the RESP-only port, see Opened; on the memcached
+//     port when the first bytes tell the dialect) and closes. Counted in rejected_connections,
+//     as Redis counts it, and in protected_mode_denials.
 //   - Re-entrancy: a loop may complete a send or close a stream from inside a call made by a
 //     handler; the connection counts handler calls in progress and is released only after the
 //     outermost one returns.
@@ -74,6 +79,12 @@ class Connection : public StreamHandler {
   void Evict();
   // Bytes this connection holds now, as reported to the budget.
   size_t MemoryFootprint() const;
+
+  // Called once, right after the loop took the stream (AddStream succeeded), by whoever created
+  // the connection: a connection protected mode denied on the RESP-only port sends Redis's
+  // -DENIED line now, before the client says anything (as Redis does at accept), and closes.
+  // May close and release the connection: the caller must not touch it afterwards.
+  void Opened();
 
   // StreamHandler:
   void OnReceive(std::string_view data) final;

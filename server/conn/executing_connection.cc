@@ -37,7 +37,9 @@ void ExecutingConnection::Start(const Owner& owner, UniqueFd fd, ConnectionSlot 
     std::fprintf(stderr, "memkv: cannot serve connection: %s\n", status.ToString().c_str());
     return;  // conn is deleted here; its destructor gives back its counters
   }
+  ExecutingConnection* opened = conn.get();
   conn->self_ = std::move(conn);
+  opened->Opened();  // may close and release it (protected mode): nothing may follow
 }
 
 ExecutingConnection::ExecutingConnection(const Env& env, int fd, PortDialect dialect,

@@ -2,6 +2,7 @@
 
 #include "protocol/memcache/auth_request_parser.h"
 #include "server/conn/input_buffer.h"
+#include "server/conn/protected_mode.h"
 #include "server/exec/meta_executor.h"
 #include "server/exec/resp/resp_executor.h"
 #include "server/exec/text_auth.h"
@@ -100,6 +101,10 @@ PipelineStep RequestPipeline::Parse(std::string_view input, std::string* out) {
   PipelineStep step;
   step.dialect = NextDialect(input);
   if (step.dialect == Dialect::kUndecided) return step;
+  if (denied_) {
+    AnswerDenied(input, out, &step);
+    return step;
+  }
   if (step.dialect != Dialect::kResp && !memcache_authenticated_) {
     ParseAuth(input, out, &step);
     return step;
@@ -136,6 +141,16 @@ void RequestPipeline::ParseAuth(std::string_view input, std::string* out, Pipeli
     case ParseStatus::kNeedMore:
       break;
   }
+}
+
+void RequestPipeline::AnswerDenied(std::string_view input, std::string* out, PipelineStep* step) {
+  // Answered on the first byte, whole request or not: nothing of it will run, and the dialect is
+  // all the answer depends on.
+  out->append(step->dialect == Dialect::kResp ? kRespProtectedModeDenied
+                                              : kMemcacheProtectedModeDenied);
+  step->status = ParseStatus::kMustClose;
+  step->consumed = input.size();
+  step->auth = AuthStep::kDenied;
 }
 
 PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContext& context,

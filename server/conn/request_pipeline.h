@@ -19,6 +19,12 @@
 // need no extra state in a batch. A RESP connection authenticates in its RespSession (AUTH,
 // HELLO ... AUTH), checked by the RESP executor.
 //
+// Protected mode (protected_mode.h): a connection that it denies (Deny(), decided at accept from
+// the peer's address) runs nothing. Its first request, in whichever dialect it opens, is answered
+// by the pipeline with the denial line in that dialect as a kMustClose step (auth kDenied), so
+// that the connection writes it and closes; on the RESP-only port, whose dialect is known at
+// accept, the connection sends the line at once instead (Connection::Opened).
+//
 // Threads: one pipeline per connection, used by one thread at a time. ExecuteFramed may run on
 // any thread, given that thread's ExecContext. The PipelineConfig is shared by every connection.
 #ifndef MEMKV_SERVER_CONN_REQUEST_PIPELINE_H_
@@ -59,6 +65,9 @@ struct PipelineConfig {
   size_t max_item_bytes;
   protocol::RespRequestParserLimits resp;
   const AuthRegistry* auth;  // null: no authentication (no --auth-file); thread-safe
+  // Protected mode in force (--protected-mode yes and no --auth-file): connections from
+  // anywhere but 127.0.0.1 and ::1 are denied.
+  bool protected_mode = false;
 
   // The RESP parser limits of a connection that does (or does not) accept inline commands.
   protocol::RespRequestParserLimits RespLimits(bool allow_inline) const;
@@ -70,6 +79,7 @@ enum class AuthStep : uint8_t {
   kRefused,   // answered without a check (not an authentication `set`, or a malformed one)
   kAccepted,  // the user and password were checked and accepted: authenticated now
   kRejected,  // checked and rejected ("CLIENT_ERROR authentication failure")
+  kDenied,    // any request of a connection protected mode denied: the denial line, then close
 };
 
 // One step of the pipeline over the front of the input.
@@ -111,6 +121,9 @@ class RequestPipeline {
                                    RespSession* session, std::string* out);
 
   Dialect connection_dialect() const { return dialect_; }
+  // Protected mode refused this connection: nothing it sends runs (see the top of this file).
+  void Deny() { denied_ = true; }
+  bool denied() const { return denied_; }
   // Slots the parsed-request vectors keep allocated between requests; for tests.
   size_t RetainedRequestSlotsForTest() const {
     return text_request_.keys.capacity() + resp_request_.args.capacity();
@@ -133,6 +146,8 @@ class RequestPipeline {
   PipelineStep Parse(std::string_view input, std::string* out);
   // One request of the memcached authentication phase, answered at once into `*step`.
   void ParseAuth(std::string_view input, std::string* out, PipelineStep* step);
+  // The first request of a denied connection: its dialect's denial line, then close.
+  static void AnswerDenied(std::string_view input, std::string* out, PipelineStep* step);
   // Frees the request vectors' memory after a request far larger than usual.
   void ReleaseOversizedRequests();
 
@@ -140,6 +155,7 @@ class RequestPipeline {
   const PortDialect port_;
   Dialect dialect_ = Dialect::kUndecided;    // kText stands for "memcached" (text or meta)
   bool memcache_authenticated_;              // past the authentication phase (or none)
+  bool denied_ = false;                      // refused by protected mode
   protocol::RespRequestParser resp_parser_;  // stateful: resumes a partial multibulk
   RespSession session_;
   MultiKeyCursor cursor_;

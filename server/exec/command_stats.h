@@ -42,7 +42,8 @@ class Gauge {
   X(get_flushed) X(delete_hits) X(delete_misses) X(incr_hits) X(incr_misses) X(decr_hits)       \
   X(decr_misses) X(cas_hits) X(cas_misses) X(cas_badval) X(touch_hits) X(touch_misses)          \
   X(cmd_meta) X(cmd_resp) X(requests) X(bytes_read) X(bytes_written) X(total_connections)       \
-  X(rejected_connections) X(protocol_errors) X(idle_kicks) X(auth_cmds) X(auth_errors)
+  X(rejected_connections) X(protocol_errors) X(idle_kicks) X(auth_cmds) X(auth_errors)          \
+  X(protected_mode_denials)
 // clang-format on
 
 struct CommandStats {

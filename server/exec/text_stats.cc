@@ -123,6 +123,8 @@ void AppendMemkv(const ExecContext& context, const Totals& t, const ThreadList& 
   AppendTextStat("requests", t.requests, out);
   AppendTextStat("cmd_resp", t.cmd_resp, out);
   AppendTextStat("protocol_errors", t.protocol_errors, out);
+  // Connections --protected-mode refused (also in rejected_connections, as Redis counts them).
+  AppendTextStat("protected_mode_denials", t.protected_mode_denials, out);
   // Large values being sent straight from the store (issue 12): held by replies in flight; the
   // "dropped" ones were deleted, overwritten or evicted meanwhile and sit outside limit_maxbytes
   // until their sends complete.

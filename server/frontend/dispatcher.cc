@@ -57,7 +57,9 @@ void Dispatcher::Serve(UniqueFd fd, PortDialect dialect) {
   if (!status.ok()) {
     std::fprintf(stderr, "memkv: cannot serve connection: %s\n", status.ToString().c_str());
     connections_.erase(id);
+    return;
   }
+  handler->Opened();  // may close and erase it (protected mode): nothing may follow
 }
 
 void Dispatcher::Submit(DispatchBatch batch) {

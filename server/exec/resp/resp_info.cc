@@ -147,11 +147,12 @@ void InfoCommand(Call& call) {
         "total_net_input_bytes:%d\r\ntotal_net_output_bytes:%d\r\nrejected_connections:%d\r\n"
         "expired_keys:%d\r\nevicted_keys:%d\r\nevicted_clients:%d\r\nkeyspace_hits:%d\r\n"
         "keyspace_misses:%d\r\nacl_access_denied_auth:%d\r\nmemkv_resp_commands:%d\r\n"
-        "memkv_total_items:%d\r\nmemkv_idle_kicks:%d\r\nmemkv_auth_cmds:%d\r\n",
+        "memkv_total_items:%d\r\nmemkv_idle_kicks:%d\r\nmemkv_auth_cmds:%d\r\n"
+        "memkv_protected_mode_denials:%d\r\n",
         totals.total_connections, totals.requests, totals.bytes_read, totals.bytes_written,
         totals.rejected_connections, engine.reclaimed, engine.evictions, clients.evicted,
-        totals.get_hits, totals.get_misses, totals.auth_errors, totals.cmd_resp,
-        engine.total_items, totals.idle_kicks, totals.auth_cmds);
+        totals.get_hits, totals.get_misses, totals.auth_errors, totals.cmd_resp, engine.total_items,
+        totals.idle_kicks, totals.auth_cmds, totals.protected_mode_denials);
   }
   if (sections & kKeyspace) {
     begin_section("# Keyspace\r\n");
