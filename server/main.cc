@@ -25,6 +25,7 @@
 #include "server/frontend/modes.h"
 #include "server/loop/signals.h"
 #include "server/options.h"
+#include "server/protected_mode_warning.h"
 #include "server/running_server_info.h"
 #include "storage/clock.h"
 #include "storage/engine.h"
@@ -118,6 +119,7 @@ int Serve(const Options& options) {
   ClientMemoryBudget client_memory(options.max_client_memory);
   RunningServerInfo info(options, io->engine, clock.NowMillis(), &client_memory);
   PipelineConfig pipeline(options.max_item_bytes, RespLimitsOf(options), auth->get());
+  pipeline.protected_mode = options.protected_mode && auth->get() == nullptr;
   ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
   server.client_memory = &client_memory;
   FrontendConfig frontend_config = FrontendConfigOf(options);
@@ -138,6 +140,8 @@ int Serve(const Options& options) {
                  std::string(kMemkvVersion).c_str(), options.listen_address.c_str(), options.port,
                  options.mode.c_str(), io->description.c_str(), info.thread_count());
   }
+  // After the listening sockets exist, so that it is about a server that really serves.
+  std::fputs(ProtectedModeWarning(options).c_str(), stderr);
   int signal_number = WaitForStop(*signals, auth->get(), options.verbosity);
   if (options.verbosity >= 1) std::fprintf(stderr, "memkv: signal %d, stopping\n", signal_number);
   (*frontend)->Stop();

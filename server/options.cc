@@ -218,6 +218,18 @@ absl::Status SetAuthFile(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetProtectedMode(std::string_view v, Options* o) {
+  // Redis's spelling of a boolean setting.
+  if (v == "yes") {
+    o->protected_mode = true;
+  } else if (v == "no") {
+    o->protected_mode = false;
+  } else {
+    return Bad("--protected-mode", v, "expected yes or no");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SetHelp(std::string_view, Options* o) {
   o->help = true;
   return absl::OkStatus();
@@ -256,6 +268,9 @@ constexpr OptionSpec kOptions[] = {
      "RESP: largest request buffered; larger closes the connection", SetClientQueryBufferLimit},
     {'Y', "auth-file", "FILE", "",
      "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},
+    {0, "protected-mode", "yes|no", "yes",
+     "without --auth-file, serve only clients from 127.0.0.1 and ::1 (Redis's protected-mode)",
+     SetProtectedMode},
     {'h', "help", "", "", "print this help and exit", SetHelp},
     {'V', "version", "", "", "print the version and exit", SetVersion},
 };

@@ -36,7 +36,9 @@ struct Options {
   int resp_port = 0;                       // --resp-port: RESP-only port, 0 = off
   int dispatchers = 0;                     // --dispatchers: dispatcher threads (hybrid mode)
   int64_t idle_timeout_seconds = 0;        // --idle-timeout: close silent clients; 0 = off
-  std::string auth_file;                 // -Y, --auth-file: user:password lines; "" = off
+  std::string auth_file;                   // -Y, --auth-file: user:password lines; "" = off
+  // --protected-mode (default yes): without --auth-file, serve only 127.0.0.1 and ::1.
+  bool protected_mode = false;
   // --max-client-memory: bytes all connections together may hold (0 = no limit). "auto" is
   // resolved after parsing, from -m (ClientMemoryBudget::DefaultLimit).
   size_t max_client_memory = 0;

@@ -41,6 +41,18 @@ TEST(OptionsTest, DefaultsAreMemcachedsWhereMemcachedHasThem) {
   EXPECT_EQ(o->dispatchers, 1);
   EXPECT_EQ(o->idle_timeout_seconds, 0);  // memcached's idle_timeout default: never
   EXPECT_EQ(o->auth_file, "");            // no authentication, as memcached without -Y
+  EXPECT_TRUE(o->protected_mode);         // Redis's default: protected-mode yes
+}
+
+TEST(OptionsTest, ProtectedModeTakesYesOrNo) {
+  EXPECT_FALSE(Parse({"--protected-mode", "no"})->protected_mode);
+  EXPECT_FALSE(Parse({"--protected-mode=no"})->protected_mode);
+  EXPECT_TRUE(Parse({"--protected-mode", "no", "--protected-mode", "yes"})->protected_mode);
+  absl::StatusOr<Options> o = Parse({"--protected-mode", "off"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(std::string(o.status().message()), HasSubstr("--protected-mode"));
+  EXPECT_THAT(std::string(o.status().message()), HasSubstr("expected yes or no"));
+  EXPECT_FALSE(Parse({"--protected-mode"}).ok()) << "a value is needed";
 }
 
 TEST(OptionsTest, ShortLongAttachedAndEqualsForms) {
@@ -171,7 +183,7 @@ TEST(OptionsTest, HelpListsEveryFlagDefaultAndMode) {
        {"-p, --port PORT", "-l, --listen ADDR", "-t, --threads N", "-m, --memory-limit MB",
         "-c, --conn-limit N", "-I, --max-item-size SIZE", "-v, --verbose", "--mode MODE",
         "--io ENGINE", "--io-strict", "--balance POLICY", "--resp-port PORT", "--dispatchers K",
-        "--idle-timeout SECONDS", "-h, --help", "-V, --version"}) {
+        "--idle-timeout SECONDS", "--protected-mode yes|no", "-h, --help", "-V, --version"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
   EXPECT_THAT(help, HasSubstr("[11211]"));
