@@ -37,8 +37,8 @@ struct Options {
   int resp_port = 0;                       // --resp-port: RESP-only port, 0 = off
   int dispatchers = 0;                     // --dispatchers: dispatcher threads (hybrid mode)
   int64_t idle_timeout_seconds = 0;        // --idle-timeout: close silent clients; 0 = off
-  std::string auth_file;                 // -Y, --auth-file: user:password lines; "" = off
-  int tls_port = 0;                      // --tls-port: TLS port (both dialects), 0 = off
+  std::string auth_file;                   // -Y, --auth-file: user:password lines; "" = off
+  int tls_port = 0;                        // --tls-port: TLS port (both dialects), 0 = off
   // --tls-cert-file, --tls-key-file, --tls-ca-cert-file, --tls-auth-clients.
   TlsConfig tls;
   // --max-client-memory: bytes all connections together may hold (0 = no limit). "auto" is

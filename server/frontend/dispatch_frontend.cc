@@ -64,8 +64,7 @@ class DispatchFrontend final : public Frontend {
  private:
   // Binds the dispatcher's own sockets (reuseport) or, for the only dispatcher, the one set.
   absl::Status ListenFor(Dispatcher* dispatcher) {
-    absl::StatusOr<std::vector<ListeningPort>> ports =
-        ListenOnPorts(env_, layout_.reuseport);
+    absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(env_, layout_.reuseport);
     if (!ports.ok()) return ports.status();
     for (ListeningPort& port : *ports) {
       absl::Status status = dispatcher->Listen(port.fd.get(), port.dialect, port.tls);

@@ -54,7 +54,7 @@ void Dispatcher::Serve(UniqueFd fd, PortDialect dialect, const TlsContext* tls) 
   }
   // The loop owns the fd from here on, also when AddStream fails.
   absl::Status status = tls != nullptr ? thread_->loop()->AddTlsStream(fd.release(), handler, *tls)
-                                        : thread_->loop()->AddStream(fd.release(), handler);
+                                       : thread_->loop()->AddStream(fd.release(), handler);
   if (!status.ok()) {
     std::fprintf(stderr, "memkv: cannot serve connection: %s\n", status.ToString().c_str());
     connections_.erase(id);

@@ -41,8 +41,7 @@ void AdmitOnLoop(ServerThread* owner, UniqueFd fd, PortDialect dialect, const Tl
                  ServerContext* server) {
   std::optional<ConnectionSlot> slot = Admit(server, fd, owner, owner->stats());
   if (!slot) return;
-  ExecutingConnection::Start(OwnerOf(owner), std::move(fd), *std::move(slot), dialect, tls,
-                             server);
+  ExecutingConnection::Start(OwnerOf(owner), std::move(fd), *std::move(slot), dialect, tls, server);
 }
 
 void HandOff(ServerThread* acceptor, ServerThread* target, UniqueFd fd, PortDialect dialect,
@@ -51,11 +50,11 @@ void HandOff(ServerThread* acceptor, ServerThread* target, UniqueFd fd, PortDial
   if (!slot) return;
   // The task owns the fd and the slot: if the target stops before running it, destroying the
   // task closes the socket and gives the place back.
-  target->loop()->Post([target, dialect, tls, server, fd = std::move(fd),
-                        slot = *std::move(slot)]() mutable {
-    ExecutingConnection::Start(OwnerOf(target), std::move(fd), std::move(slot), dialect, tls,
-                               server);
-  });
+  target->loop()->Post(
+      [target, dialect, tls, server, fd = std::move(fd), slot = *std::move(slot)]() mutable {
+        ExecutingConnection::Start(OwnerOf(target), std::move(fd), std::move(slot), dialect, tls,
+                                   server);
+      });
 }
 
 absl::Status LoopFrontend::ListenOnce() {

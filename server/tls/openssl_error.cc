@@ -4,7 +4,6 @@
 
 #include <string>
 
-
 namespace memkv::server {
 
 absl::Status OpenSslError(absl::StatusCode code, std::string_view what) {

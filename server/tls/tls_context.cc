@@ -61,8 +61,8 @@ absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::Create(const TlsConfig& 
   // TLS 1.2 and 1.3 only, as Redis's default tls-protocols; no renegotiation (a client could
   // otherwise make the server redo the expensive half of a handshake as often as it likes).
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  SSL_CTX_set_options(
+      ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // An idle connection gives its 34 KiB of record buffers back between records.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1);

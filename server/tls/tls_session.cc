@@ -78,8 +78,8 @@ absl::StatusOr<TlsSession::Received> TlsSession::Receive(std::string_view cipher
 
 absl::Status TlsSession::Send(absl::Span<const iovec> slices) {
   if (!handshake_done()) {
-    for (const iovec& slice : slices) unsent_.append(static_cast<const char*>(slice.iov_base),
-                                                     slice.iov_len);
+    for (const iovec& slice : slices)
+      unsent_.append(static_cast<const char*>(slice.iov_base), slice.iov_len);
     return absl::OkStatus();
   }
   ClearOpenSslErrors();

@@ -71,8 +71,8 @@ inline Identity MakeIdentity(const char* common_name, const Identity* issuer, lo
 
 inline std::string WritePem(const std::string& name, X509* cert, EVP_PKEY* key) {
   // The process id in the name: test binaries run in parallel, each with its own certificates.
-  std::string path = testing::TempDir() + "/memkv_test_pki_" + std::to_string(getpid()) + "_" +
-                     name + ".pem";
+  std::string path =
+      testing::TempDir() + "/memkv_test_pki_" + std::to_string(getpid()) + "_" + name + ".pem";
   FILE* file = std::fopen(path.c_str(), "w");
   EXPECT_NE(file, nullptr);
   if (cert != nullptr) PEM_write_X509(file, cert);

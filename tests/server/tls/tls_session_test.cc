@@ -2,6 +2,8 @@
 // carrying ciphertext between the client's SSL and the server's session, so that handshakes,
 // records, alerts and client-certificate policies are exercised without a loop or a port.
 // Certificates are made at test time (tests/support/test_pki.h).
+#include "server/tls/tls_session.h"
+
 #include <openssl/bio.h>
 #include <openssl/ssl.h>
 #include <sys/uio.h>
@@ -12,7 +14,6 @@
 
 #include "gtest/gtest.h"
 #include "server/tls/tls_context.h"
-#include "server/tls/tls_session.h"
 #include "tests/support/test_pki.h"
 
 namespace memkv::server {
@@ -110,7 +111,8 @@ absl::Status SendText(TlsSession* session, const std::string& text) {
 }
 
 std::unique_ptr<TlsSession> NewServer(ClientCertificates policy) {
-  absl::StatusOr<std::unique_ptr<TlsContext>> context = TlsContext::Create(TestServerConfig(policy));
+  absl::StatusOr<std::unique_ptr<TlsContext>> context =
+      TlsContext::Create(TestServerConfig(policy));
   EXPECT_TRUE(context.ok()) << context.status();
   absl::StatusOr<std::unique_ptr<TlsSession>> session = (*context)->NewSession();
   EXPECT_TRUE(session.ok()) << session.status();
