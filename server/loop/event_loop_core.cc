@@ -200,7 +200,9 @@ void EventLoopCore::ResumeReceive(int fd) {
 
 void EventLoopCore::CloseStream(int fd) {
   StreamState* stream = FindStream(fd);
-  if (stream != nullptr) MarkClosing(stream);
+  if (stream == nullptr) return;
+  if (stream->tls != nullptr && !stream->closing) SayCloseNotify(stream);
+  MarkClosing(stream);
 }
 
 void EventLoopCore::HandlePeerClosed(StreamState* stream) {

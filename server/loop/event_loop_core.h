@@ -218,6 +218,8 @@ class EventLoopCore : public EventLoop {
   void SendTls(StreamState* stream, absl::Span<const iovec> slices);
   // Puts the session's ciphertext on the wire, or queues it behind the wire in flight.
   void PumpTls(StreamState* stream);
+  // The handler closes the stream: tells the peer with close_notify, if the socket takes it now.
+  void SayCloseNotify(StreamState* stream);
 
   // After each turn: the tick, if it is due (idle streams get OnIdle).
   void TickIfDue();

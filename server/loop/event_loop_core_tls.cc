@@ -6,6 +6,8 @@
 // does not read holds back its connection exactly as on a plain stream. Ciphertext the session
 // makes of its own accord (the handshake, alerts, TLS 1.3 tickets and key updates) takes the same
 // way: it waits behind the wire in flight, never beside it.
+#include <sys/socket.h>
+
 #include <utility>
 
 #include "server/loop/event_loop_core.h"
@@ -82,6 +84,21 @@ void EventLoopCore::PumpTls(StreamState* stream) {
   iovec slice{tls.wire.data(), tls.wire.size()};
   stream->send.Reset(absl::MakeConstSpan(&slice, 1));
   StartSend(stream);
+}
+
+// A handler closes once its replies are written, so the socket's buffer is nearly always empty
+// and takes the alert's few dozen bytes at once: one direct non-blocking send, not a send through
+// the engine that the close would have to wait for. Not while ciphertext is still on its way (an
+// alert must follow it, not overtake it): the peer then sees a cut instead, as it would anyway
+// when the socket cannot take the bytes.
+void EventLoopCore::SayCloseNotify(StreamState* stream) {
+  TlsState& tls = *stream->tls;
+  if (tls.wire_in_flight || !tls.queued.empty()) return;
+  std::string alert;
+  tls.session->Shutdown(&alert);
+  if (alert.empty()) return;
+  [[maybe_unused]] ssize_t sent =
+      ::send(stream->fd.get(), alert.data(), alert.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
 void EventLoopCore::SendDone(StreamState* stream) {

@@ -124,6 +124,15 @@ absl::Status TlsSession::FlushUnsent() {
   return Send(absl::MakeConstSpan(&slice, 1));
 }
 
+void TlsSession::Shutdown(std::string* out) {
+  if (!handshake_done()) return;
+  ClearOpenSslErrors();
+  // 0: close_notify sent, the peer's not seen; the one answer a server closing now needs.
+  (void)SSL_shutdown(ssl_);
+  ClearOpenSslErrors();
+  TakeOutgoing(out);
+}
+
 void TlsSession::TakeOutgoing(std::string* out) {
   char* data = nullptr;
   long size = BIO_get_mem_data(out_, &data);

@@ -49,6 +49,11 @@ class TlsSession {
   // into one record), or kept until the handshake has finished.
   absl::Status Send(absl::Span<const iovec> slices);
 
+  // Ends the session from this side: appends close_notify (and whatever was waiting before it)
+  // to *out, so that the peer can tell the end of the replies from a cut connection (RFC 8446
+  // 6.1: each side sends one before closing). Nothing after the handshake has not finished.
+  void Shutdown(std::string* out);
+
   // Appends the ciphertext waiting to be written to *out.
   void TakeOutgoing(std::string* out);
   bool has_outgoing() const;
