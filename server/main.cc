@@ -27,6 +27,7 @@
 #include "server/options.h"
 #include "server/protected_mode_warning.h"
 #include "server/running_server_info.h"
+#include "server/tls/tls_context.h"
 #include "storage/clock.h"
 #include "storage/engine.h"
 
@@ -67,6 +68,12 @@ absl::StatusOr<ResolvedIo> ResolveIoEngine(const Options& options) {
 absl::StatusOr<std::unique_ptr<AuthRegistry>> LoadAuth(const Options& options) {
   if (options.auth_file.empty()) return nullptr;
   return AuthRegistry::Load(options.auth_file);
+}
+
+// The --tls-port's context, or null without one.
+absl::StatusOr<std::unique_ptr<TlsContext>> LoadTls(const Options& options) {
+  if (options.tls_port == 0) return nullptr;
+  return TlsContext::Create(options.tls);
 }
 
 // Waits for SIGINT or SIGTERM and returns it. A SIGHUP in between re-reads the --auth-file; a
@@ -116,6 +123,11 @@ int Serve(const Options& options) {
     std::fprintf(stderr, "memkv: --auth-file %s\n", std::string(auth.status().message()).c_str());
     return kStartFailure;
   }
+  absl::StatusOr<std::unique_ptr<TlsContext>> tls = LoadTls(options);
+  if (!tls.ok()) {
+    std::fprintf(stderr, "memkv: %s\n", std::string(tls.status().message()).c_str());
+    return kStartFailure;
+  }
   ClientMemoryBudget client_memory(options.max_client_memory);
   RunningServerInfo info(options, io->engine, clock.NowMillis(), &client_memory);
   PipelineConfig pipeline(options.max_item_bytes, RespLimitsOf(options), auth->get());
@@ -123,7 +135,7 @@ int Serve(const Options& options) {
   ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
   server.client_memory = &client_memory;
   FrontendConfig frontend_config = FrontendConfigOf(options);
-  FrontendEnv env{&frontend_config, io->engine, &server};
+  FrontendEnv env{&frontend_config, io->engine, &server, tls->get()};
   absl::StatusOr<std::unique_ptr<Frontend>> frontend = MakeFrontend(env);
   if (!frontend.ok()) {
     std::fprintf(stderr, "memkv: %s\n", std::string(frontend.status().message()).c_str());

@@ -230,6 +230,42 @@ absl::Status SetProtectedMode(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetTlsPort(std::string_view v, Options* o) {
+  auto n = ParseInt("--tls-port", v, 0, 65535);
+  if (!n.ok()) return n.status();
+  o->tls_port = static_cast<int>(*n);
+  return absl::OkStatus();
+}
+
+absl::Status SetTlsCertFile(std::string_view v, Options* o) {
+  o->tls.cert_file = std::string(v);
+  return absl::OkStatus();
+}
+
+absl::Status SetTlsKeyFile(std::string_view v, Options* o) {
+  o->tls.key_file = std::string(v);
+  return absl::OkStatus();
+}
+
+absl::Status SetTlsCaCertFile(std::string_view v, Options* o) {
+  o->tls.ca_cert_file = std::string(v);
+  return absl::OkStatus();
+}
+
+// Redis's tls-auth-clients values.
+absl::Status SetTlsAuthClients(std::string_view v, Options* o) {
+  if (v == "yes") {
+    o->tls.client_certificates = ClientCertificates::kRequired;
+  } else if (v == "optional") {
+    o->tls.client_certificates = ClientCertificates::kOptional;
+  } else if (v == "no") {
+    o->tls.client_certificates = ClientCertificates::kIgnored;
+  } else {
+    return Bad("--tls-auth-clients", v, "expected yes, optional or no");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SetHelp(std::string_view, Options* o) {
   o->help = true;
   return absl::OkStatus();
@@ -271,6 +307,14 @@ constexpr OptionSpec kOptions[] = {
     {0, "protected-mode", "yes|no", "yes",
      "without --auth-file, serve only clients from 127.0.0.1 and ::1 (Redis's protected-mode)",
      SetProtectedMode},
+    {0, "tls-port", "PORT", "0", "TLS port for both dialects (as -p, over TLS); 0 = off",
+     SetTlsPort},
+    {0, "tls-cert-file", "FILE", "", "TLS: the server's certificate (chain), PEM", SetTlsCertFile},
+    {0, "tls-key-file", "FILE", "", "TLS: the certificate's private key, PEM", SetTlsKeyFile},
+    {0, "tls-ca-cert-file", "FILE", "", "TLS: CAs that client certificates must chain to, PEM",
+     SetTlsCaCertFile},
+    {0, "tls-auth-clients", "yes|optional|no", "yes",
+     "TLS: client certificate required, checked if shown, or not asked for", SetTlsAuthClients},
     {'h', "help", "", "", "print this help and exit", SetHelp},
     {'V', "version", "", "", "print the version and exit", SetVersion},
 };
@@ -289,6 +333,8 @@ const OptionSpec* FindLong(std::string_view name) {
   return nullptr;
 }
 
+absl::Status ValidateTls(const Options& o);
+
 absl::Status Validate(const Options& o) {
   if (o.max_item_bytes < 1024) {
     return absl::InvalidArgumentError("--max-item-size must be at least 1k");
@@ -305,6 +351,24 @@ absl::Status Validate(const Options& o) {
   }
   if (o.resp_port != 0 && o.resp_port == o.port) {
     return absl::InvalidArgumentError("--resp-port must differ from --port");
+  }
+  return ValidateTls(o);
+}
+
+// Redis's rules: a TLS port needs a certificate and its key, and checking client certificates
+// needs the CAs to check them against.
+absl::Status ValidateTls(const Options& o) {
+  if (o.tls_port == 0) return absl::OkStatus();
+  if (o.tls_port == o.port || o.tls_port == o.resp_port) {
+    return absl::InvalidArgumentError("--tls-port must differ from --port and --resp-port");
+  }
+  if (o.tls.cert_file.empty() || o.tls.key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-port needs --tls-cert-file and --tls-key-file");
+  }
+  if (o.tls.client_certificates != ClientCertificates::kIgnored && o.tls.ca_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-ca-cert-file is needed to check client certificates "
+        "(or --tls-auth-clients no)");
   }
   return absl::OkStatus();
 }
@@ -441,6 +505,7 @@ FrontendConfig FrontendConfigOf(const Options& options) {
   config.listen_address = options.listen_address;
   config.port = options.port;
   config.resp_port = options.resp_port;
+  config.tls_port = options.tls_port;
   config.idle_timeout = std::chrono::seconds(options.idle_timeout_seconds);
   return config;
 }

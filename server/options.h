@@ -18,6 +18,7 @@
 #include "protocol/resp/resp_request_parser.h"
 #include "server/frontend/frontend.h"
 #include "server/loop/event_loop.h"
+#include "server/tls/tls_context.h"
 
 namespace memkv::server {
 
@@ -39,6 +40,9 @@ struct Options {
   std::string auth_file;                   // -Y, --auth-file: user:password lines; "" = off
   // --protected-mode (default yes): without --auth-file, serve only 127.0.0.1 and ::1.
   bool protected_mode = false;
+  int tls_port = 0;  // --tls-port: TLS port (both dialects), 0 = off
+  // --tls-cert-file, --tls-key-file, --tls-ca-cert-file, --tls-auth-clients.
+  TlsConfig tls;
   // --max-client-memory: bytes all connections together may hold (0 = no limit). "auto" is
   // resolved after parsing, from -m (ClientMemoryBudget::DefaultLimit).
   size_t max_client_memory = 0;

@@ -5,10 +5,12 @@ The layers (README "Layout", docs/architectures.md) and what each may include of
 
   protocol/            protocol/ only (protocol/memcache/ and protocol/resp/ not each other)
   storage/             storage/ only
-  server/loop/         server/loop/ only: it moves bytes and knows no request
+  server/tls/          server/tls/ only: TLS over memory buffers, no socket
+  server/loop/         server/loop/, server/tls/: it moves bytes and knows no request
   server/exec/         server/exec/, protocol/, storage/: it knows no socket and no thread
-  server/conn/         server/conn/, server/exec/, server/loop/, protocol/, storage/
-  server/frontend/     server/frontend/, server/conn/, server/exec/, server/loop/, protocol/, storage/
+  server/conn/         server/conn/, server/exec/, server/loop/, server/tls/, protocol/, storage/
+  server/frontend/     server/frontend/, server/conn/, server/exec/, server/loop/, server/tls/,
+                       protocol/, storage/
   server/ (top level)  everything above
   tools/               tools/, protocol/
   tests/               everything
@@ -32,11 +34,13 @@ ALLOWED = [
     ("protocol/resp/", ["protocol/resp/", "protocol/*"]),
     ("protocol/", ["protocol/*"]),
     ("storage/", ["storage/"]),
-    ("server/loop/", ["server/loop/"]),
+    ("server/tls/", ["server/tls/"]),
+    ("server/loop/", ["server/loop/", "server/tls/"]),
     ("server/exec/", ["server/exec/", "protocol/", "storage/"]),
-    ("server/conn/", ["server/conn/", "server/exec/", "server/loop/", "protocol/", "storage/"]),
+    ("server/conn/", ["server/conn/", "server/exec/", "server/loop/", "server/tls/", "protocol/",
+                      "storage/"]),
     ("server/frontend/", ["server/frontend/", "server/conn/", "server/exec/", "server/loop/",
-                          "protocol/", "storage/"]),
+                          "server/tls/", "protocol/", "storage/"]),
     ("server/", ["server/", "protocol/", "storage/"]),
     ("tools/", ["tools/", "protocol/"]),
 ]

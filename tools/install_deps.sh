@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake g++ make pkg-config libabsl-dev libxxhash-dev liburing-dev libgtest-dev
+  cmake g++ make pkg-config libabsl-dev libxxhash-dev liburing-dev libgtest-dev libssl-dev
   # fuzz targets (tests/fuzz/): clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer
   clang libclang-rt-14-dev llvm-14
   # the ThreadSanitizer pass: Debian's Abseil source, unpacked (tools/fetch_abseil_source.sh)
@@ -13,6 +13,8 @@ packages=(
   # tests: real clients and reference servers
   libmemcached-tools python3 python3-pymemcache python3-redis redis-tools redis-server memcached
   netcat-openbsd
+  # TLS tests: certificates made at test time, openssl s_client
+  openssl
   # benchmark plots
   gnuplot-nox
 )

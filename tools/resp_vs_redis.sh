@@ -8,7 +8,12 @@
 #
 # Usage: tools/resp_vs_redis.sh [path/to/memkv] [-- memkv flags...]
 #   env: ROUNDS (default 5) runs of each case per server; REQUESTS (default 200000) per run;
-#        KEYSPACE (default 100000) for -r; DATA (default 3) value bytes for -d.
+#        KEYSPACE (default 100000) for -r; DATA (default 3) value bytes for -d;
+#        TLS=1: both servers over TLS instead (certificates made for the run by
+#        tests/support/tls_certs.py in a temporary directory, removed at exit): redis-server on
+#        --tls-port only (--port 0), memkv's --tls-port (both dialects; the RESP port is not
+#        started), neither asking for client certificates (--tls-auth-clients no), and
+#        redis-benchmark --tls --cacert CA against both.
 # Example: tools/resp_vs_redis.sh build/server/memkv -- --mode acceptor --io epoll -t 2
 # Not a test: figures depend on the machine; docs/resp.md says where they were taken.
 set -euo pipefail
@@ -21,8 +26,11 @@ ROUNDS=${ROUNDS:-5}
 REQUESTS=${REQUESTS:-200000}
 KEYSPACE=${KEYSPACE:-100000}
 DATA=${DATA:-3}
+TLS=${TLS:-0}
 
-for tool in redis-server redis-benchmark python3; do
+tools=(redis-server redis-benchmark python3)
+[[ $TLS == 1 ]] && tools+=(openssl)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "$tool not found (tools/install_deps.sh)" >&2; exit 1; }
 done
 [[ -x $MEMKV ]] || { echo "not an executable: $MEMKV" >&2; exit 1; }
@@ -43,22 +51,44 @@ REDIS_PORT=$(free_port)
 MEMKV_PORT=$(free_port)
 RESP_PORT=$(free_port)
 PIDS=()
-cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; }
+TEMP=$(mktemp -d)
+RESULTS=$TEMP/results
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null
+  rm -rf "$TEMP"
+}
 trap cleanup EXIT
 
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+# The ports redis-benchmark is pointed at (RESP_PORT: memkv's) and the flags each side adds.
+REDIS_LISTEN=(--port "$REDIS_PORT")
+MEMKV_LISTEN=(--resp-port "$RESP_PORT")
+BENCH_TLS=()
+if [[ $TLS == 1 ]]; then
+  # name=path lines: ca, server_cert, server_key, ...
+  mkdir "$TEMP/certs"
+  python3 "$(dirname "$0")/../tests/support/tls_certs.py" "$TEMP/certs" >"$TEMP/certs/paths"
+  declare -A CERT
+  while IFS='=' read -r name path; do CERT[$name]=$path; done <"$TEMP/certs/paths"
+  SERVER_TLS=(--tls-cert-file "${CERT[server_cert]}" --tls-key-file "${CERT[server_key]}"
+              --tls-auth-clients no)
+  REDIS_LISTEN=(--port 0 --tls-port "$REDIS_PORT" --tls-ca-cert-file "${CERT[ca]}"
+                "${SERVER_TLS[@]}")
+  MEMKV_LISTEN=(--tls-port "$RESP_PORT" "${SERVER_TLS[@]}")
+  BENCH_TLS=(--tls --cacert "${CERT[ca]}")
+fi
+
+redis-server "${REDIS_LISTEN[@]}" --bind 127.0.0.1 --save '' --appendonly no \
   --daemonize no >/dev/null &
 PIDS+=($!)
-"$MEMKV" -p "$MEMKV_PORT" -l 127.0.0.1 --resp-port "$RESP_PORT" "${MEMKV_FLAGS[@]}" >/dev/null &
+"$MEMKV" -p "$MEMKV_PORT" -l 127.0.0.1 "${MEMKV_LISTEN[@]}" "${MEMKV_FLAGS[@]}" >/dev/null &
 PIDS+=($!)
 wait_port "$REDIS_PORT"
 wait_port "$RESP_PORT"
 
-RESULTS=$(mktemp)
-trap 'cleanup; rm -f "$RESULTS"' EXIT
-
 echo "# $(nproc) CPUs, $(uname -sr); redis-server $(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')"
 echo "# memkv: $MEMKV ${MEMKV_FLAGS[*]}"
+[[ $TLS == 1 ]] && echo "# TLS: both servers over TLS (--tls-auth-clients no), redis-benchmark --tls"
 echo "# redis-benchmark -t set,get -c 50 -n $REQUESTS -r $KEYSPACE -d $DATA [-P 16], $ROUNDS rounds"
 # CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
 cpu_seconds() {
@@ -74,8 +104,8 @@ for round in $(seq "$ROUNDS"); do
         port=$RESP_PORT pid=${PIDS[1]}
         [[ $server == redis ]] && port=$REDIS_PORT pid=${PIDS[0]}
         before=$(cpu_seconds "$pid")
-        line=$(redis-benchmark -h 127.0.0.1 -p "$port" -t "$test" -c 50 -n "$REQUESTS" \
-          -r "$KEYSPACE" -d "$DATA" -P "$pipeline" --csv 2>/dev/null | awk -F'"' \
+        line=$(redis-benchmark "${BENCH_TLS[@]}" -h 127.0.0.1 -p "$port" -t "$test" -c 50 \
+          -n "$REQUESTS" -r "$KEYSPACE" -d "$DATA" -P "$pipeline" --csv 2>/dev/null | awk -F'"' \
           '$2=="SET"||$2=="GET" {print $2, $4}')
         after=$(cpu_seconds "$pid")
         [[ -n $line ]] || { echo "redis-benchmark gave no figure for $server" >&2; exit 1; }

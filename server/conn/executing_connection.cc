@@ -8,7 +8,7 @@ namespace memkv::server {
 using protocol::ParseStatus;
 
 void ExecutingConnection::Start(const Owner& owner, UniqueFd fd, ConnectionSlot slot,
-                                PortDialect dialect, ServerContext* server) {
+                                PortDialect dialect, const TlsContext* tls, ServerContext* server) {
   int raw = fd.get();
   Env env;
   env.loop = owner.loop;
@@ -32,7 +32,8 @@ void ExecutingConnection::Start(const Owner& owner, UniqueFd fd, ConnectionSlot 
                            });
   }
   // The loop owns the fd from here on, also when AddStream fails.
-  absl::Status status = owner.loop->AddStream(fd.release(), conn.get());
+  absl::Status status = tls != nullptr ? owner.loop->AddTlsStream(fd.release(), conn.get(), *tls)
+                                       : owner.loop->AddStream(fd.release(), conn.get());
   if (!status.ok()) {
     std::fprintf(stderr, "memkv: cannot serve connection: %s\n", status.ToString().c_str());
     return;  // conn is deleted here; its destructor gives back its counters

@@ -41,10 +41,11 @@ class ExecutingConnection final : public Connection {
     std::string_view thread_name;
   };
 
-  // Serves `fd` on `owner`'s loop. REQUIRES: called on that loop's thread. The connection owns
-  // itself from here on and is deleted after the loop reports it closed.
+  // Serves `fd` on `owner`'s loop, over TLS when `tls` is set. REQUIRES: called on that loop's
+  // thread. The connection owns itself from here on and is deleted after the loop reports it
+  // closed.
   static void Start(const Owner& owner, UniqueFd fd, ConnectionSlot slot, PortDialect dialect,
-                    ServerContext* server);
+                    const TlsContext* tls, ServerContext* server);
 
  private:
   ExecutingConnection(const Env& env, int fd, PortDialect dialect, ConnectionSlot slot,

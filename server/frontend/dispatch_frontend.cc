@@ -64,11 +64,10 @@ class DispatchFrontend final : public Frontend {
  private:
   // Binds the dispatcher's own sockets (reuseport) or, for the only dispatcher, the one set.
   absl::Status ListenFor(Dispatcher* dispatcher) {
-    absl::StatusOr<std::vector<ListeningPort>> ports =
-        ListenOnPorts(*env_.config, layout_.reuseport);
+    absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(env_, layout_.reuseport);
     if (!ports.ok()) return ports.status();
     for (ListeningPort& port : *ports) {
-      absl::Status status = dispatcher->Listen(port.fd.get(), port.dialect);
+      absl::Status status = dispatcher->Listen(port.fd.get(), port.dialect, port.tls);
       if (!status.ok()) return status;
       ports_.push_back(std::move(port));
     }

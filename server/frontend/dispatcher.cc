@@ -22,12 +22,12 @@ Dispatcher::~Dispatcher() {
   thread_.reset();
 }
 
-absl::Status Dispatcher::Listen(int listen_fd, PortDialect dialect) {
+absl::Status Dispatcher::Listen(int listen_fd, PortDialect dialect, const TlsContext* tls) {
   return thread_->loop()->StartAcceptingUnshared(
-      listen_fd, [this, dialect](int fd) { Serve(UniqueFd(fd), dialect); });
+      listen_fd, [this, dialect, tls](int fd) { Serve(UniqueFd(fd), dialect, tls); });
 }
 
-void Dispatcher::Serve(UniqueFd fd, PortDialect dialect) {
+void Dispatcher::Serve(UniqueFd fd, PortDialect dialect, const TlsContext* tls) {
   CommandStats* stats = thread_->stats();
   std::optional<ConnectionSlot> slot = Admit(server_, fd, thread_.get(), stats);
   if (!slot) return;
@@ -53,7 +53,8 @@ void Dispatcher::Serve(UniqueFd fd, PortDialect dialect) {
     std::fprintf(stderr, "<%d new client connection on %s\n", raw, thread_->name().c_str());
   }
   // The loop owns the fd from here on, also when AddStream fails.
-  absl::Status status = thread_->loop()->AddStream(fd.release(), handler);
+  absl::Status status = tls != nullptr ? thread_->loop()->AddTlsStream(fd.release(), handler, *tls)
+                                       : thread_->loop()->AddStream(fd.release(), handler);
   if (!status.ok()) {
     std::fprintf(stderr, "memkv: cannot serve connection: %s\n", status.ToString().c_str());
     connections_.erase(id);

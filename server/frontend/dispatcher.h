@@ -47,7 +47,8 @@ class Dispatcher final : public DispatchHost, public BatchReturn {
   // Accepts on `listen_fd` (not owned; outlives the loop), giving connections `dialect`.
   // REQUIRES: before the loop runs; no other loop accepts on listen_fd (each dispatcher has its
   // own sockets), so an io_uring loop may keep a multishot accept armed on it.
-  absl::Status Listen(int listen_fd, PortDialect dialect);
+  // Over TLS when `tls` is set.
+  absl::Status Listen(int listen_fd, PortDialect dialect, const TlsContext* tls);
 
   // DispatchHost (loop thread):
   void Submit(DispatchBatch batch) override;
@@ -58,7 +59,7 @@ class Dispatcher final : public DispatchHost, public BatchReturn {
 
  private:
   // Admits a just-accepted connection (admission.h) and serves it.
-  void Serve(UniqueFd fd, PortDialect dialect);
+  void Serve(UniqueFd fd, PortDialect dialect, const TlsContext* tls);
   // The client-memory budget chose this connection (loop thread; it may have closed meanwhile).
   void Evict(uint64_t connection_id);
   // Gives every returned batch to its connection, then hands over what that staged.

@@ -23,6 +23,7 @@
 namespace memkv::server {
 
 struct ServerContext;
+class TlsContext;
 
 class Frontend {
  public:
@@ -47,6 +48,7 @@ struct FrontendConfig {
   std::string listen_address;              // -l
   int port = 0;                            // -p: memcached port (RESP detected)
   int resp_port = 0;                       // --resp-port: RESP only; 0 = none
+  int tls_port = 0;                        // --tls-port: as port, over TLS; 0 = none
   // --idle-timeout: each loop that owns connections closes those idle that long; 0 = never.
   std::chrono::seconds idle_timeout{0};
 };
@@ -56,6 +58,7 @@ struct FrontendEnv {
   const FrontendConfig* config = nullptr;
   IoEngine io = IoEngine::kEpoll;  // after any fallback: every loop is made with this engine
   ServerContext* server = nullptr;
+  const TlsContext* tls = nullptr;  // the --tls-port's certificate and policy; null: no TLS port
 };
 
 using FrontendFactory = absl::StatusOr<std::unique_ptr<Frontend>> (*)(const FrontendEnv& env);

@@ -27,9 +27,10 @@ class AcceptorFrontend final : public LoopFrontend {
     ServerThread* accepting = threads_.back().get();
     for (ListeningPort& port : ports_) {
       PortDialect dialect = port.dialect;
+      const TlsContext* tls = port.tls;
       absl::Status status = accepting->loop()->StartAcceptingUnshared(
-          port.fd.get(), [this, accepting, dialect](int fd) {
-            HandOff(accepting, PickWorker(), UniqueFd(fd), dialect, env_.server);
+          port.fd.get(), [this, accepting, dialect, tls](int fd) {
+            HandOff(accepting, PickWorker(), UniqueFd(fd), dialect, tls, env_.server);
           });
       if (!status.ok()) return status;
     }

@@ -21,7 +21,7 @@ class ReuseportFrontend final : public LoopFrontend {
     absl::Status made = AddThreads("worker", env_.config->threads, ThreadRole::kExecutes);
     if (!made.ok()) return made;
     for (auto& thread : threads_) {
-      absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.config, true);
+      absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(env_, true);
       if (!ports.ok()) return ports.status();
       for (ListeningPort& port : *ports) {
         absl::Status status = ServeWhatItAccepts(thread.get(), port, false);

@@ -6,8 +6,8 @@
 
 namespace memkv::server {
 
-absl::StatusOr<std::vector<ListeningPort>> ListenOnPorts(const FrontendConfig& config,
-                                                         bool reuseport) {
+absl::StatusOr<std::vector<ListeningPort>> ListenOnPorts(const FrontendEnv& env, bool reuseport) {
+  const FrontendConfig& config = *env.config;
   std::vector<ListeningPort> ports;
   ListenOptions listen_options;
   listen_options.reuseport = reuseport;
@@ -18,6 +18,11 @@ absl::StatusOr<std::vector<ListeningPort>> ListenOnPorts(const FrontendConfig& c
     fd = Listen(config.listen_address, config.resp_port, listen_options);
     if (!fd.ok()) return fd.status();
     ports.push_back({*std::move(fd), PortDialect::kRespOnly});
+  }
+  if (config.tls_port != 0 && env.tls != nullptr) {
+    fd = Listen(config.listen_address, config.tls_port, listen_options);
+    if (!fd.ok()) return fd.status();
+    ports.push_back({*std::move(fd), PortDialect::kAuto, env.tls});
   }
   return ports;
 }

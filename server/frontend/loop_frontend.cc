@@ -37,26 +37,28 @@ absl::StatusOr<std::vector<std::unique_ptr<ServerThread>>> MakeServerThreads(
   return threads;
 }
 
-void AdmitOnLoop(ServerThread* owner, UniqueFd fd, PortDialect dialect, ServerContext* server) {
+void AdmitOnLoop(ServerThread* owner, UniqueFd fd, PortDialect dialect, const TlsContext* tls,
+                 ServerContext* server) {
   std::optional<ConnectionSlot> slot = Admit(server, fd, owner, owner->stats());
   if (!slot) return;
-  ExecutingConnection::Start(OwnerOf(owner), std::move(fd), *std::move(slot), dialect, server);
+  ExecutingConnection::Start(OwnerOf(owner), std::move(fd), *std::move(slot), dialect, tls, server);
 }
 
 void HandOff(ServerThread* acceptor, ServerThread* target, UniqueFd fd, PortDialect dialect,
-             ServerContext* server) {
+             const TlsContext* tls, ServerContext* server) {
   std::optional<ConnectionSlot> slot = Admit(server, fd, target, acceptor->stats());
   if (!slot) return;
   // The task owns the fd and the slot: if the target stops before running it, destroying the
   // task closes the socket and gives the place back.
-  target->loop()->Post([target, dialect, server, fd = std::move(fd),
-                        slot = *std::move(slot)]() mutable {
-    ExecutingConnection::Start(OwnerOf(target), std::move(fd), std::move(slot), dialect, server);
-  });
+  target->loop()->Post(
+      [target, dialect, tls, server, fd = std::move(fd), slot = *std::move(slot)]() mutable {
+        ExecutingConnection::Start(OwnerOf(target), std::move(fd), std::move(slot), dialect, tls,
+                                   server);
+      });
 }
 
 absl::Status LoopFrontend::ListenOnce() {
-  absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(*env_.config, false);
+  absl::StatusOr<std::vector<ListeningPort>> ports = ListenOnPorts(env_, false);
   if (!ports.ok()) return ports.status();
   ports_ = *std::move(ports);
   return absl::OkStatus();
@@ -73,9 +75,10 @@ absl::Status LoopFrontend::AddThreads(std::string_view prefix, int count, Thread
 absl::Status LoopFrontend::ServeWhatItAccepts(ServerThread* thread, const ListeningPort& port,
                                               bool shared_socket) {
   PortDialect dialect = port.dialect;
+  const TlsContext* tls = port.tls;
   ServerContext* server = env_.server;
-  auto admit = [thread, dialect, server](int fd) {
-    AdmitOnLoop(thread, UniqueFd(fd), dialect, server);
+  auto admit = [thread, dialect, tls, server](int fd) {
+    AdmitOnLoop(thread, UniqueFd(fd), dialect, tls, server);
   };
   return shared_socket ? thread->loop()->StartAccepting(port.fd.get(), std::move(admit))
                        : thread->loop()->StartAcceptingUnshared(port.fd.get(), std::move(admit));

@@ -32,15 +32,17 @@ namespace memkv::server {
 absl::StatusOr<std::vector<std::unique_ptr<ServerThread>>> MakeServerThreads(
     const FrontendEnv& env, std::string_view prefix, int count, ThreadRole role);
 
-// Serves a just-accepted fd on the loop that accepted it (within the -c limit, see admission.h).
+// Serves a just-accepted fd on the loop that accepted it (within the -c limit, see admission.h);
+// over TLS when `tls` is set (the --tls-port's connections).
 // REQUIRES: on `owner`'s loop thread.
-void AdmitOnLoop(ServerThread* owner, UniqueFd fd, PortDialect dialect, ServerContext* server);
+void AdmitOnLoop(ServerThread* owner, UniqueFd fd, PortDialect dialect, const TlsContext* tls,
+                 ServerContext* server);
 
 // Hands a just-accepted fd from the accepting thread to `target`, which serves it for life.
 // REQUIRES: on `acceptor`'s loop thread. Refusals are counted in `acceptor`'s stats. If `target`
 // stops before it takes the connection, the fd is closed and its place given back.
 void HandOff(ServerThread* acceptor, ServerThread* target, UniqueFd fd, PortDialect dialect,
-             ServerContext* server);
+             const TlsContext* tls, ServerContext* server);
 
 class LoopFrontend : public Frontend {
  public:

@@ -214,8 +214,13 @@ void EpollLoop::CancelIo(StreamState* stream) {
 void EpollLoop::HandleReadable(Stream* stream) {
   ssize_t n = recv(stream->fd.get(), read_buffer_.data(), read_buffer_.size(), 0);
   if (n > 0) {
-    NoteActivity(stream);
-    stream->handler->OnReceive(std::string_view(read_buffer_.data(), n));  // never held
+    std::string_view data(read_buffer_.data(), n);
+    if (stream->tls != nullptr) {
+      Deliver(stream, data);  // decrypted first
+    } else {
+      NoteActivity(stream);
+      stream->handler->OnReceive(data);  // never held: a paused stream is not read
+    }
     return;
   }
   if (n == 0) {

@@ -29,6 +29,8 @@
 
 namespace memkv::server {
 
+class TlsContext;
+
 // Receives the events of one connected socket (a stream). Called on the loop thread only.
 class StreamHandler {
  public:
@@ -91,6 +93,13 @@ class EventLoop {
   // the loop's also when this fails (it is closed then), except for AlreadyExists: fd is
   // already one of this loop's streams.
   virtual absl::Status AddStream(int fd, StreamHandler* handler) = 0;
+  // As AddStream, for a stream that speaks TLS (a --tls-port connection): the loop runs the
+  // server's side of the handshake, gives the handler the plaintext it decrypts and encrypts what
+  // the handler sends, so that the handler sees the same calls as on a plain stream. A Send
+  // completes once its ciphertext is written; plaintext sent before the handshake has finished
+  // waits for it. A failed handshake or a bad record closes the stream (OnClosed). The context
+  // must outlive the stream.
+  virtual absl::Status AddTlsStream(int fd, StreamHandler* handler, const TlsContext& tls) = 0;
   // Writes every byte of every slice, in order, then calls OnSendComplete: a gather send, so
   // that a reply can be header bytes from one buffer and value bytes from where they are stored,
   // written with one sendmsg (or io_uring SENDMSG) per flush instead of copied together first.

@@ -124,6 +124,11 @@ void EventLoopCore::CheckIdleStreams() {
 // --- Streams ---------------------------------------------------------------------------------
 
 absl::Status EventLoopCore::AddStream(int fd, StreamHandler* handler) {
+  return AddStreamWith(fd, handler, nullptr);
+}
+
+absl::Status EventLoopCore::AddStreamWith(int fd, StreamHandler* handler,
+                                          std::unique_ptr<TlsSession> tls) {
   if (fd < 0) return absl::InvalidArgumentError("AddStream: bad fd");
   if (FindStream(fd) != nullptr) {
     // A caller bug: this number belongs to a live stream, so it is not the caller's to give.
@@ -133,6 +138,10 @@ absl::Status EventLoopCore::AddStream(int fd, StreamHandler* handler) {
   std::unique_ptr<StreamState> stream = NewStream();
   stream->fd = UniqueFd(fd);  // ours from here on, also when we fail
   stream->handler = handler;
+  if (tls != nullptr) {
+    stream->tls = std::make_unique<TlsState>();
+    stream->tls->session = std::move(tls);
+  }
   NoteActivity(stream.get());  // idle from its start, not from the loop's
   StreamState* raw = stream.get();
   streams_[fd] = std::move(stream);
@@ -144,6 +153,10 @@ absl::Status EventLoopCore::AddStream(int fd, StreamHandler* handler) {
 void EventLoopCore::Send(int fd, absl::Span<const iovec> slices) {
   StreamState* stream = FindStream(fd);
   if (stream == nullptr || stream->closing) return;
+  if (stream->tls != nullptr) {
+    SendTls(stream, slices);
+    return;
+  }
   stream->send.Reset(slices);
   if (stream->send.empty()) {
     CompleteSendLater(stream);  // nothing to write: complete at the next safe point
@@ -187,7 +200,9 @@ void EventLoopCore::ResumeReceive(int fd) {
 
 void EventLoopCore::CloseStream(int fd) {
   StreamState* stream = FindStream(fd);
-  if (stream != nullptr) MarkClosing(stream);
+  if (stream == nullptr) return;
+  if (stream->tls != nullptr && !stream->closing) SayCloseNotify(stream);
+  MarkClosing(stream);
 }
 
 void EventLoopCore::HandlePeerClosed(StreamState* stream) {
@@ -244,7 +259,7 @@ void EventLoopCore::RunCompletedSends() {
   scratch_.clear();
   scratch_.swap(completed_sends_);
   for (StreamState* stream : scratch_) {
-    if (!stream->closing) stream->handler->OnSendComplete();
+    if (!stream->closing) SendDone(stream);
   }
 }
 

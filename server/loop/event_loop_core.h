@@ -49,6 +49,7 @@
 #include "server/loop/event_loop.h"
 #include "server/loop/send_cursor.h"
 #include "server/loop/socket_util.h"
+#include "server/tls/tls_session.h"
 
 namespace memkv::server {
 
@@ -61,6 +62,7 @@ class EventLoopCore : public EventLoop {
   void Stop() final;
   void Post(absl::AnyInvocable<void() &&> task) final;
   absl::Status AddStream(int fd, StreamHandler* handler) final;
+  absl::Status AddTlsStream(int fd, StreamHandler* handler, const TlsContext& tls) final;
   void Send(int fd, absl::Span<const iovec> slices) final;
   void Send(int fd, std::string_view data) final;
   void PauseReceive(int fd) final;
@@ -70,6 +72,19 @@ class EventLoopCore : public EventLoop {
 
  protected:
   using Clock = std::chrono::steady_clock;
+
+  // A TLS stream's own part (AddTlsStream): its session, and the ciphertext on its way out. The
+  // engine writes `wire` (stream->send points into it) while `queued` collects what comes
+  // meanwhile; the handler's Send completes when the wire carrying its last byte is written.
+  struct TlsState {
+    std::unique_ptr<TlsSession> session;
+    std::string queued;  // ciphertext waiting for the wire in flight
+    std::string wire;    // ciphertext being written
+    bool wire_in_flight = false;
+    bool wire_ends_handler_send = false;  // writing the wire completes the handler's Send
+    bool handler_send_open = false;       // the handler's Send is not on a wire yet
+    bool handler_send_done = false;       // complete it without a wire (it made no ciphertext)
+  };
 
   // What the core knows of a stream. Each engine derives its Stream from it with its own I/O
   // state, and gets it back from the core with a static_cast.
@@ -85,6 +100,7 @@ class EventLoopCore : public EventLoop {
     bool closing = false;              // CloseStream called or an error seen; OnClosed pending
     bool closed = false;               // OnClosed ran; the object waits in graveyard_
     uint64_t active_tick = 0;          // ticks_ when a byte last came in or went out
+    std::unique_ptr<TlsState> tls;     // null: a plain stream
   };
 
   // What a listener does after accept() failed.
@@ -128,16 +144,21 @@ class EventLoopCore : public EventLoop {
   // then (it may end later only by the time the kernel takes to wake it).
   const std::optional<Clock::time_point>& next_tick() const { return next_tick_; }
 
-  // Bytes that arrived for the stream: to OnReceive now, or held behind a pause.
+  // Bytes that arrived for the stream: to OnReceive now, or held behind a pause; a TLS stream's
+  // are decrypted first.
   void Deliver(StreamState* stream, std::string_view data) {
     NoteActivity(stream);
     if (stream->closing) return;
-    if (stream->paused || !stream->held.empty()) {
-      stream->held.append(data);  // in order behind what is already held
+    if (stream->tls != nullptr) {
+      ReceiveTls(stream, data);
       return;
     }
-    stream->handler->OnReceive(data);
+    DeliverPlain(stream, data);
   }
+  // Every byte of the stream's send was written (stream->send is empty): the handler's Send is
+  // complete, or, on a TLS stream, the wire that may have carried it. Engines call it from a
+  // completion; the core from RunDeferred.
+  void SendDone(StreamState* stream);
   // The peer's FIN: receiving stops for good, OnPeerClosed follows what is still held.
   void HandlePeerClosed(StreamState* stream);
 
@@ -183,6 +204,23 @@ class EventLoopCore : public EventLoop {
   virtual bool WaitAndHandle() = 0;
   virtual void StopEngine() = 0;
 
+  void DeliverPlain(StreamState* stream, std::string_view data) {
+    if (stream->paused || !stream->held.empty()) {
+      stream->held.append(data);  // in order behind what is already held
+      return;
+    }
+    stream->handler->OnReceive(data);
+  }
+  absl::Status AddStreamWith(int fd, StreamHandler* handler, std::unique_ptr<TlsSession> tls);
+
+  // TLS streams (event_loop_core_tls.cc).
+  void ReceiveTls(StreamState* stream, std::string_view ciphertext);
+  void SendTls(StreamState* stream, absl::Span<const iovec> slices);
+  // Puts the session's ciphertext on the wire, or queues it behind the wire in flight.
+  void PumpTls(StreamState* stream);
+  // The handler closes the stream: tells the peer with close_notify, if the socket takes it now.
+  void SayCloseNotify(StreamState* stream);
+
   // After each turn: the tick, if it is due (idle streams get OnIdle).
   void TickIfDue();
   void CheckIdleStreams();
@@ -210,6 +248,7 @@ class EventLoopCore : public EventLoop {
   // capacity (a swap with a fresh vector would allocate on the next push).
   std::vector<StreamState*> scratch_;
   std::vector<std::unique_ptr<StreamState>> graveyard_;  // freed at the end of the turn
+  std::string tls_plain_;  // what ReceiveTls decrypted, kept for its capacity
 
   // The tick (SetIdleTimeout): period, what it counts, and the deadline of the next one.
   Clock::duration tick_period_{};

@@ -489,7 +489,7 @@ void UringLoop::HandleSend(Stream* stream, int res) {
     if (!stream->send.empty()) {
       ArmSend(stream);  // a short send: the rest goes again
     } else {
-      stream->handler->OnSendComplete();
+      SendDone(stream);
     }
   } else if (res == -EAGAIN) {
     ArmSendPoll(stream);

@@ -337,7 +337,9 @@ class TestLoopThread {
   void Adopt(int fd) {
     auto handler = std::make_unique<EchoHandler>(loop_.get(), fd);
     if (keep_when_idle_.load()) handler->set_keep_when_idle();
-    absl::Status status = loop_->AddStream(fd, handler.get());
+    const TlsContext* tls = tls_.load();
+    absl::Status status = tls != nullptr ? loop_->AddTlsStream(fd, handler.get(), *tls)
+                                         : loop_->AddStream(fd, handler.get());
     ASSERT_TRUE(status.ok()) << status;
     absl::MutexLock lock(&mu_);
     handlers_.push_back(std::move(handler));
@@ -354,6 +356,8 @@ class TestLoopThread {
 
   // Handlers made from now on keep their streams on OnIdle; any thread.
   void set_keep_when_idle() { keep_when_idle_.store(true); }
+  // Connections accepted from now on speak TLS with `tls` (which outlives the loop); any thread.
+  void set_tls(const TlsContext* tls) { tls_.store(tls); }
 
   size_t accepted() {
     absl::MutexLock lock(&mu_);
@@ -371,6 +375,7 @@ class TestLoopThread {
   std::unique_ptr<EventLoop> loop_;
   std::thread thread_;
   std::atomic<bool> keep_when_idle_{false};
+  std::atomic<const TlsContext*> tls_{nullptr};
   absl::Mutex mu_;
   std::vector<std::unique_ptr<EchoHandler>> handlers_ ABSL_GUARDED_BY(mu_);
 };

@@ -37,6 +37,11 @@ class FakeEventLoop final : public EventLoop {
     owned_fd = UniqueFd(fd);
     return absl::OkStatus();
   }
+  // The fake moves no bytes, so it cannot run a handshake.
+  absl::Status AddTlsStream(int fd, StreamHandler*, const TlsContext&) override {
+    UniqueFd closed(fd);
+    return absl::UnimplementedError("FakeEventLoop: no TLS");
+  }
   void Send(int, std::string_view data) override {
     EXPECT_FALSE(in_flight.has_value()) << "a second Send before OnSendComplete";
     in_flight = std::string(data);

@@ -40,7 +40,7 @@ class ConnectionMemoryTest : public ::testing::Test {
     peer_ = UniqueFd(fds[1]);
     ExecutingConnection::Start({&loop_, &stats_, "worker0"}, UniqueFd(fds[0]),
                                ConnectionSlot(&server_.limiter, nullptr), PortDialect::kAuto,
-                               &server_);
+                               nullptr, &server_);
   }
 
   static storage::EngineOptions EngineOptionsFor() {

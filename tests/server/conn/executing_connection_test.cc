@@ -39,7 +39,7 @@ class ExecutingConnectionTest : public ::testing::Test {
     peer_ = UniqueFd(fds[1]);
     ExecutingConnection::Start({loop_, &stats_, "worker0"}, UniqueFd(fds[0]),
                                ConnectionSlot(&server_.limiter, &assigned_), PortDialect::kAuto,
-                               &server_);
+                               nullptr, &server_);
   }
 
   ~ExecutingConnectionTest() override {
