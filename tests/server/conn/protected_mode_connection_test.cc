@@ -76,7 +76,8 @@ class ProtectedModeConnectionTest : public ::testing::Test {
     ASSERT_TRUE(server_.limiter.TryAcquire());
     assigned_.fetch_add(1);
     ExecutingConnection::Start({&loop_, &stats_, "worker0"}, std::move(socket_.accepted),
-                               ConnectionSlot(&server_.limiter, &assigned_), dialect, &server_);
+                               ConnectionSlot(&server_.limiter, &assigned_), dialect, nullptr,
+                               &server_);
   }
 
   void Receive(std::string_view data) { loop_.handler->OnReceive(data); }
