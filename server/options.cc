@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -10,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "server/config_file.h"
 #include "server/conn/client_memory_budget.h"
 #include "server/frontend/modes.h"
 
@@ -266,6 +269,13 @@ absl::Status SetTlsAuthClients(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+// Read before the other flags (ParseOptions); here only kept for what the server reports.
+absl::Status SetConfig(std::string_view v, Options* o) {
+  if (v.empty()) return absl::InvalidArgumentError("--config: a file name is needed");
+  o->config_file = std::string(v);
+  return absl::OkStatus();
+}
+
 absl::Status SetHelp(std::string_view, Options* o) {
   o->help = true;
   return absl::OkStatus();
@@ -315,6 +325,9 @@ constexpr OptionSpec kOptions[] = {
      SetTlsCaCertFile},
     {0, "tls-auth-clients", "yes|optional|no", "yes",
      "TLS: client certificate required, checked if shown, or not asked for", SetTlsAuthClients},
+    {0, "config", "FILE", "",
+     "read settings from FILE, `name value` a line (names as the long flags); flags override it",
+     SetConfig},
     {'h', "help", "", "", "print this help and exit", SetHelp},
     {'V', "version", "", "", "print the version and exit", SetVersion},
 };
@@ -426,6 +439,53 @@ absl::Status ParseShort(std::string_view arg, const std::string* next, bool* use
   return absl::OkStatus();
 }
 
+// The --config flag's value, if the command line has one (the last one counts, as for any flag).
+std::optional<std::string> ConfigFileNamed(const std::vector<std::string>& args) {
+  std::optional<std::string> path;
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--config" && i + 1 < args.size()) {
+      path = args[++i];
+    } else if (arg.substr(0, 9) == "--config=") {
+      path = std::string(arg.substr(9));
+    }
+  }
+  return path;
+}
+
+// One line of a --config file, through the option table as its flag would go.
+absl::Status ApplySetting(const ConfigSetting& setting, Options* o) {
+  const OptionSpec* spec = FindLong(setting.name);
+  if (spec == nullptr) return absl::InvalidArgumentError("unknown setting '" + setting.name + "'");
+  if (spec->set == SetConfig || spec->set == SetHelp || spec->set == SetVersion) {
+    return absl::InvalidArgumentError("'" + setting.name + "' is a command-line flag only");
+  }
+  if (spec->value_name.empty()) {
+    if (setting.value == "no") return absl::OkStatus();
+    if (!setting.value.empty() && setting.value != "yes") {
+      return absl::InvalidArgumentError("'" + setting.name + "' takes yes, no or nothing");
+    }
+    return spec->set("", o);
+  }
+  if (setting.value.empty()) {
+    return absl::InvalidArgumentError("'" + setting.name + "' needs a value");
+  }
+  return spec->set(setting.value, o);
+}
+
+absl::Status ApplyConfigFile(const std::string& path, Options* o) {
+  absl::StatusOr<std::vector<ConfigSetting>> settings = ReadConfigFile(path);
+  if (!settings.ok()) return absl::InvalidArgumentError(settings.status().message());
+  for (const ConfigSetting& setting : *settings) {
+    if (absl::Status status = ApplySetting(setting, o); !status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("--config %s line %d: %s", path, setting.line, status.message()));
+    }
+  }
+  o->config_file = path;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 Options DefaultOptions() {
@@ -442,6 +502,9 @@ Options DefaultOptions() {
 
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
   Options options = DefaultOptions();
+  if (std::optional<std::string> config = ConfigFileNamed(args)) {
+    if (absl::Status status = ApplyConfigFile(*config, &options); !status.ok()) return status;
+  }
   for (size_t i = 1; i < args.size(); ++i) {
     std::string_view arg = args[i];
     const std::string* next = i + 1 < args.size() ? &args[i + 1] : nullptr;

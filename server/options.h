@@ -49,6 +49,7 @@ struct Options {
   bool max_client_memory_auto = false;
   size_t proto_max_bulk_len = 0;         // --proto-max-bulk-len: 0 = auto, max(-I, 1 MiB)
   size_t client_query_buffer_limit = 0;  // --client-query-buffer-limit: largest RESP request
+  std::string config_file;               // --config: settings read before the command line's
   bool help = false;                     // -h: print usage and exit 0
   bool version = false;                  // -V: print version and exit 0
 };
@@ -62,8 +63,10 @@ protocol::RespRequestParserLimits RespLimitsOf(const Options& options);
 // The options with every default from the table applied (what `memkv` with no flags runs with).
 Options DefaultOptions();
 
-// Parses argv (argv[0] is the program name). Errors are InvalidArgument with a one-line message
-// naming the flag; the caller prints it with a usage hint and exits with kUsageExitCode.
+// Parses argv (argv[0] is the program name): the defaults, then the --config file's settings if
+// one is named (anywhere on the line), then the flags, so that a flag overrides the file. Errors
+// are InvalidArgument with a one-line message naming the flag, or the file and line; the caller
+// prints it with a usage hint and exits with kUsageExitCode.
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args);
 
 // Exit status for a bad command line. 2, the usual status for usage errors of Unix tools

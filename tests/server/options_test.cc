@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -169,6 +170,72 @@ TEST(OptionsTest, BadCommandLinesSayWhichFlag) {
     EXPECT_THAT(std::string(o.status().message()), HasSubstr(c.message)) << c.args[0];
     EXPECT_EQ(std::string(o.status().message()).find('\n'), std::string::npos);
   }
+}
+
+// A --config file in the test's temporary directory, named after the test.
+std::string WriteConfig(const std::string& text) {
+  std::string path = testing::TempDir() + "/memkv_options_test_" +
+                     testing::UnitTest::GetInstance()->current_test_info()->name() + ".conf";
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(OptionsTest, ConfigFileSetsWhatFlagsSetAndFlagsOverrideIt) {
+  std::string path = WriteConfig(
+      "# memkv settings\n"
+      "\n"
+      "port 22122\n"
+      "  memory-limit   1024  \n"
+      "mode dispatch\n"
+      "io-strict\n"
+      "verbose\n"
+      "verbose yes\n"
+      "protected-mode no\n"
+      "auth-file /etc/memkv/users with spaces\n");
+  // The flag comes before --config on the line and still wins: flags override the file.
+  absl::StatusOr<Options> o = Parse({"-m", "256", "--config", path});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->port, 22122);
+  EXPECT_EQ(o->memory_limit_mb, 256u);
+  EXPECT_EQ(o->mode, "dispatch");
+  EXPECT_TRUE(o->io_strict);
+  EXPECT_EQ(o->verbosity, 2);
+  EXPECT_FALSE(o->protected_mode);
+  EXPECT_EQ(o->auth_file, "/etc/memkv/users with spaces");
+  EXPECT_EQ(o->config_file, path);
+
+  o = Parse({"--config=" + path, "-p", "1"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->port, 1);
+  EXPECT_EQ(o->memory_limit_mb, 1024u);
+}
+
+TEST(OptionsTest, ConfigFileErrorsNameTheLine) {
+  struct Case {
+    std::string text;
+    std::string message;
+  } cases[] = {
+      {"port 1\nno-such-thing 3\n", "line 2: unknown setting 'no-such-thing'"},
+      {"\n\nport eleven\n", "line 3: invalid value 'eleven' for --port"},
+      {"port\n", "line 1: 'port' needs a value"},
+      {"io-strict maybe\n", "line 1: 'io-strict' takes yes, no or nothing"},
+      {"--port 1\n", "line 1: write 'port' without the dashes"},
+      {"help\n", "line 1: 'help' is a command-line flag only"},
+      {"config other.conf\n", "line 1: 'config' is a command-line flag only"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Options> o = Parse({"--config", WriteConfig(c.text)});
+    ASSERT_FALSE(o.ok()) << c.text;
+    EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(o.status().message(), HasSubstr(c.message)) << c.text;
+  }
+  absl::StatusOr<Options> o = Parse({"--config", testing::TempDir() + "/no-such.conf"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.status().message(), HasSubstr("No such file"));
+  // Settings are checked together after the file and the flags, as flags alone are.
+  o = Parse({"--config", WriteConfig("max-item-size 40m\n")});
+  ASSERT_FALSE(o.ok());
+  EXPECT_THAT(o.status().message(), HasSubstr("--max-item-size"));
 }
 
 TEST(OptionsTest, HelpAndVersionSkipValidation) {
