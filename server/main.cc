@@ -194,6 +194,14 @@ int Main(int argc, char** argv) {
     std::fputs(UsageText(program).c_str(), stdout);
     return 0;
   }
+  if (options->man_page) {
+    std::fputs(ManPageText().c_str(), stdout);
+    return 0;
+  }
+  if (options->default_config) {
+    std::fputs(DefaultConfigText().c_str(), stdout);
+    return 0;
+  }
   if (options->version) {
     std::printf("memkv %s\n", std::string(kMemkvVersion).c_str());
     return 0;

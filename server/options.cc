@@ -276,6 +276,16 @@ absl::Status SetConfig(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetManPage(std::string_view, Options* o) {
+  o->man_page = true;
+  return absl::OkStatus();
+}
+
+absl::Status SetDefaultConfig(std::string_view, Options* o) {
+  o->default_config = true;
+  return absl::OkStatus();
+}
+
 absl::Status SetHelp(std::string_view, Options* o) {
   o->help = true;
   return absl::OkStatus();
@@ -328,6 +338,9 @@ constexpr OptionSpec kOptions[] = {
     {0, "config", "FILE", "",
      "read settings from FILE, `name value` a line (names as the long flags); flags override it",
      SetConfig},
+    {0, "man-page", "", "", "print the manual page (troff) and exit", SetManPage},
+    {0, "default-config", "", "", "print a --config file of every default and exit",
+     SetDefaultConfig},
     {'h', "help", "", "", "print this help and exit", SetHelp},
     {'V', "version", "", "", "print the version and exit", SetVersion},
 };
@@ -439,6 +452,12 @@ absl::Status ParseShort(std::string_view arg, const std::string* next, bool* use
   return absl::OkStatus();
 }
 
+// Flags that ask for something other than a server: not settings of a --config file.
+bool IsCommandLineOnly(const OptionSpec& spec) {
+  return spec.set == SetConfig || spec.set == SetHelp || spec.set == SetVersion ||
+         spec.set == SetManPage || spec.set == SetDefaultConfig;
+}
+
 // The --config flag's value, if the command line has one (the last one counts, as for any flag).
 std::optional<std::string> ConfigFileNamed(const std::vector<std::string>& args) {
   std::optional<std::string> path;
@@ -457,7 +476,7 @@ std::optional<std::string> ConfigFileNamed(const std::vector<std::string>& args)
 absl::Status ApplySetting(const ConfigSetting& setting, Options* o) {
   const OptionSpec* spec = FindLong(setting.name);
   if (spec == nullptr) return absl::InvalidArgumentError("unknown setting '" + setting.name + "'");
-  if (spec->set == SetConfig || spec->set == SetHelp || spec->set == SetVersion) {
+  if (IsCommandLineOnly(*spec)) {
     return absl::InvalidArgumentError("'" + setting.name + "' is a command-line flag only");
   }
   if (spec->value_name.empty()) {
@@ -520,7 +539,9 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args) {
     if (!status.ok()) return status;
     if (used_next) ++i;
   }
-  if (options.help || options.version) return options;
+  if (options.help || options.version || options.man_page || options.default_config) {
+    return options;
+  }
   if (absl::Status s = Validate(options); !s.ok()) return s;
   if (options.max_client_memory_auto) {
     options.max_client_memory = ClientMemoryBudget::DefaultLimit(options.memory_limit_mb);
@@ -555,6 +576,104 @@ std::string UsageText(std::string_view program) {
       absl::StrAppendFormat(&out, "      %s\n", summary.substr(0, eol));
       summary.remove_prefix(std::min(eol + 1, summary.size()));
     }
+  }
+  return out;
+}
+
+namespace {
+
+// Text for troff: a leading '.' or '\'' would start a request, '\' an escape, and '-' is a
+// hyphen unless written "\-" (options must stay minus signs to be copied and pasted).
+std::string Troff(std::string_view text) {
+  std::string out;
+  if (!text.empty() && (text.front() == '.' || text.front() == '\'')) out = "\\&";
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string ManPageText() {
+  std::string out =
+      ".TH MEMKV 1 \"\" \"memkv\" \"User Commands\"\n"
+      ".SH NAME\n"
+      "memkv \\- a memcached\\-compatible cache server\n"
+      ".SH SYNOPSIS\n"
+      ".B memkv\n"
+      "[\\fIoptions\\fR]\n"
+      ".SH DESCRIPTION\n"
+      "An in\\-memory key\\-value cache. It speaks the memcached text and meta protocols and\n"
+      "RESP2 (Redis clients) on one port, told apart by the first byte of a connection, over\n"
+      "one keyspace, with a memory limit kept by eviction, per\\-item TTLs and CAS.\n"
+      "Settings come from the defaults, then the \\fB\\-\\-config\\fR file, then the\n"
+      "command line.\n"
+      ".SH OPTIONS\n";
+  for (const OptionSpec& spec : kOptions) {
+    out += ".TP\n.B ";
+    if (spec.short_flag != 0) absl::StrAppendFormat(&out, "\\-%c, ", spec.short_flag);
+    absl::StrAppendFormat(&out, "\\-\\-%s", Troff(spec.long_flag));
+    if (!spec.value_name.empty()) {
+      absl::StrAppendFormat(&out, " \\fI%s\\fR", Troff(spec.value_name));
+    }
+    out += "\n" + Troff(spec.description);
+    if (!spec.default_text.empty()) {
+      absl::StrAppendFormat(&out, " (default: %s)", Troff(spec.default_text));
+    }
+    out += "\n";
+  }
+  out += ".SH MODES\nThe front\\-end architectures of \\fB\\-\\-mode\\fR:\n";
+  for (const ModeSpec& mode : Modes()) {
+    if (mode.make == nullptr) continue;
+    absl::StrAppendFormat(&out, ".TP\n.B %s\n", Troff(mode.name));
+    std::string_view summary = mode.summary;
+    while (!summary.empty()) {
+      size_t eol = std::min(summary.find('\n'), summary.size());
+      absl::StrAppendFormat(&out, "%s\n", Troff(summary.substr(0, eol)));
+      summary.remove_prefix(std::min(eol + 1, summary.size()));
+    }
+  }
+  out +=
+      ".SH SIGNALS\n"
+      "SIGINT and SIGTERM stop the server cleanly (exit status 0). SIGHUP re\\-reads the\n"
+      "\\fB\\-\\-auth\\-file\\fR.\n"
+      ".SH EXIT STATUS\n"
+      "0 after a clean stop; 2 for a bad command line or configuration file; 1 when the server\n"
+      "cannot start (a port in use, a file that does not load).\n"
+      ".SH FILES\n"
+      ".TP\n.I /etc/memkv/memkv.conf\n"
+      "The packaged configuration file (read with \\fB\\-\\-config\\fR): every setting at its\n"
+      "default, commented out.\n"
+      ".SH SEE ALSO\n"
+      ".BR memcached (1),\n"
+      ".BR redis\\-server (1)\n";
+  return out;
+}
+
+std::string DefaultConfigText() {
+  std::string out =
+      "# memkv configuration, read with: memkv --config FILE\n"
+      "# One setting a line, `name value`, the names of the long flags without \"--\"; a switch\n"
+      "# is its name alone. Flags on the command line override this file. Every setting below\n"
+      "# is at its default and commented out: remove the '#' to change one.\n";
+  for (const OptionSpec& spec : kOptions) {
+    if (IsCommandLineOnly(spec)) continue;
+    absl::StrAppendFormat(&out, "\n# %s\n#%s", spec.description, spec.long_flag);
+    if (spec.value_name.empty()) {
+      out += " no";  // a switch's default; uncommented as it stands, it changes nothing
+    } else {
+      // A setting without a default shows what its value is (FILE, PORT...) instead.
+      absl::StrAppendFormat(&out, " %s",
+                            spec.default_text.empty() ? spec.value_name : spec.default_text);
+    }
+    out += "\n";
   }
   return out;
 }

@@ -51,6 +51,8 @@ struct Options {
   size_t client_query_buffer_limit = 0;  // --client-query-buffer-limit: largest RESP request
   std::string config_file;               // --config: settings read before the command line's
   bool help = false;                     // -h: print usage and exit 0
+  bool man_page = false;        // --man-page: print the manual page and exit 0
+  bool default_config = false;  // --default-config: print a --config file of the defaults
   bool version = false;                  // -V: print version and exit 0
 };
 
@@ -76,6 +78,11 @@ inline constexpr int kUsageExitCode = 2;
 
 // `memkv --help`: every flag with its default and description, then the front-end modes.
 std::string UsageText(std::string_view program);
+// The manual page, memkv(1), in troff's man macros: the same table as UsageText, so that the two
+// cannot disagree (the package installs it; `man ./memkv.1` shows it).
+std::string ManPageText();
+// A --config file with every setting at its default, each commented out under its description.
+std::string DefaultConfigText();
 
 std::string_view BalanceName(Balance balance);
 std::string_view IoEngineName(IoEngine io);

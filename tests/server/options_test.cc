@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/frontend/modes.h"
@@ -236,6 +237,56 @@ TEST(OptionsTest, ConfigFileErrorsNameTheLine) {
   o = Parse({"--config", WriteConfig("max-item-size 40m\n")});
   ASSERT_FALSE(o.ok());
   EXPECT_THAT(o.status().message(), HasSubstr("--max-item-size"));
+}
+
+TEST(OptionsTest, ManPageHasEveryFlagOfTheHelp) {
+  std::string help = UsageText("memkv");
+  std::string man = ManPageText();
+  EXPECT_THAT(man, HasSubstr(".TH MEMKV 1"));
+  int flags = 0;
+  for (size_t at = help.find("--"); at != std::string::npos; at = help.find("--", at + 2)) {
+    size_t end = help.find_first_not_of("abcdefghijklmnopqrstuvwxyz-", at + 2);
+    std::string flag = help.substr(at + 2, end - at - 2);
+    if (flag.empty()) continue;
+    std::string escaped;
+    for (char c : flag) escaped += c == '-' ? std::string("\\-") : std::string(1, c);
+    EXPECT_THAT(man, HasSubstr("\\-\\-" + escaped)) << flag;
+    ++flags;
+  }
+  EXPECT_GT(flags, 25);
+}
+
+// The packaged config file, every line uncommented, is the defaults: each name is a setting
+// and each value its default.
+TEST(OptionsTest, DefaultConfigUncommentedIsTheDefaults) {
+  std::string text = DefaultConfigText();
+  std::string uncommented;
+  int settings = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t eol = text.find('\n', start);
+    std::string line = text.substr(start, eol - start);
+    start = eol + 1;
+    if (line.size() < 2 || line[0] != '#' || line[1] == ' ') continue;
+    std::string value = line.substr(line.find(' ') + 1);
+    // A setting with no default shows a placeholder (FILE, PORT): not a value to apply.
+    if (absl::AsciiStrToUpper(value) == value && value != "0") continue;
+    uncommented += line.substr(1) + "\n";
+    ++settings;
+  }
+  EXPECT_GE(settings, 15);
+  absl::StatusOr<Options> o = Parse({"--config", WriteConfig(uncommented)});
+  ASSERT_TRUE(o.ok()) << o.status() << "\n" << uncommented;
+  absl::StatusOr<Options> defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(o->port, defaults->port);
+  EXPECT_EQ(o->threads, defaults->threads);
+  EXPECT_EQ(o->memory_limit_mb, defaults->memory_limit_mb);
+  EXPECT_EQ(o->verbosity, 0);
+  EXPECT_FALSE(o->io_strict);
+  EXPECT_EQ(o->mode, defaults->mode);
+  EXPECT_EQ(o->max_client_memory, defaults->max_client_memory);
+  EXPECT_EQ(o->protected_mode, defaults->protected_mode);
+  EXPECT_EQ(o->tls.client_certificates, defaults->tls.client_certificates);
 }
 
 TEST(OptionsTest, HelpAndVersionSkipValidation) {
