@@ -23,6 +23,7 @@
 #include "server/exec/exec_context.h"
 #include "server/frontend/frontend.h"
 #include "server/frontend/modes.h"
+#include "server/loop/log.h"
 #include "server/loop/signals.h"
 #include "server/options.h"
 #include "server/protected_mode_warning.h"
@@ -59,8 +60,8 @@ absl::StatusOr<ResolvedIo> ResolveIoEngine(const Options& options) {
     return absl::FailedPreconditionError(
         absl::StrFormat("io_uring unavailable (--io-strict): %s", probe.status().message()));
   }
-  std::fprintf(stderr, "memkv: io_uring unavailable (%s); falling back to epoll\n",
-               std::string(probe.status().message()).c_str());
+  Logf(LogLevel::kWarning, "io_uring unavailable (%s); falling back to epoll",
+       probe.status().message());
   return ResolvedIo{IoEngine::kEpoll, "epoll"};
 }
 
@@ -76,18 +77,38 @@ absl::StatusOr<std::unique_ptr<TlsContext>> LoadTls(const Options& options) {
   return TlsContext::Create(options.tls);
 }
 
+// The start, for the log: what runs, with which settings, and where it listens.
+void LogStart(const Options& options, const std::string& io, int threads) {
+  Logf(LogLevel::kInfo,
+       "memkv %s started (pid %d): mode %s, io %s, %d threads, -m %d MiB, -c %d, -I %d, "
+       "max-client-memory %d, idle-timeout %d s, authentication %s, protected mode %s%s",
+       kMemkvVersion, getpid(), options.mode, io, threads, options.memory_limit_mb,
+       options.conn_limit, options.max_item_bytes, options.max_client_memory,
+       options.idle_timeout_seconds, options.auth_file.empty() ? "off" : options.auth_file,
+       options.protected_mode && options.auth_file.empty() ? "on" : "off",
+       options.config_file.empty() ? "" : ", config " + options.config_file);
+  std::string ports = absl::StrFormat("%s:%d (memcached text, meta and RESP)",
+                                      options.listen_address, options.port);
+  if (options.resp_port != 0) {
+    absl::StrAppendFormat(&ports, ", %s:%d (RESP only)", options.listen_address, options.resp_port);
+  }
+  if (options.tls_port != 0) {
+    absl::StrAppendFormat(&ports, ", %s:%d (TLS)", options.listen_address, options.tls_port);
+  }
+  Logf(LogLevel::kInfo, "listening on %s", ports);
+}
+
 // Waits for SIGINT or SIGTERM and returns it. A SIGHUP in between re-reads the --auth-file; a
 // file that no longer loads is reported and the list before it stays in force.
-int WaitForStop(ShutdownSignals& signals, AuthRegistry* auth, int verbosity) {
+int WaitForStop(ShutdownSignals& signals, AuthRegistry* auth) {
   for (;;) {
     const int signal_number = signals.Wait();
     if (signal_number != SIGHUP) return signal_number;
     if (auth == nullptr) continue;
     if (absl::Status status = auth->Reload(); !status.ok()) {
-      std::fprintf(stderr, "memkv: SIGHUP: %s; the previous user list stays\n",
-                   std::string(status.message()).c_str());
-    } else if (verbosity >= 1) {
-      std::fprintf(stderr, "memkv: SIGHUP: %s re-read\n", auth->path().c_str());
+      Logf(LogLevel::kError, "SIGHUP: %s; the previous user list stays", status.message());
+    } else {
+      Logf(LogLevel::kInfo, "SIGHUP: %s re-read", auth->path());
     }
   }
 }
@@ -100,12 +121,12 @@ int Serve(const Options& options) {
   // Before any thread starts, so that every thread inherits the blocked signals.
   absl::StatusOr<ShutdownSignals> signals = ShutdownSignals::Install();
   if (!signals.ok()) {
-    std::fprintf(stderr, "memkv: %s\n", signals.status().ToString().c_str());
+    Log(LogLevel::kError, signals.status().ToString());
     return kStartFailure;
   }
   absl::StatusOr<ResolvedIo> io = ResolveIoEngine(options);
   if (!io.ok()) {
-    std::fprintf(stderr, "memkv: %s\n", std::string(io.status().message()).c_str());
+    Log(LogLevel::kError, std::string(io.status().message()));
     return kStartFailure;
   }
   storage::RealClock clock;
@@ -115,17 +136,17 @@ int Serve(const Options& options) {
   absl::StatusOr<std::unique_ptr<storage::Engine>> engine =
       storage::Engine::Create(engine_options, &clock);
   if (!engine.ok()) {
-    std::fprintf(stderr, "memkv: %s\n", engine.status().ToString().c_str());
+    Log(LogLevel::kError, engine.status().ToString());
     return kStartFailure;
   }
   absl::StatusOr<std::unique_ptr<AuthRegistry>> auth = LoadAuth(options);
   if (!auth.ok()) {
-    std::fprintf(stderr, "memkv: --auth-file %s\n", std::string(auth.status().message()).c_str());
+    Logf(LogLevel::kError, "--auth-file %s", auth.status().message());
     return kStartFailure;
   }
   absl::StatusOr<std::unique_ptr<TlsContext>> tls = LoadTls(options);
   if (!tls.ok()) {
-    std::fprintf(stderr, "memkv: %s\n", std::string(tls.status().message()).c_str());
+    Log(LogLevel::kError, std::string(tls.status().message()));
     return kStartFailure;
   }
   ClientMemoryBudget client_memory(options.max_client_memory);
@@ -138,26 +159,25 @@ int Serve(const Options& options) {
   FrontendEnv env{&frontend_config, io->engine, &server, tls->get()};
   absl::StatusOr<std::unique_ptr<Frontend>> frontend = MakeFrontend(env);
   if (!frontend.ok()) {
-    std::fprintf(stderr, "memkv: %s\n", std::string(frontend.status().message()).c_str());
+    Log(LogLevel::kError, std::string(frontend.status().message()));
     return absl::IsUnimplemented(frontend.status()) ? kUsageExitCode : kStartFailure;
   }
   if (absl::Status status = (*frontend)->Start(); !status.ok()) {
-    std::fprintf(stderr, "memkv: %s\n", std::string(status.message()).c_str());
+    Log(LogLevel::kError, std::string(status.message()));
     (*frontend)->Stop();
     (*frontend)->Wait();
     return kStartFailure;
   }
-  if (options.verbosity >= 1) {
-    std::fprintf(stderr, "memkv %s: %s:%d, mode %s, io %s, %d threads\n",
-                 std::string(kMemkvVersion).c_str(), options.listen_address.c_str(), options.port,
-                 options.mode.c_str(), io->description.c_str(), info.thread_count());
-  }
   // After the listening sockets exist, so that it is about a server that really serves.
-  std::fputs(ProtectedModeWarning(options).c_str(), stderr);
-  int signal_number = WaitForStop(*signals, auth->get(), options.verbosity);
-  if (options.verbosity >= 1) std::fprintf(stderr, "memkv: signal %d, stopping\n", signal_number);
+  LogStart(options, io->description, info.thread_count());
+  if (std::string warning = ProtectedModeWarning(options); !warning.empty()) {
+    Log(LogLevel::kWarning, warning);
+  }
+  int signal_number = WaitForStop(*signals, auth->get());
+  Logf(LogLevel::kInfo, "signal %d: stopping", signal_number);
   (*frontend)->Stop();
   (*frontend)->Wait();
+  Log(LogLevel::kInfo, "stopped");
   return 0;
 }
 
@@ -166,21 +186,18 @@ int Serve(const Options& options) {
 int FitDescriptors(Options* options) {
   absl::StatusOr<DescriptorLimit> limit = FitDescriptorLimit(*options);
   if (!limit.ok()) {
-    std::fprintf(stderr, "memkv: %s\n", std::string(limit.status().message()).c_str());
+    Log(LogLevel::kError, std::string(limit.status().message()));
     return kStartFailure;
   }
   if (limit->connections < options->conn_limit) {
-    std::fprintf(stderr,
-                 "memkv: the open-file limit (ulimit -Hn %lld) fits at most %lld connections: "
-                 "-c %d lowered to %lld\n",
-                 static_cast<long long>(limit->hard), static_cast<long long>(limit->connections),
-                 options->conn_limit, static_cast<long long>(limit->connections));
+    Logf(LogLevel::kWarning,
+         "the open-file limit (ulimit -Hn %d) fits at most %d connections: -c %d lowered to %d",
+         limit->hard, limit->connections, options->conn_limit, limit->connections);
     options->conn_limit = static_cast<int>(limit->connections);
   }
   if (options->verbosity >= 1 && limit->soft_after != limit->soft_before) {
-    std::fprintf(stderr, "memkv: open-file limit raised from %lld to %lld for -c %d\n",
-                 static_cast<long long>(limit->soft_before),
-                 static_cast<long long>(limit->soft_after), options->conn_limit);
+    Logf(LogLevel::kInfo, "open-file limit raised from %d to %d for -c %d", limit->soft_before,
+         limit->soft_after, options->conn_limit);
   }
   return 0;
 }

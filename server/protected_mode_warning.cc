@@ -29,16 +29,17 @@ std::string ProtectedModeWarning(const Options& options) {
   if (!options.auth_file.empty() || IsLoopbackListenAddress(options.listen_address)) return "";
   std::string ports = absl::StrFormat("%d", options.port);
   if (options.resp_port != 0) absl::StrAppendFormat(&ports, " and %d", options.resp_port);
+  if (options.tls_port != 0) absl::StrAppendFormat(&ports, " and %d", options.tls_port);
   if (options.protected_mode) {
     return absl::StrFormat(
-        "memkv: warning: listening on %s without --auth-file: protected mode is on, so clients "
+        "listening on %s without --auth-file: protected mode is on, so clients "
         "connecting from any address but 127.0.0.1 or ::1 will be refused, with one line saying "
         "why. To serve them, set --auth-file, or --protected-mode no if every host that can "
         "reach port %s may use the cache.\n",
         options.listen_address, ports);
   }
   return absl::StrFormat(
-      "memkv: warning: listening on %s with --protected-mode no and no --auth-file: anyone who "
+      "listening on %s with --protected-mode no and no --auth-file: anyone who "
       "can reach port %s can read, write and flush the cache. Set --auth-file, or listen on "
       "127.0.0.1.\n",
       options.listen_address, ports);

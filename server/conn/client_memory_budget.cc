@@ -87,6 +87,12 @@ void ClientMemoryBudget::EvictLocked() {
       account->evicting_ = true;
       evicting_.insert(account);
       freeing += account->bytes();
+      if (uint64_t held_back = 0; eviction_log_.Allow(&held_back)) {
+        Logf(LogLevel::kWarning,
+             "clients hold %d bytes, over --max-client-memory %d: closing the one holding %d "
+             "(%d more closed since the last line)",
+             total, limit_, account->bytes(), held_back);
+      }
       if (account->evictor_) account->evictor_();
     }
   }

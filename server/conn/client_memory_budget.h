@@ -32,6 +32,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "server/loop/log.h"
 
 namespace memkv::server {
 
@@ -98,6 +99,9 @@ class ClientMemoryBudget {
   std::array<absl::flat_hash_set<Account*>, kBuckets> buckets_ ABSL_GUARDED_BY(mu_);
   // Victims asked to close that have not closed yet: their bytes are about to be freed.
   absl::flat_hash_set<Account*> evicting_ ABSL_GUARDED_BY(mu_);
+  // The log line for closed clients: one per period (written under mu_, so rarely that the
+  // write costs nothing that matters).
+  LogThrottle eviction_log_{absl::Seconds(10)};
 };
 
 }  // namespace memkv::server

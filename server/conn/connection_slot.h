@@ -22,6 +22,7 @@ class ConnectionLimiter {
   bool TryAcquire();
   void Release() { open_.fetch_sub(1, std::memory_order_relaxed); }
   int64_t open() const { return open_.load(std::memory_order_relaxed); }
+  int64_t limit() const { return limit_; }
 
  private:
   const int64_t limit_;

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "server/loop/log.h"
+
 namespace memkv::server {
 
 using protocol::ParseStatus;
@@ -35,7 +37,7 @@ void ExecutingConnection::Start(const Owner& owner, UniqueFd fd, ConnectionSlot 
   absl::Status status = tls != nullptr ? owner.loop->AddTlsStream(fd.release(), conn.get(), *tls)
                                        : owner.loop->AddStream(fd.release(), conn.get());
   if (!status.ok()) {
-    std::fprintf(stderr, "memkv: cannot serve connection: %s\n", status.ToString().c_str());
+    Logf(LogLevel::kError, "cannot serve a connection: %s", status.ToString());
     return;  // conn is deleted here; its destructor gives back its counters
   }
   ExecutingConnection* opened = conn.get();

@@ -12,6 +12,7 @@
 
 #include "server/conn/client_memory_budget.h"
 #include "server/conn/connection_slot.h"
+#include "server/loop/log.h"
 
 namespace memkv::storage {
 class Engine;
@@ -34,6 +35,8 @@ struct ServerContext {
   // --max-client-memory; null: connections report to no budget (tests that need none).
   ClientMemoryBudget* client_memory = nullptr;
   std::atomic<uint64_t> next_client_id{1};  // RESP CLIENT ID
+  // The log line for connections refused at -c: at most one per period, however many come.
+  LogThrottle refusal_log{absl::Seconds(10)};
 };
 
 }  // namespace memkv::server

@@ -2,7 +2,10 @@
 
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <string_view>
+
+#include "server/loop/log.h"
 
 namespace memkv::server {
 namespace {
@@ -22,6 +25,12 @@ std::optional<ConnectionSlot> Admit(ServerContext* server, UniqueFd& fd, ServerT
     // Counted before the close, so that a client that saw the close also sees the count.
     accepting_stats->rejected_connections.Add();
     fd.reset();
+    if (uint64_t held_back = 0; server->refusal_log.Allow(&held_back)) {
+      Logf(LogLevel::kWarning,
+           "connection limit reached (-c %d): new connections are refused (%d more since the "
+           "last line)",
+           server->limiter.limit(), held_back);
+    }
     return std::nullopt;
   }
   // Counted before the owner sees it, so that the next least-conn choice already sees it.

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "server/frontend/admission.h"
+#include "server/loop/log.h"
 
 namespace memkv::server {
 
@@ -56,7 +57,7 @@ void Dispatcher::Serve(UniqueFd fd, PortDialect dialect, const TlsContext* tls) 
   absl::Status status = tls != nullptr ? thread_->loop()->AddTlsStream(fd.release(), handler, *tls)
                                        : thread_->loop()->AddStream(fd.release(), handler);
   if (!status.ok()) {
-    std::fprintf(stderr, "memkv: cannot serve connection: %s\n", status.ToString().c_str());
+    Logf(LogLevel::kError, "cannot serve a connection: %s", status.ToString());
     connections_.erase(id);
     return;
   }

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/loop/log.h"
 
 namespace memkv::server {
 namespace {
@@ -118,7 +119,7 @@ std::string UringLoop::Describe() const {
 
 bool UringLoop::StartEngine() {
   if (absl::Status enabled = ring_->EnableOnThisThread(); !enabled.ok()) {
-    std::fprintf(stderr, "memkv: io_uring loop cannot start: %s\n", enabled.ToString().c_str());
+    Logf(LogLevel::kError, "io_uring loop cannot start: %s", enabled.ToString());
     return false;
   }
   running_ = true;
@@ -133,7 +134,7 @@ bool UringLoop::WaitAndHandle() {
   // The one system call per turn: submits what the last turn prepared, waits for work.
   int result = io_uring_submit_and_wait(ring_->get(), 1);
   if (result < 0 && result != -EINTR && result != -EBUSY && result != -EAGAIN) {
-    std::fprintf(stderr, "memkv: io_uring wait failed: %s\n", strerror(-result));
+    Logf(LogLevel::kError, "io_uring wait failed: %s", strerror(-result));
     return false;
   }
   ReapCompletions();

@@ -46,7 +46,7 @@ TEST(ProtectedModeWarningTest, NoneOnLoopbackOrWithAuthentication) {
 
 TEST(ProtectedModeWarningTest, ProtectedModeOnSaysNonLocalClientsAreRefusedAndHowToChangeIt) {
   const std::string warning = ProtectedModeWarning(Parse({"-l", "0.0.0.0", "-p", "2000"}));
-  EXPECT_THAT(warning, StartsWith("memkv: warning: listening on 0.0.0.0 without --auth-file"));
+  EXPECT_THAT(warning, StartsWith("listening on 0.0.0.0 without --auth-file"));
   EXPECT_THAT(warning, HasSubstr("protected mode is on"));
   EXPECT_THAT(warning, HasSubstr("will be refused"));
   EXPECT_THAT(warning, HasSubstr("127.0.0.1 or ::1"));
@@ -59,7 +59,7 @@ TEST(ProtectedModeWarningTest, ProtectedModeOnSaysNonLocalClientsAreRefusedAndHo
 TEST(ProtectedModeWarningTest, ProtectedModeOffSaysAnyoneCanReadWriteAndFlush) {
   const std::string warning = ProtectedModeWarning(
       Parse({"-l", "10.1.2.3", "-p", "2000", "--resp-port", "6390", "--protected-mode", "no"}));
-  EXPECT_THAT(warning, StartsWith("memkv: warning: listening on 10.1.2.3 with --protected-mode "
+  EXPECT_THAT(warning, StartsWith("listening on 10.1.2.3 with --protected-mode "
                                   "no and no --auth-file"));
   EXPECT_THAT(warning, HasSubstr("anyone who can reach port 2000 and 6390 can read, write and "
                                  "flush the cache"));
