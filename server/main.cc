@@ -21,10 +21,12 @@
 #include "server/descriptor_limit.h"
 #include "server/exec/auth_registry.h"
 #include "server/exec/exec_context.h"
+#include "server/exec/prometheus_exposition.h"
 #include "server/frontend/frontend.h"
 #include "server/frontend/modes.h"
 #include "server/loop/log.h"
 #include "server/loop/signals.h"
+#include "server/metrics_endpoint.h"
 #include "server/options.h"
 #include "server/protected_mode_warning.h"
 #include "server/running_server_info.h"
@@ -95,6 +97,10 @@ void LogStart(const Options& options, const std::string& io, int threads) {
   if (options.tls_port != 0) {
     absl::StrAppendFormat(&ports, ", %s:%d (TLS)", options.listen_address, options.tls_port);
   }
+  if (options.metrics_port != 0) {
+    absl::StrAppendFormat(&ports, ", http://%s:%d/metrics (Prometheus)", options.listen_address,
+                          options.metrics_port);
+  }
   Logf(LogLevel::kInfo, "listening on %s", ports);
 }
 
@@ -153,6 +159,7 @@ int Serve(const Options& options) {
   RunningServerInfo info(options, io->engine, clock.NowMillis(), &client_memory);
   PipelineConfig pipeline(options.max_item_bytes, RespLimitsOf(options), auth->get());
   pipeline.protected_mode = options.protected_mode && auth->get() == nullptr;
+  pipeline.measure_latency = options.metrics_port != 0;
   ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
   server.client_memory = &client_memory;
   FrontendConfig frontend_config = FrontendConfigOf(options);
@@ -167,6 +174,20 @@ int Serve(const Options& options) {
     (*frontend)->Stop();
     (*frontend)->Wait();
     return kStartFailure;
+  }
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (options.metrics_port != 0) {
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint = MetricsEndpoint::Start(
+        options.listen_address, options.metrics_port, [&info, &clock, store = engine->get()] {
+          return PrometheusExposition(info, *store, clock.NowMillis());
+        });
+    if (!endpoint.ok()) {
+      Logf(LogLevel::kError, "--metrics-port: %s", endpoint.status().message());
+      (*frontend)->Stop();
+      (*frontend)->Wait();
+      return kStartFailure;
+    }
+    metrics = *std::move(endpoint);
   }
   // After the listening sockets exist, so that it is about a server that really serves.
   LogStart(options, io->description, info.thread_count());

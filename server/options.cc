@@ -240,6 +240,13 @@ absl::Status SetTlsPort(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetMetricsPort(std::string_view v, Options* o) {
+  auto n = ParseInt("--metrics-port", v, 0, 65535);
+  if (!n.ok()) return n.status();
+  o->metrics_port = static_cast<int>(*n);
+  return absl::OkStatus();
+}
+
 absl::Status SetTlsCertFile(std::string_view v, Options* o) {
   o->tls.cert_file = std::string(v);
   return absl::OkStatus();
@@ -336,6 +343,9 @@ constexpr OptionSpec kOptions[] = {
      SetTlsCaCertFile},
     {0, "tls-auth-clients", "yes|optional|no", "yes",
      "TLS: client certificate required, checked if shown, or not asked for", SetTlsAuthClients},
+    {0, "metrics-port", "PORT", "0",
+     "HTTP port answering GET /metrics for Prometheus (also times each request); 0 = off",
+     SetMetricsPort},
     {0, "config", "FILE", "",
      "read settings from FILE, `name value` a line (names as the long flags); flags override it",
      SetConfig},
@@ -378,6 +388,10 @@ absl::Status Validate(const Options& o) {
   }
   if (o.resp_port != 0 && o.resp_port == o.port) {
     return absl::InvalidArgumentError("--resp-port must differ from --port");
+  }
+  if (o.metrics_port != 0 &&
+      (o.metrics_port == o.port || o.metrics_port == o.resp_port || o.metrics_port == o.tls_port)) {
+    return absl::InvalidArgumentError("--metrics-port must differ from the other ports");
   }
   return ValidateTls(o);
 }

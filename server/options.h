@@ -40,7 +40,8 @@ struct Options {
   std::string auth_file;                   // -Y, --auth-file: user:password lines; "" = off
   // --protected-mode (default yes): without --auth-file, serve only 127.0.0.1 and ::1.
   bool protected_mode = false;
-  int tls_port = 0;  // --tls-port: TLS port (both dialects), 0 = off
+  int tls_port = 0;      // --tls-port: TLS port (both dialects), 0 = off
+  int metrics_port = 0;  // --metrics-port: Prometheus GET /metrics over HTTP, 0 = off
   // --tls-cert-file, --tls-key-file, --tls-ca-cert-file, --tls-auth-clients.
   TlsConfig tls;
   // --max-client-memory: bytes all connections together may hold (0 = no limit). "auto" is
@@ -51,8 +52,8 @@ struct Options {
   size_t client_query_buffer_limit = 0;  // --client-query-buffer-limit: largest RESP request
   std::string config_file;               // --config: settings read before the command line's
   bool help = false;                     // -h: print usage and exit 0
-  bool man_page = false;        // --man-page: print the manual page and exit 0
-  bool default_config = false;  // --default-config: print a --config file of the defaults
+  bool man_page = false;                 // --man-page: print the manual page and exit 0
+  bool default_config = false;           // --default-config: print a --config file of the defaults
   bool version = false;                  // -V: print version and exit 0
 };
 

@@ -15,6 +15,8 @@ packages=(
   netcat-openbsd
   # TLS tests: certificates made at test time, openssl s_client
   openssl
+  # the --metrics-port test: a real Prometheus scrapes memkv (and promtool checks the format)
+  prometheus
   # benchmark plots
   gnuplot-nox
 )

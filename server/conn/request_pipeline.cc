@@ -1,14 +1,36 @@
 #include "server/conn/request_pipeline.h"
 
+#include <chrono>
+
 #include "protocol/memcache/auth_request_parser.h"
 #include "server/conn/input_buffer.h"
 #include "server/conn/protected_mode.h"
+#include "server/exec/command_family.h"
+#include "server/exec/command_family.h"
 #include "server/exec/meta_executor.h"
 #include "server/exec/resp/resp_executor.h"
 #include "server/exec/text_auth.h"
 #include "server/exec/text_executor.h"
 
 namespace memkv::server {
+namespace {
+
+// Runs `execute`; when the server measures latency, adds its time to the request's family's
+// histogram in the executing thread's stats.
+template <typename Request, typename Execute>
+ExecOutcome Timed(const PipelineConfig& config, const Request& request, ExecContext& context,
+                  Execute execute) {
+  if (!config.measure_latency) return execute();
+  const auto start = std::chrono::steady_clock::now();
+  const ExecOutcome outcome = execute();
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      std::chrono::steady_clock::now() - start);
+  context.stats->latency[static_cast<size_t>(FamilyOf(request))].Record(
+      static_cast<uint64_t>(nanos.count()));
+  return outcome;
+}
+
+}  // namespace
 namespace {
 
 using protocol::ParseResult;
@@ -159,13 +181,16 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
   if (step.status != ParseStatus::kOk) return step;
   switch (step.dialect) {
     case Dialect::kText:
-      step.outcome = ExecuteText(text_request_, context, out);
+      step.outcome = Timed(*config_, text_request_, context,
+                           [&] { return ExecuteText(text_request_, context, out); });
       break;
     case Dialect::kMeta:
-      step.outcome = ExecuteMeta(meta_request_, context, out);
+      step.outcome = Timed(*config_, meta_request_, context,
+                           [&] { return ExecuteMeta(meta_request_, context, out); });
       break;
     case Dialect::kResp:
-      step.outcome = ExecuteResp(resp_request_, context, session_, out);
+      step.outcome = Timed(*config_, resp_request_, context,
+                           [&] { return ExecuteResp(resp_request_, context, session_, out); });
       break;
     case Dialect::kUndecided:
       break;
@@ -208,18 +233,19 @@ ExecOutcome RequestPipeline::ExecuteFramed(const PipelineConfig& config, Dialect
     case Dialect::kText: {
       protocol::TextRequest parsed;
       if (config.text.Parse(request, &parsed).status != ParseStatus::kOk) break;
-      return ExecuteText(parsed, context, out);
+      return Timed(config, parsed, context, [&] { return ExecuteText(parsed, context, out); });
     }
     case Dialect::kMeta: {
       protocol::MetaRequest parsed;
       if (config.meta.Parse(request, &parsed).status != ParseStatus::kOk) break;
-      return ExecuteMeta(parsed, context, out);
+      return Timed(config, parsed, context, [&] { return ExecuteMeta(parsed, context, out); });
     }
     case Dialect::kResp: {
       protocol::RespRequestParser parser(config.RespLimits(resp_inline));
       protocol::RespRequest parsed;
       if (parser.Parse(request, &parsed).status != ParseStatus::kOk) break;
-      return ExecuteResp(parsed, context, *session, out);
+      return Timed(config, parsed, context,
+                   [&] { return ExecuteResp(parsed, context, *session, out); });
     }
     case Dialect::kUndecided:
       break;

@@ -68,6 +68,9 @@ struct PipelineConfig {
   // Protected mode in force (--protected-mode yes and no --auth-file): connections from
   // anywhere but 127.0.0.1 and ::1 are denied.
   bool protected_mode = false;
+  // Each request's execution time goes into its thread's latency histograms (--metrics-port):
+  // two clock reads per request, paid only when someone can read the result.
+  bool measure_latency = false;
 
   // The RESP parser limits of a connection that does (or does not) accept inline commands.
   protocol::RespRequestParserLimits RespLimits(bool allow_inline) const;
