@@ -13,6 +13,8 @@ packages=(
   # tests: real clients and reference servers
   libmemcached-tools python3 python3-pymemcache python3-redis redis-tools redis-server memcached
   netcat-openbsd
+  # scale-out tests and docs/scale-out.md: twemproxy in front of several memkv instances
+  nutcracker
   # TLS tests: certificates made at test time, openssl s_client
   openssl
   # benchmark plots
