@@ -104,7 +104,8 @@ def check_directives(checker, text):
     for key, value in required.items():
         checker.expect(service.get(key) == [value],
                        f"[Service] {key}={value} expected, found {service.get(key)}")
-    checker.expect(any(v.startswith("@system-service") for v in service.get("SystemCallFilter", [])),
+    filters = service.get("SystemCallFilter", [])
+    checker.expect(any(v.startswith("@system-service") for v in filters),
                    "[Service] SystemCallFilter=@system-service expected")
     checker.expect("User" not in service, "[Service] User= set beside DynamicUser=")
     argv = exec_start_argv(text)
