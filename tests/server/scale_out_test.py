@@ -41,7 +41,7 @@ import redis
 from pymemcache.client.base import Client
 from pymemcache.client.hash import HashClient
 
-from memkv_server import MemkvServer, read_until, test_arguments
+from memkv_server import MemkvServer, test_arguments
 from nutcracker import Nutcracker, nutcracker_binary
 
 KEYS = 3000
