@@ -42,8 +42,8 @@ if [[ ! -e /usr/sbin/policy-rc.d ]]; then
 fi
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Installing enables nutcracker's service for the next boot (policy-rc.d only stops it starting
-# now); it would listen on 22121-22124 and put its stats port on 0.0.0.0:22222. The tests and
-# tools/proxy_bench.py start their own, so keep the packaged one off.
+# now): it would fail there without /etc/nutcracker/nutcracker.yml, and with one put its stats port
+# on 0.0.0.0:22222. The tests and tools/proxy_bench.py start their own, so keep the packaged one off.
 if [[ " ${missing[*]} " == *" nutcracker "* ]] && command -v systemctl >/dev/null; then
   "${sudo_cmd[@]}" systemctl disable nutcracker.service >/dev/null 2>&1 || true
 fi
