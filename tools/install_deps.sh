@@ -43,7 +43,7 @@ fi
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Installing enables nutcracker's service for the next boot (policy-rc.d only stops it starting
 # now): it would fail there without /etc/nutcracker/nutcracker.yml, and with one put its stats port
-# on 0.0.0.0:22222. The tests and tools/proxy_bench.py start their own, so keep the packaged one off.
+# on 0.0.0.0:22222. The tests and tools/proxy_bench.py start their own: keep the packaged one off.
 if [[ " ${missing[*]} " == *" nutcracker "* ]] && command -v systemctl >/dev/null; then
   "${sudo_cmd[@]}" systemctl disable nutcracker.service >/dev/null 2>&1 || true
 fi
