@@ -13,6 +13,8 @@ packages=(
   # tests: real clients and reference servers
   libmemcached-tools python3 python3-pymemcache python3-redis redis-tools redis-server memcached
   netcat-openbsd
+  # scale-out tests and docs/scale-out.md: twemproxy in front of several memkv instances
+  nutcracker
   # TLS tests: certificates made at test time, openssl s_client
   openssl
   # the --metrics-port test: a real Prometheus scrapes memkv (and promtool checks the format)
@@ -41,3 +43,12 @@ if [[ ! -e /usr/sbin/policy-rc.d ]]; then
   trap '"${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
 fi
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Installing enables nutcracker's service for the next boot (policy-rc.d only stops it starting
+# now): it would fail there without /etc/nutcracker/nutcracker.yml, and with one put its stats port
+# on 0.0.0.0:22222. The tests and tools/proxy_bench.py start their own: keep the packaged one off.
+# The same for prometheus (its own scrape of localhost:9090 and a data directory of its own).
+for service in nutcracker prometheus; do
+  if [[ " ${missing[*]} " == *" $service "* ]] && command -v systemctl >/dev/null; then
+    "${sudo_cmd[@]}" systemctl disable "$service.service" >/dev/null 2>&1 || true
+  fi
+done

@@ -22,6 +22,7 @@ EXPECTED_FILES = [
     "./usr/bin/memkv-bench",
     "./usr/share/man/man1/memkv.1.gz",
     "./etc/memkv/memkv.conf",
+    "./lib/systemd/system/memkv.service",
 ]
 EXPECTED_DEPENDS = ["libssl3", "liburing2", "libxxhash0", "libabsl"]
 
