@@ -76,15 +76,25 @@ def check_verify(checker, text, binary):
         with open(copy, "w") as f:
             f.write(re.sub(r"^ExecStart=/usr/bin/memkv", "ExecStart=" + binary, text,
                            flags=re.MULTILINE))
-        result = subprocess.run([analyze, "verify", copy], capture_output=True, text=True,
-                                timeout=60)
+        # verify also runs `man memkv` for Documentation=man:memkv(1): the page the binary
+        # under test generates (the package installs the same), found through MANPATH.
+        man1 = os.path.join(tmp, "man", "man1")
+        os.makedirs(man1)
+        with open(os.path.join(man1, "memkv.1"), "w") as f:
+            f.write(subprocess.run([binary, "--man-page"], capture_output=True, text=True,
+                                   check=True).stdout)
+        env = dict(os.environ, MANPATH=os.path.join(tmp, "man") + ":")
+        verify = [analyze, "verify", copy]
+        if shutil.which("man") is None:
+            print("NOTE: no man(1) here: systemd-analyze verify --man=no (Documentation= unchecked)")
+            verify.insert(2, "--man=no")
+        result = subprocess.run(verify, capture_output=True, text=True, timeout=60, env=env)
         checker.expect(result.returncode == 0 and result.stderr.strip() == "",
                        f"systemd-analyze verify: status {result.returncode}\n{result.stderr}")
         # The check can fail: verify refuses a unit with a directive it does not know.
         with open(copy, "a") as f:
             f.write("\n[Service]\nProtectSystme=strict\n")
-        broken = subprocess.run([analyze, "verify", copy], capture_output=True, text=True,
-                                timeout=60)
+        broken = subprocess.run(verify, capture_output=True, text=True, timeout=60, env=env)
         checker.expect("ProtectSystme" in broken.stderr,
                        f"systemd-analyze verify did not notice a misspelt directive: "
                        f"{broken.stderr!r}")
