@@ -24,8 +24,8 @@ import shutil
 import socket
 import sys
 
-from memkv_server import (MemkvServer, free_port, memcached_oracle, read_until, redis_oracle,
-                          resp_request, test_arguments)
+from memkv_server import (Checker, MemkvServer, free_port, memcached_oracle, read_until,
+                          read_until_close, redis_oracle, resp_request, test_arguments)
 
 GUARD_KEY = b"guard"
 TIMEOUT = 10.0
@@ -59,18 +59,6 @@ HOSTILE_PATTERNS = [
 ]
 
 
-def read_until_close(sock):
-    """Everything the server sends until it closes; None if it did not close in time."""
-    data = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
-    except socket.timeout:
-        return None
-
 
 def exchange(port, setup, setup_reply_end, payload):
     with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
@@ -85,15 +73,6 @@ def call(port, request, reply_end):
         sock.sendall(request)
         return read_until(sock, reply_end)
 
-
-class Checker:
-    def __init__(self):
-        self.failures = 0
-
-    def expect(self, ok, what):
-        if not ok:
-            self.failures += 1
-            print("FAIL", what)
 
 
 def check_resp(checker, label, port, oracle_port):
@@ -157,8 +136,7 @@ def main():
                 check_resp(checker, mode, resp_port, r.port)
                 check_memcached(checker, mode, s.port, m.port)
             checker.expect(s.returncode == 0, f"{mode}: exit status {s.returncode}")
-    print("OK" if checker.failures == 0 else f"{checker.failures} failure(s)")
-    return 1 if checker.failures else 0
+    return checker.exit_status()
 
 
 class _Nothing:

@@ -23,19 +23,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from memkv_server import MemkvServer, free_port, read_until, resp_request, test_arguments, wait_for_port
+from memkv_server import (Checker, MemkvServer, free_port, read_until, resp_request,
+                          test_arguments, wait_for_port)
 
 TIMEOUT = 10.0
 
-
-class Checker:
-    def __init__(self):
-        self.failures = []
-
-    def expect(self, condition, what):
-        if not condition:
-            self.failures.append(what)
-            print("FAIL:", what)
 
 
 def http(port, path, method="GET"):
@@ -177,8 +169,7 @@ def main():
                     "memkv_items": 9,
                 })
         checker.expect(server.returncode == 0, f"{mode}: exit status {server.returncode}")
-    print("OK" if not checker.failures else f"{len(checker.failures)} failure(s)")
-    return 1 if checker.failures else 0
+    return checker.exit_status()
 
 
 if __name__ == "__main__":

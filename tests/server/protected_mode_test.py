@@ -25,8 +25,9 @@ import socket
 import sys
 import tempfile
 
-from memkv_server import (IO_ENGINES, MemkvServer, available_modes, free_port, read_until,
-                          redis_oracle, resp_request, test_arguments, wait_for_port)
+from memkv_server import (IO_ENGINES, Checker, MemkvServer, available_modes, free_port, read_until,
+                          read_until_close, redis_oracle, resp_request, test_arguments,
+                          wait_for_port)
 
 TIMEOUT = 10.0
 REMOTE = "127.0.0.2"
@@ -73,20 +74,6 @@ def connect(port, source=None):
     return sock
 
 
-def read_until_close(sock):
-    """Everything the server sends until it closes; None if it did not close in time."""
-    data = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
-    except socket.timeout:
-        return None
-    except ConnectionResetError:
-        return data + b"<reset>"
-
 
 def denied_at_accept(port):
     """What a client from REMOTE receives, sending nothing, until the server closes."""
@@ -116,15 +103,6 @@ def stat(port, name, login=b""):
             return int(parts[2])
     return None
 
-
-class Checker:
-    def __init__(self):
-        self.failures = 0
-
-    def expect(self, ok, what):
-        if not ok:
-            self.failures += 1
-            print("FAIL", what)
 
 
 def check_oracle(checker, redis):
@@ -248,8 +226,7 @@ def main():
         for mode in [m for m in ("acceptor", "dispatch") if m in modes]:
             check_protected_mode_off(checker, args.binary, mode)
             check_with_auth_file(checker, args.binary, mode, users_path)
-    print("OK" if checker.failures == 0 else f"{checker.failures} failure(s)")
-    return 1 if checker.failures else 0
+    return checker.exit_status()
 
 
 if __name__ == "__main__":

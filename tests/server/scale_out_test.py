@@ -41,7 +41,7 @@ import redis
 from pymemcache.client.base import Client
 from pymemcache.client.hash import HashClient
 
-from memkv_server import MemkvServer, test_arguments
+from memkv_server import Checker, MemkvServer, test_arguments
 from nutcracker import Nutcracker, nutcracker_binary
 
 KEYS = 3000
@@ -50,16 +50,6 @@ RETRY_TIMEOUT_MS = 300
 FAILURE_LIMIT = 1
 TIMEOUT = 5.0
 
-
-class Checker:
-    def __init__(self):
-        self.failures = 0
-
-    def expect(self, ok, what):
-        if not ok:
-            self.failures += 1
-            print("FAIL", what)
-        return ok
 
 
 def mc_client(port):
@@ -514,8 +504,7 @@ def main():
     for s in (direct, s1, s3):
         checker.expect(s.returncode == 0, f"memkv on {s.port}: exit status {s.returncode}")
     print(f"{time.monotonic() - began:.1f} s")
-    print("OK" if checker.failures == 0 else f"{checker.failures} failure(s)")
-    return 1 if checker.failures else 0
+    return checker.exit_status()
 
 
 if __name__ == "__main__":

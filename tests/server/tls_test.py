@@ -48,23 +48,13 @@ import time
 import pymemcache.client.base
 import redis
 
-from memkv_server import (MemkvServer, available_modes, free_port, read_until,
-                          resp_request, test_arguments, wait_for_port)
+from memkv_server import (Checker, MemkvServer, available_modes, free_port, read_until,
+                          read_until_close, resp_request, test_arguments, wait_for_port)
 from tls_certs import make_certs
 
 TIMEOUT = 10.0
 MIB = 1 << 20
 
-
-class Checker:
-    def __init__(self):
-        self.failures = 0
-
-    def expect(self, ok, what):
-        if not ok:
-            self.failures += 1
-            print("FAIL", what, flush=True)
-        return ok
 
 
 def client_context(certs, cert=None, key=None):
@@ -411,20 +401,6 @@ def check_client_certificates(checker, binary, certs, mode, io):
         checker.expect(server.returncode == 0, f"{label}: exit status {server.returncode}")
 
 
-def read_until_close(sock):
-    """Everything received until the peer closes (a reset counts as a close); None on a timeout."""
-    data = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return data
-            data += chunk
-    except socket.timeout:
-        return None
-    except ConnectionResetError:
-        return data
-
 
 def check_hostile_clients(checker, label, server, certs):
     port = server.tls_port
@@ -520,8 +496,7 @@ def main():
             if mode in available_modes(args.binary, args.modes) and io in args.ios:
                 check_once(checker, args.binary, certs, mode, io)
         check_start_up_errors(checker, args.binary, certs)
-    print("OK" if checker.failures == 0 else f"{checker.failures} failure(s)")
-    return 1 if checker.failures else 0
+    return checker.exit_status()
 
 
 if __name__ == "__main__":

@@ -121,6 +121,39 @@ def read_until(sock, suffix):
     return data
 
 
+def read_until_close(sock):
+    """Everything received until the peer closes (a reset counts as a close); None on a timeout."""
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+    except socket.timeout:
+        return None
+    except ConnectionResetError:
+        return data
+
+
+class Checker:
+    """Collects a test's failed expectations: each printed as it happens, the verdict at the end."""
+
+    def __init__(self):
+        self.failures = 0
+
+    def expect(self, ok, what):
+        if not ok:
+            self.failures += 1
+            print("FAIL", what, flush=True)
+        return ok
+
+    def exit_status(self):
+        """Prints OK or the number of failures; the process's exit status (0 or 1)."""
+        print("OK" if self.failures == 0 else f"{self.failures} failure(s)")
+        return 1 if self.failures else 0
+
+
 def memcached_oracle(binary="memcached", extra_args=()):
     """A reference memcached on a free port (use as a context manager): UDP off, and `-u root`
     when run as root, which memcached otherwise refuses."""

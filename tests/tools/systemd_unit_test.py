@@ -27,23 +27,13 @@ import sys
 import tempfile
 import time
 
-from memkv_server import free_port, read_until, resp_request, test_arguments, wait_for_port
+from memkv_server import Checker, free_port, read_until, resp_request, test_arguments, wait_for_port
 
 UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "systemd",
                     "memkv.service")
 # 13 for the process and up to 5 a loop for a few loops: docs/reliability.md.
 OWN_DESCRIPTORS = 64
 
-
-class Checker:
-    def __init__(self):
-        self.failures = 0
-
-    def expect(self, ok, what):
-        if not ok:
-            self.failures += 1
-            print("FAIL", what)
-        return ok
 
 
 def directives(text):
@@ -209,8 +199,7 @@ def main():
             f.write("first:pw1\n")
         run_exec_start(checker, text, args.binary, ["-Y", auth], "ExecStart with -Y",
                        auth_file=auth)
-    print("OK" if checker.failures == 0 else f"{checker.failures} failure(s)")
-    return 1 if checker.failures else 0
+    return checker.exit_status()
 
 
 if __name__ == "__main__":
