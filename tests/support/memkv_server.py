@@ -67,6 +67,18 @@ def wait_for_port(port, process, timeout=10.0):
     raise RuntimeError(f"server did not listen on port {port} within {timeout}s")
 
 
+def stop_process(process, timeout=10):
+    """SIGTERM to a process this test started, SIGKILL after `timeout` s; its exit status."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
 class MemkvServer:
     """A memkv process on a free port. `extra_args` go after -p/-l."""
 
@@ -88,17 +100,8 @@ class MemkvServer:
         self.stop()
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            if self.process is not None:
-                self.returncode = self.process.returncode
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.returncode = self.process.returncode
+        if self.process is not None:
+            self.returncode = stop_process(self.process)
 
 
 def resp_request(*args):

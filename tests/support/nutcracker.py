@@ -14,11 +14,10 @@ free ports a test happened to get. The process is stopped by its own PID when th
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 
-from memkv_server import free_port, wait_for_port
+from memkv_server import free_port, stop_process, wait_for_port
 
 
 def nutcracker_binary():
@@ -97,15 +96,8 @@ class Nutcracker:
             return ""
 
     def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
         if self.process is not None:
-            self.returncode = self.process.returncode
+            self.returncode = stop_process(self.process)
         if self.directory is not None:
             self.directory.cleanup()
             self.directory = None
