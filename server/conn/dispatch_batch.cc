@@ -6,6 +6,7 @@ namespace memkv::server {
 
 void ExecuteDispatchBatch(const PipelineConfig& pipeline, ExecContext& context,
                           DispatchBatch* batch) {
+  context.stats->dispatch_batches.Add();
   batch->replies.Release();
   batch->close = false;
   batch->paused_item = batch->items.size();

@@ -92,7 +92,7 @@ class LatencyHistogram {
   X(decr_misses) X(cas_hits) X(cas_misses) X(cas_badval) X(touch_hits) X(touch_misses)          \
   X(cmd_meta) X(cmd_resp) X(requests) X(bytes_read) X(bytes_written) X(total_connections)       \
   X(rejected_connections) X(protocol_errors) X(idle_kicks) X(auth_cmds) X(auth_errors)          \
-  X(protected_mode_denials)
+  X(protected_mode_denials) X(dispatch_batches)
 // clang-format on
 
 struct CommandStats {
@@ -100,6 +100,9 @@ struct CommandStats {
   MEMKV_COMMAND_COUNTERS(MEMKV_DECLARE_COUNTER)
 #undef MEMKV_DECLARE_COUNTER
   Gauge curr_connections;  // connections this thread owns now
+  // A dispatch-pool worker's queue: requests handed to it and not executed yet, written by the
+  // dispatchers (DispatchPool); null for every other thread.
+  const std::atomic<int64_t>* queued_requests = nullptr;
   // Execution times by family; written only when the server measures them (--metrics-port).
   std::array<LatencyHistogram, static_cast<size_t>(CommandFamily::kCount)> latency;
 };

@@ -57,6 +57,20 @@ void AppendThreads(const ThreadList& threads, std::string* out) {
     absl::StrAppendFormat(out, "memkv_thread_requests_total{thread=\"%s\"} %d\n", name,
                           stats->requests.Get());
   }
+  Header(out, "memkv_thread_batches_total", "counter",
+         "Dispatch modes: batches of requests each worker executed.");
+  for (const auto& [name, stats] : threads) {
+    if (stats->queued_requests == nullptr) continue;
+    absl::StrAppendFormat(out, "memkv_thread_batches_total{thread=\"%s\"} %d\n", name,
+                          stats->dispatch_batches.Get());
+  }
+  Header(out, "memkv_thread_queued_requests", "gauge",
+         "Dispatch modes: requests handed to each worker and not executed yet.");
+  for (const auto& [name, stats] : threads) {
+    if (stats->queued_requests == nullptr) continue;
+    absl::StrAppendFormat(out, "memkv_thread_queued_requests{thread=\"%s\"} %d\n", name,
+                          stats->queued_requests->load(std::memory_order_relaxed));
+  }
   Header(out, "memkv_thread_connections", "gauge", "Connections each thread owns now.");
   for (const auto& [name, stats] : threads) {
     int64_t owned = stats->curr_connections.Get();

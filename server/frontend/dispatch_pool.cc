@@ -8,7 +8,10 @@ namespace memkv::server {
 DispatchPool::DispatchPool(int count, const PipelineConfig* pipeline, storage::Engine* engine,
                            ServerInfo* info)
     : pipeline_(pipeline), engine_(engine), info_(info) {
-  for (int i = 0; i < count; ++i) workers_.push_back(std::make_unique<WorkerState>());
+  for (int i = 0; i < count; ++i) {
+    workers_.push_back(std::make_unique<WorkerState>());
+    workers_.back()->stats.queued_requests = &workers_.back()->load;  // for the metrics
+  }
 }
 
 DispatchPool::~DispatchPool() {

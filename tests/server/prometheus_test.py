@@ -102,6 +102,16 @@ def check_exposition(checker, label, metrics_port):
                        f"{label}: {name} is {values.get(name)}, expected {value}")
     checker.expect(values.get("memkv_memory_limit_bytes") == 64 << 20,
                    f"{label}: memkv_memory_limit_bytes {values.get('memkv_memory_limit_bytes')}")
+    batches = [v for k, v in values.items() if k.startswith("memkv_thread_batches_total{")]
+    queued = [v for k, v in values.items() if k.startswith("memkv_thread_queued_requests{")]
+    if label == "dispatch":
+        # Every request went through a batch of the pool's 2 workers; none is queued now.
+        checker.expect(len(batches) == 2 and sum(batches) > 0,
+                       f"{label}: memkv_thread_batches_total {batches}")
+        checker.expect(queued == [0, 0], f"{label}: memkv_thread_queued_requests {queued}")
+    else:
+        checker.expect(not batches and not queued,
+                       f"{label}: dispatch-pool series in a mode without a pool")
     checker.expect(http(metrics_port, "/nope")[0] == 404, f"{label}: /nope is not 404")
     checker.expect(http(metrics_port, "/metrics", "POST")[0] == 405, f"{label}: POST is not 405")
     return values

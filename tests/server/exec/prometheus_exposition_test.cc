@@ -4,6 +4,7 @@
 // to _count. tests/server/prometheus_test.py has the real binary scraped by a real Prometheus.
 #include "server/exec/prometheus_exposition.h"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -88,6 +89,10 @@ TEST(PrometheusExpositionTest, CountersSumThreadsAndHistogramsAreCumulative) {
   worker0.latency[static_cast<size_t>(CommandFamily::k_get)].Record(500);        // le 1 us
   worker1.latency[static_cast<size_t>(CommandFamily::k_get)].Record(3'000);      // le 4 us
   worker1.latency[static_cast<size_t>(CommandFamily::k_get)].Record(5'000'000);  // le 8192 us
+  // worker1 is a dispatch-pool worker: its queue and batches are shown, worker0's are not.
+  std::atomic<int64_t> queue{5};
+  worker1.queued_requests = &queue;
+  worker1.dispatch_batches.Add(9);
   FakeServerInfo info({{"worker0", &worker0}, {"worker1", &worker1}});
 
   std::string text = PrometheusExposition(info, *engine, FakeServerInfo::kStartMillis + 90'000);
@@ -102,6 +107,9 @@ TEST(PrometheusExpositionTest, CountersSumThreadsAndHistogramsAreCumulative) {
   EXPECT_EQ(values["memkv_uptime_seconds"], "90");
   EXPECT_EQ(values["memkv_threads"], "2");
   EXPECT_EQ(values["memkv_thread_connections{thread=\"worker1\"}"], "2");
+  EXPECT_EQ(values["memkv_thread_queued_requests{thread=\"worker1\"}"], "5");
+  EXPECT_EQ(values["memkv_thread_batches_total{thread=\"worker1\"}"], "9");
+  EXPECT_EQ(values.count("memkv_thread_queued_requests{thread=\"worker0\"}"), 0u);
   EXPECT_EQ(values["memkv_memory_limit_bytes"], std::to_string(options.memory_limit_bytes));
 
   const std::string get = "memkv_command_duration_seconds_bucket{command=\"get\",le=";
