@@ -289,7 +289,9 @@ Shard::ScanStep Shard::Scan(size_t first_bucket, size_t max_buckets, size_t max_
   const int64_t now = clock_->NowMillis();
   absl::MutexLock lock(&mu_);
   ApplyDueFlush(now);
-  const size_t count = store_.bucket_count();
+  // An empty shard is passed at once, its buckets uncounted: a walk of a small keyspace then
+  // takes as few steps as its items need (an empty one ends in one).
+  const size_t count = store_.stats().curr_items == 0 ? 0 : store_.bucket_count();
   size_t bucket = first_bucket;
   size_t shown = 0;
   // A bucket is shown whole even past max_items: the next step starts at a bucket boundary.

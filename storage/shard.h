@@ -76,7 +76,8 @@ class Shard {
   };
   // Shows on_item every live item of the buckets from `first_bucket` on, in bucket order, until
   // `max_items` items were shown or `max_buckets` buckets (at least one) were visited; the lock
-  // is held for this one bounded step. Expired items are skipped, not removed.
+  // is held for this one bounded step. Expired items are skipped, not removed. A shard without
+  // items is done at once, no bucket visited.
   ScanStep Scan(size_t first_bucket, size_t max_buckets, size_t max_items,
                 absl::FunctionRef<void(const ItemView&)> on_item);
   // A bucket number in [0, bucket count), picked by `random` (RANDOMKEY's starting point).
