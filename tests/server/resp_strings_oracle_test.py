@@ -2,8 +2,8 @@
 
 Each scenario is a list of requests sent, on a fresh connection after FLUSHALL, to memkv and to a
 redis-server this test starts (`--databases 1`, since memkv has one database); every reply must
-be the same bytes. Covered: INCRBYFLOAT, GETRANGE, SUBSTR, SETRANGE, RENAME, RENAMENX, COPY,
-KEYS, SCAN, RANDOMKEY and TIME, with their error cases (wrong arity, bad numbers, bad options),
+be the same bytes. Covered: INCRBYFLOAT, GETRANGE, SUBSTR, SETRANGE, SETBIT, GETBIT, BITCOUNT,
+BITPOS, RENAME, RENAMENX, COPY, KEYS, SCAN, RANDOMKEY and TIME, with their error cases (wrong arity, bad numbers, bad options),
 edge cases (negative offsets, ranges past the end, missing keys, zero padding) and TTLs.
 
 Normalised, and why:
@@ -17,10 +17,11 @@ Normalised, and why:
 - TIME: the clock differs between two calls; the reply's shape (two bulks of decimal digits) and
   a difference of at most 5 seconds from redis-server's are checked.
 
-Then, on memkv alone: a memcached `get` sees the bytes RESP wrote (SETRANGE, INCRBYFLOAT, RENAME,
-COPY), with the item's client flags kept; SETRANGE, INCRBYFLOAT, APPEND and RENAME from
-several connections at once lose no update and never lose or double a value; and memkv's own limit (`-I`, 1 MB by default) for a
-SETRANGE past it, where redis-server (512 MB) would grow the string.
+Then, on memkv alone: a memcached `get` sees the bytes RESP wrote (SETRANGE, INCRBYFLOAT, SETBIT,
+RENAME, COPY), with the item's client flags kept; memkv's own limit (`-I`, 1 MB by default) for
+a SETRANGE or SETBIT past it, where redis-server (512 MB) would grow the string; and SETRANGE,
+INCRBYFLOAT, APPEND and RENAME from several connections at once, which must lose no update and
+never lose or double a value.
 
 Usage: resp_strings_oracle_test.py --binary path/to/memkv
 Skips the comparison, saying so, when no redis-server is on PATH.
@@ -117,6 +118,55 @@ SCENARIOS = [
         ["SCAN", "0", "COUNT", "-1"], ["SCAN", "0", "COUNT", "x"], ["SCAN", "0", "MATCH"],
         ["SCAN", "0", "TYPE"], ["SCAN", "0", "FOO", "bar"], ["SCAN"], ["SCAN", "0", "COUNT", "5"],
         ["SCAN", "0", "MATCH", "*", "COUNT", "100", "TYPE", "string"],
+    ]),
+    ("setbit getbit", [
+        ["SETBIT", "b", "7", "1"], ["GET", "b"], ["SETBIT", "b", "7", "1"], ["SETBIT", "b", "7", "0"],
+        ["GET", "b"], ["SETBIT", "b", "100", "0"], ["STRLEN", "b"], ["GET", "b"],
+        ["GETBIT", "b", "0"], ["GETBIT", "b", "100"], ["GETBIT", "b", "999999"],
+        ["GETBIT", "missing", "5"], ["SETBIT", "z", "0", "0"], ["GET", "z"],
+        ["SET", "s", "A"], ["GETBIT", "s", "1"], ["GETBIT", "s", "7"], ["GETBIT", "s", "2"],
+        ["SETBIT", "s", "2", "1"], ["GET", "s"], ["SETBIT", "s", "-1", "1"],
+        ["SETBIT", "s", "x", "1"], ["SETBIT", "s", "4294967296", "x"],
+        ["SETBIT", "s", "4294967295", "2"], ["SETBIT", "s", "0", "-1"], ["SETBIT", "s", "0", "x"],
+        ["SETBIT", "s", "0", "01"], ["SETBIT", "s", "0", "true"], ["GETBIT", "s", "-1"],
+        ["GETBIT", "s", "4294967296"], ["GETBIT", "s", "1.5"], ["GETBIT", "s", b"1\x00x"],
+        ["SETBIT", "s"], ["SETBIT", "s", "1"], ["GETBIT", "s"], ["GETBIT", "s", "1", "2"],
+        ["SETEX", "t", "100", "a"], ["SETBIT", "t", "31", "1"], ["TTL", "t"], ["GET", "t"],
+    ]),
+    ("bitcount", [
+        ["BITCOUNT", "missing"], ["BITCOUNT", "missing", "x", "y"], ["BITCOUNT", "missing", "0"],
+        ["SET", "s", "foobar"], ["BITCOUNT", "s"], ["BITCOUNT", "s", "0", "0"],
+        ["BITCOUNT", "s", "1", "1"], ["BITCOUNT", "s", "1", "1", "BYTE"],
+        ["BITCOUNT", "s", "5", "30", "BIT"], ["BITCOUNT", "s", "5", "30", "bit"],
+        ["BITCOUNT", "s", "-1", "-1"], ["BITCOUNT", "s", "-3", "-1", "BIT"],
+        ["BITCOUNT", "s", "-1", "-3"], ["BITCOUNT", "s", "2", "1"], ["BITCOUNT", "s", "0", "100"],
+        ["BITCOUNT", "s", "-100", "-50"], ["BITCOUNT", "s", "-100", "100", "BIT"],
+        ["BITCOUNT", "s", "3", "3", "BIT"], ["BITCOUNT", "s", "1", "6", "BIT"],
+        ["BITCOUNT", "s", "0"], ["BITCOUNT", "s", "0", "1", "WORD"],
+        ["BITCOUNT", "s", "0", "1", "BIT", "x"], ["BITCOUNT", "s", "a", "1"],
+        ["BITCOUNT", "s", "0", "b"], ["BITCOUNT"], ["SET", "e", ""], ["BITCOUNT", "e"],
+        ["BITCOUNT", "e", "0", "-1"], ["BITCOUNT", "e", "0", "-1", "BIT"],
+        ["SET", "f", b"\xff\xf0\x00"], ["BITCOUNT", "f", "4", "12", "BIT"],
+        ["BITCOUNT", "f", "-9", "-1", "BIT"],
+    ]),
+    ("bitpos", [
+        ["BITPOS", "missing", "1"], ["BITPOS", "missing", "0"], ["BITPOS", "missing", "0", "5"],
+        ["BITPOS", "missing", "2"], ["BITPOS", "missing", "x"],
+        ["SET", "s", b"\xff\xf0\x00"], ["BITPOS", "s", "0"], ["BITPOS", "s", "1"],
+        ["BITPOS", "s", "1", "2"], ["BITPOS", "s", "0", "0", "0"], ["BITPOS", "s", "1", "2", "-1"],
+        ["BITPOS", "s", "1", "7", "15", "BIT"], ["BITPOS", "s", "0", "7", "15", "BIT"],
+        ["BITPOS", "s", "0", "0", "11", "BIT"], ["BITPOS", "s", "1", "12", "-1", "BIT"],
+        ["BITPOS", "s", "0", "3", "3", "BIT"], ["BITPOS", "s", "1", "3", "3", "BIT"],
+        ["BITPOS", "s", "0", "2", "1"], ["BITPOS", "s", "0", "-1"], ["BITPOS", "s", "1", "-100"],
+        ["BITPOS", "s", "0", "1", "100"], ["BITPOS", "s", "1", "0", "-1", "byte"],
+        ["BITPOS", "s", "1", "0", "-1", "WORD"], ["BITPOS", "s", "1", "x"],
+        ["BITPOS", "s", "1", "0", "y"], ["BITPOS", "s", "1", "0", "1", "BIT", "x"],
+        ["BITPOS", "s"], ["BITPOS", "s", "-1"], ["SET", "ones", b"\xff\xff"],
+        ["BITPOS", "ones", "0"], ["BITPOS", "ones", "0", "0"], ["BITPOS", "ones", "0", "0", "-1"],
+        ["BITPOS", "ones", "0", "1", "14", "BIT"], ["SET", "e", ""], ["BITPOS", "e", "0"],
+        ["BITPOS", "e", "1"], ["SET", "zeros", b"\x00\x00"], ["BITPOS", "zeros", "1"],
+        ["BITPOS", "zeros", "0", "9"], ["BITPOS", "zeros", "1", "0", "15", "BIT"],
+        ["BITPOS", "zeros", "0", "-1", "-1", "BIT"],
     ]),
     ("randomkey and time arity", [
         ["RANDOMKEY"], ["SET", "only", "1"], ["RANDOMKEY"], ["RANDOMKEY", "x"], ["TIME", "x"],
@@ -299,6 +349,15 @@ def run_shared_keyspace(check, memkv_port):
     got = memcached_get(memkv_port, b"f")
     check.expect(got == b"VALUE f 0 4\r\n10.6\r\nEND\r\n", f"memcached get of INCRBYFLOAT: {got!r}")
     check.expect(memcached_get(memkv_port, b"flagged") == b"END\r\n", "RENAME left the source")
+    with socket.create_connection(("127.0.0.1", memkv_port), timeout=TIMEOUT) as sock:
+        sock.sendall(b"set bits 9 0 1\r\nA\r\n")
+        check.expect(read_until(sock, b"\r\n") == b"STORED\r\n", "memcached set bits")
+    check.expect(conn.call("SETBIT", "bits", "6", "1") == b":0\r\n", "SETBIT bits 6 1")
+    got = memcached_get(memkv_port, b"bits")
+    check.expect(got == b"VALUE bits 9 1\r\nC\r\nEND\r\n", f"memcached get after SETBIT: {got!r}")
+    got = conn.call("SETBIT", "bigbits", str(8 * 2 * 1024 * 1024), "1")
+    check.expect(got == b"-ERR string exceeds maximum allowed size (item size limit)\r\n",
+                 f"SETBIT past -I: {got!r}")
     # memkv's item limit (-I 1m here) refuses what redis-server's 512 MB would allow.
     got = conn.call("SETRANGE", "big", str(2 * 1024 * 1024), "x")
     check.expect(got == b"-ERR string exceeds maximum allowed size (item size limit)\r\n",

@@ -123,6 +123,11 @@ void GetRangeCommand(Call& call);
 void SubstrCommand(Call& call);
 void SetRangeCommand(Call& call);
 void IncrByFloatCommand(Call& call);
+// resp_bits.cc
+void SetBitCommand(Call& call);
+void GetBitCommand(Call& call);
+void BitCountCommand(Call& call);
+void BitPosCommand(Call& call);
 // resp_keyspace.cc
 void DelCommand(Call& call);
 void ExistsCommand(Call& call);

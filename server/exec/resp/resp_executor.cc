@@ -35,6 +35,10 @@ constexpr std::array kCommands = {
     CommandSpec{"substr", 4, SubstrCommand},
     CommandSpec{"setrange", 4, SetRangeCommand},
     CommandSpec{"incrbyfloat", 3, IncrByFloatCommand},
+    CommandSpec{"setbit", 4, SetBitCommand},
+    CommandSpec{"getbit", 3, GetBitCommand},
+    CommandSpec{"bitcount", -2, BitCountCommand},
+    CommandSpec{"bitpos", -3, BitPosCommand},
     CommandSpec{"del", -2, DelCommand},
     CommandSpec{"unlink", -2, DelCommand},
     CommandSpec{"exists", -2, ExistsCommand},
@@ -109,7 +113,7 @@ const CommandSpec* FindCommand(absl::Span<const CommandSpec> table, std::string_
   char lower[kMaxNameLength];
   for (size_t i = 0; i < name.size(); ++i) lower[i] = ToLowerAscii(name[i]);
   std::string_view key(lower, name.size());
-  // A linear scan: about 55 entries with the hot ones (GET, SET) first, compared by length
+  // A linear scan: about 60 entries with the hot ones (GET, SET) first, compared by length
   // before bytes; this costs less than hashing the name.
   for (const CommandSpec& spec : table) {
     std::string_view spec_name = spec.name;
