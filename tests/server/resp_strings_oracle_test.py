@@ -3,7 +3,7 @@
 Each scenario is a list of requests sent, on a fresh connection after FLUSHALL, to memkv and to a
 redis-server this test starts (`--databases 1`, since memkv has one database); every reply must
 be the same bytes. Covered: INCRBYFLOAT, GETRANGE, SUBSTR, SETRANGE, SETBIT, GETBIT, BITCOUNT,
-BITPOS, RENAME, RENAMENX, COPY, KEYS, SCAN, RANDOMKEY and TIME, with their error cases (wrong arity, bad numbers, bad options),
+BITPOS, LCS, RENAME, RENAMENX, COPY, KEYS, SCAN, RANDOMKEY and TIME, with their error cases (wrong arity, bad numbers, bad options),
 edge cases (negative offsets, ranges past the end, missing keys, zero padding) and TTLs.
 
 Normalised, and why:
@@ -19,7 +19,8 @@ Normalised, and why:
 
 Then, on memkv alone: a memcached `get` sees the bytes RESP wrote (SETRANGE, INCRBYFLOAT, SETBIT,
 RENAME, COPY), with the item's client flags kept; memkv's own limit (`-I`, 1 MB by default) for
-a SETRANGE or SETBIT past it, where redis-server (512 MB) would grow the string; and SETRANGE,
+a SETRANGE or SETBIT past it, where redis-server (512 MB) would grow the string, and for LCS's
+table; and SETRANGE,
 INCRBYFLOAT, APPEND and RENAME from several connections at once, which must lose no update and
 never lose or double a value.
 
@@ -167,6 +168,22 @@ SCENARIOS = [
         ["BITPOS", "e", "1"], ["SET", "zeros", b"\x00\x00"], ["BITPOS", "zeros", "1"],
         ["BITPOS", "zeros", "0", "9"], ["BITPOS", "zeros", "1", "0", "15", "BIT"],
         ["BITPOS", "zeros", "0", "-1", "-1", "BIT"],
+    ]),
+    ("lcs", [
+        ["LCS", "a", "b"], ["LCS", "a", "b", "LEN"], ["LCS", "a", "b", "IDX"],
+        ["MSET", "key1", "ohmytext", "key2", "mynewtext"], ["LCS", "key1", "key2"],
+        ["LCS", "key1", "key2", "LEN"], ["LCS", "key1", "key2", "IDX"],
+        ["LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4"],
+        ["LCS", "key1", "key2", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"],
+        ["LCS", "key1", "key2", "idx", "withmatchlen", "minmatchlen", "-5"],
+        ["LCS", "key1", "key2", "WITHMATCHLEN"], ["LCS", "key1", "key2", "MINMATCHLEN", "2"],
+        ["LCS", "key1", "key2", "LEN", "IDX"], ["LCS", "key1", "key2", "IDX", "LEN"],
+        ["LCS", "key1", "key2", "MINMATCHLEN"], ["LCS", "key1", "key2", "MINMATCHLEN", "x"],
+        ["LCS", "key1", "key2", "FOO"], ["LCS", "key1"], ["LCS", "key1", "missing"],
+        ["LCS", "key1", "key1", "IDX", "WITHMATCHLEN"], ["MSET", "x", "aXbXcXd", "y", "abcdXXXX"],
+        ["LCS", "x", "y"], ["LCS", "y", "x"], ["LCS", "x", "y", "IDX", "WITHMATCHLEN"],
+        ["LCS", "y", "x", "IDX"], ["SET", "z", b"a\x00b\r\n"], ["LCS", "z", "x"],
+        ["LCS", "z", "z", "IDX"],
     ]),
     ("randomkey and time arity", [
         ["RANDOMKEY"], ["SET", "only", "1"], ["RANDOMKEY"], ["RANDOMKEY", "x"], ["TIME", "x"],
@@ -358,6 +375,15 @@ def run_shared_keyspace(check, memkv_port):
     got = conn.call("SETBIT", "bigbits", str(8 * 2 * 1024 * 1024), "1")
     check.expect(got == b"-ERR string exceeds maximum allowed size (item size limit)\r\n",
                  f"SETBIT past -I: {got!r}")
+    # LCS's transient table is bounded by memkv's proto-max-bulk-len (max(-I, 1 MiB)), not 512 MB.
+    conn.call("SET", "lcs-a", "a" * 600)
+    conn.call("SET", "lcs-b", "b" * 600)
+    got = conn.call("LCS", "lcs-a", "lcs-b")
+    check.expect(got == b"-ERR Insufficient memory, transient memory for LCS exceeds "
+                 b"proto-max-bulk-len\r\n", f"LCS past the table bound: {got!r}")
+    conn.call("SET", "lcs-c", "xa" * 200)  # (401 x 401) x 4 bytes: under the bound
+    got = conn.call("LCS", "lcs-a", "lcs-c", "LEN")
+    check.expect(got == b":200\r\n", f"LCS under the table bound: {got!r}")
     # memkv's item limit (-I 1m here) refuses what redis-server's 512 MB would allow.
     got = conn.call("SETRANGE", "big", str(2 * 1024 * 1024), "x")
     check.expect(got == b"-ERR string exceeds maximum allowed size (item size limit)\r\n",

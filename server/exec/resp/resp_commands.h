@@ -128,6 +128,8 @@ void SetBitCommand(Call& call);
 void GetBitCommand(Call& call);
 void BitCountCommand(Call& call);
 void BitPosCommand(Call& call);
+// resp_lcs.cc
+void LcsCommand(Call& call);
 // resp_keyspace.cc
 void DelCommand(Call& call);
 void ExistsCommand(Call& call);

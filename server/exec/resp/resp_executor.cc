@@ -39,6 +39,7 @@ constexpr std::array kCommands = {
     CommandSpec{"getbit", 3, GetBitCommand},
     CommandSpec{"bitcount", -2, BitCountCommand},
     CommandSpec{"bitpos", -3, BitPosCommand},
+    CommandSpec{"lcs", -3, LcsCommand},
     CommandSpec{"del", -2, DelCommand},
     CommandSpec{"unlink", -2, DelCommand},
     CommandSpec{"exists", -2, ExistsCommand},
