@@ -3,6 +3,7 @@
 // step at a time: a walk never stops the keyspace, and SCAN gives Redis's guarantees (a key live
 // for the whole iteration is returned at least once; one may be returned twice). Patterns are
 // Redis's glob (stringmatchlen, case-sensitive here) with its bound on backtracking.
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>

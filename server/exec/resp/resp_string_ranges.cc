@@ -3,6 +3,7 @@
 // 7.0's t_string.c. The rewrites run inside Engine::Update, under the key's shard lock, so they
 // are atomic like Redis's single-threaded commands, and they keep the item's TTL and memcached
 // client flags as APPEND and INCR do.
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
