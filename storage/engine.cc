@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -111,6 +112,16 @@ class ShardedEngine final : public Engine {
       absl::Span<const std::pair<std::string_view, std::string_view>> pairs,
       StoreAllWhen when) override;
 
+  absl::StatusOr<TransferResult> Transfer(std::string_view source, std::string_view destination,
+                                          bool keep_source, bool replace) override;
+  uint64_t Scan(uint64_t cursor, size_t max_buckets, size_t max_items,
+                absl::FunctionRef<void(const ItemView&)> on_item) override;
+  uint64_t RandomCursor(uint64_t random) override {
+    const size_t shard = static_cast<size_t>(random % shards_.size());
+    // The high half picks the bucket, so that shard and bucket are not correlated.
+    return MakeCursor(shard, shards_[shard]->BucketAt(random >> 32));
+  }
+
   void FlushAll(int64_t delay_millis) override {
     const int64_t when = clock_->NowMillis() + std::max<int64_t>(delay_millis, 0);
     for (auto& shard : shards_) shard->FlushAt(when);
@@ -145,6 +156,11 @@ class ShardedEngine final : public Engine {
     return shard_bits_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - shard_bits_));
   }
   Shard& ShardFor(uint64_t hash) { return *shards_[ShardIndex(hash)]; }
+  // A Scan cursor: the shard in the top bits, the bucket below (buckets stay far below 2^48).
+  static constexpr int kCursorShardShift = 48;
+  static uint64_t MakeCursor(size_t shard, size_t bucket) {
+    return (static_cast<uint64_t>(shard) << kCursorShardShift) | bucket;
+  }
 
   EngineOptions options_;
   ItemLimits limits_;  // the same in every shard
@@ -202,6 +218,68 @@ absl::StatusOr<bool> ShardedEngine::StoreAll(
     if (!status.ok()) return status;  // out of memory: the pairs before this one stay stored
   }
   return true;
+}
+
+absl::StatusOr<Engine::TransferResult> ShardedEngine::Transfer(
+    std::string_view source, std::string_view destination, bool keep_source,
+    bool replace) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  const uint64_t source_hash = Hash(source);
+  const uint64_t destination_hash = Hash(destination);
+  Shard& from = ShardFor(source_hash);
+  Shard& to = ShardFor(destination_hash);
+  std::vector<Shard*> involved{&from};
+  if (&to != &from) {
+    involved.push_back(&to);
+    if (ShardIndex(destination_hash) < ShardIndex(source_hash)) {
+      std::swap(involved[0], involved[1]);
+    }
+  }
+  const int64_t now = clock_->NowMillis();
+  MultiShardLock lock(std::move(involved));
+  std::string value;
+  ItemMeta meta;
+  if (!from.CopyLiveLocked(source, source_hash, now, &value, &meta)) {
+    return TransferResult::kNoSource;
+  }
+  if (source == destination) return TransferResult::kDone;
+  if (!replace && to.HasLiveLocked(destination, destination_hash, now)) {
+    return TransferResult::kDestinationExists;
+  }
+  if (absl::Status status = to.PutCopyLocked(destination, destination_hash, value, meta, now);
+      !status.ok()) {
+    return status;
+  }
+  if (!keep_source) from.DeleteLocked(source, source_hash);
+  return TransferResult::kDone;
+}
+
+uint64_t ShardedEngine::Scan(uint64_t cursor, size_t max_buckets, size_t max_items,
+                             absl::FunctionRef<void(const ItemView&)> on_item) {
+  size_t shard = static_cast<size_t>(cursor >> kCursorShardShift);
+  size_t bucket = static_cast<size_t>(cursor & ((uint64_t{1} << kCursorShardShift) - 1));
+  size_t shown = 0;
+  size_t visited = 0;
+  auto count_and_show = [&](const ItemView& item) {
+    ++shown;
+    on_item(item);
+  };
+  while (shard < shards_.size()) {
+    // Each shard's step gets what is left of the budgets; its buckets are counted by where it
+    // stopped.
+    const size_t buckets_left = visited < max_buckets ? max_buckets - visited : 1;
+    const size_t items_left = shown < max_items ? max_items - shown : 0;
+    const Shard::ScanStep step =
+        shards_[shard]->Scan(bucket, buckets_left, items_left, count_and_show);
+    visited += step.next_bucket - bucket;
+    if (step.done) {
+      ++shard;
+      bucket = 0;
+    } else {
+      bucket = step.next_bucket;
+    }
+    if (visited >= max_buckets || shown >= max_items) break;
+  }
+  return shard < shards_.size() ? MakeCursor(shard, bucket) : 0;
 }
 
 EngineStats ShardedEngine::Stats() const {

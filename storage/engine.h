@@ -99,6 +99,32 @@ class Engine {
   virtual absl::StatusOr<bool> StoreAll(
       absl::Span<const std::pair<std::string_view, std::string_view>> pairs, StoreAllWhen when) = 0;
 
+  // What Transfer did.
+  enum class TransferResult { kDone, kNoSource, kDestinationExists };
+  // Gives `destination` the value, client flags and expiry of the live item `source`, with a
+  // fresh CAS, and removes `source` unless keep_source (Redis RENAME, RENAMENX, COPY). A live
+  // destination is replaced only with `replace`, else kDestinationExists and nothing changes.
+  // The shards of both keys are locked (in index order, as StoreAll) for the whole call, so no
+  // other call sees the value under both keys (a rename) or under neither. A failed store
+  // ("object too large for cache" when destination + value exceed max_item_bytes, "out of
+  // memory storing object") leaves the source as it was. source == destination changes nothing:
+  // kDone if it is live.
+  virtual absl::StatusOr<TransferResult> Transfer(std::string_view source,
+                                                  std::string_view destination, bool keep_source,
+                                                  bool replace) = 0;
+
+  // One bounded step of a walk over every live item (Redis SCAN, KEYS, RANDOMKEY). Cursor 0
+  // starts a walk; the returned cursor continues it, and 0 means the walk is over. A step shows
+  // on_item the items of whole hash buckets, shard by shard with one shard's lock held at a time,
+  // until `max_items` items were shown or `max_buckets` buckets were visited (at least one).
+  // An item stored for the whole walk is shown at least once (twice if its bucket splits behind
+  // the walk); one stored or removed during it may or may not be. Any cursor is accepted: one
+  // that no walk returned continues from wherever it points, or ends the walk.
+  virtual uint64_t Scan(uint64_t cursor, size_t max_buckets, size_t max_items,
+                        absl::FunctionRef<void(const ItemView&)> on_item) = 0;
+  // A cursor pointing at a bucket picked by `random` (a random shard, then a random bucket).
+  virtual uint64_t RandomCursor(uint64_t random) = 0;
+
   // Removes every item at now + delay_millis (memcached flush_all [delay]); 0 = now. A later call
   // replaces a pending one.
   virtual void FlushAll(int64_t delay_millis = 0) = 0;

@@ -60,6 +60,10 @@ size_t ItemStore::LongestChainForTest() const {
   return longest;
 }
 
+void ItemStore::ForEachInBucket(size_t bucket, absl::FunctionRef<void(Ref ref)> on_item) const {
+  for (Ref ref = index_.Head(bucket); ref != kNull; ref = Record(ref).next()) on_item(ref);
+}
+
 uint32_t* ItemStore::LinkTo(std::string_view key, uint64_t hash) {
   uint32_t* link = BucketFor(hash);
   while (*link != kNull) {

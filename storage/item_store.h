@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "storage/bucket_index.h"
 #include "storage/item_meta.h"
@@ -116,6 +117,13 @@ class ItemStore {
   // Removes expired items from at most max_buckets buckets, continuing where the last call
   // stopped.
   void ReclaimExpired(int64_t now_millis, size_t max_buckets);
+
+  // The index's buckets, for walks over every item (Shard::Scan). Buckets only split (into one
+  // at a higher number), so a walk in increasing bucket order meets every item that stays stored.
+  size_t bucket_count() const { return index_.bucket_count(); }
+  // Calls on_item with each item chained in `bucket` (< bucket_count()), expired ones included.
+  // on_item must not change the store.
+  void ForEachInBucket(size_t bucket, absl::FunctionRef<void(Ref ref)> on_item) const;
 
   const StoreStats& stats() const { return stats_; }
   // Bytes held against the budget: segments, large values and the index.

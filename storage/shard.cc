@@ -284,6 +284,57 @@ size_t Shard::LongestChainForTest() const {
   return store_.LongestChainForTest();
 }
 
+Shard::ScanStep Shard::Scan(size_t first_bucket, size_t max_buckets, size_t max_items,
+                            absl::FunctionRef<void(const ItemView&)> on_item) {
+  const int64_t now = clock_->NowMillis();
+  absl::MutexLock lock(&mu_);
+  ApplyDueFlush(now);
+  // An empty shard is passed at once, its buckets uncounted: a walk of a small keyspace then
+  // takes as few steps as its items need (an empty one ends in one).
+  const size_t count = store_.stats().curr_items == 0 ? 0 : store_.bucket_count();
+  size_t bucket = first_bucket;
+  size_t shown = 0;
+  // A bucket is shown whole even past max_items: the next step starts at a bucket boundary.
+  for (size_t visited = 0;
+       bucket < count && (visited == 0 || (visited < max_buckets && shown < max_items));
+       ++bucket, ++visited) {
+    store_.ForEachInBucket(bucket, [&](ItemStore::Ref ref) {
+      if (IsExpired(store_.Meta(ref).expiry_millis, now)) return;
+      const ItemView view = View(ref);
+      on_item(view);
+      ++shown;
+    });
+  }
+  return ScanStep{bucket, bucket >= count};
+}
+
+size_t Shard::BucketAt(uint64_t random) const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<size_t>(random % store_.bucket_count());
+}
+
+bool Shard::CopyLiveLocked(std::string_view key, uint64_t hash, int64_t now_millis,
+                           std::string* value, ItemMeta* meta) {
+  bool expired;
+  const ItemStore::Ref ref = FindLive(key, hash, now_millis, &expired);
+  if (ref == ItemStore::kNull) return false;
+  value->assign(store_.Value(ref));
+  *meta = store_.Meta(ref);
+  return true;
+}
+
+absl::Status Shard::PutCopyLocked(std::string_view key, uint64_t hash, std::string_view value,
+                                  const ItemMeta& meta, int64_t now_millis) {
+  if (!config_.limits.Fits(key.size(), value.size())) return TooLargeError();
+  ItemMeta fresh;
+  fresh.client_flags = meta.client_flags;
+  fresh.expiry_millis = meta.expiry_millis;
+  fresh.cas = NextCas();
+  fresh.last_access_sec = Seconds(now_millis);
+  const std::string_view parts[2] = {value, {}};
+  return PutLocked(key, hash, parts, fresh, now_millis);
+}
+
 bool Shard::HasLiveLocked(std::string_view key, uint64_t hash, int64_t now_millis) {
   bool expired;
   return FindLive(key, hash, now_millis, &expired) != ItemStore::kNull;

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
@@ -68,6 +69,19 @@ class Shard {
   void FlushAt(int64_t when_millis);
   // One bounded reclaim pass (the background reclaimer's unit of work).
   void ReclaimPass(size_t max_buckets);
+  // What one Scan call did: where the next one starts, whether the shard's walk is over.
+  struct ScanStep {
+    size_t next_bucket = 0;
+    bool done = false;
+  };
+  // Shows on_item every live item of the buckets from `first_bucket` on, in bucket order, until
+  // `max_items` items were shown or `max_buckets` buckets (at least one) were visited; the lock
+  // is held for this one bounded step. Expired items are skipped, not removed. A shard without
+  // items is done at once, no bucket visited.
+  ScanStep Scan(size_t first_bucket, size_t max_buckets, size_t max_items,
+                absl::FunctionRef<void(const ItemView&)> on_item);
+  // A bucket number in [0, bucket count), picked by `random` (RANDOMKEY's starting point).
+  size_t BucketAt(uint64_t random) const;
   // The store's statistics, with memory_bytes() as StoreStats::memory_bytes.
   StoreStats Stats() const;
   // The longest bucket chain of this shard's index. For tests of the hash.
@@ -80,6 +94,19 @@ class Shard {
   // Stores key -> value with zero flags, no expiry and a fresh CAS.
   absl::Status SetLocked(std::string_view key, uint64_t hash, std::string_view value,
                          int64_t now_millis) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Copies the live item under key (value, client flags, expiry) into *value and *meta; false
+  // if there is none. A copy, because a store into this shard may move or evict the record.
+  bool CopyLiveLocked(std::string_view key, uint64_t hash, int64_t now_millis, std::string* value,
+                      ItemMeta* meta) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Stores key -> value with the client flags and expiry of `meta` and a fresh CAS. Fails as
+  // Store does ("object too large for cache" checked first, "out of memory storing object").
+  absl::Status PutCopyLocked(std::string_view key, uint64_t hash, std::string_view value,
+                             const ItemMeta& meta, int64_t now_millis)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes key's item, if any, as a client's delete.
+  void DeleteLocked(std::string_view key, uint64_t hash) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    RemoveIfPresent(key, hash);
+  }
 
  private:
   // The live item under key, or kNull; an expired one is removed first (*expired set to true).

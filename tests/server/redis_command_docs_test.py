@@ -23,9 +23,10 @@ from memkv_server import MemkvServer, free_port, wait_for_port  # noqa: E402
 # memkv's RESP commands, in the order of server/exec/resp/resp_executor.cc's table, and the subcommands
 # it has of each container command.
 COMMANDS = ("get set setnx setex psetex getset getdel getex mget mset msetnx incr decr incrby "
-            "decrby append strlen del unlink exists expire pexpire expireat pexpireat ttl pttl "
-            "expiretime pexpiretime persist type dbsize flushall flushdb select ping echo quit "
-            "hello auth client config info command").split()
+            "decrby append strlen getrange substr setrange incrbyfloat setbit getbit bitcount "
+            "bitpos lcs del unlink exists expire pexpire expireat pexpireat ttl pttl expiretime "
+            "pexpiretime persist type dbsize flushall flushdb rename renamenx copy keys scan "
+            "randomkey select ping echo quit hello auth client config info time command").split()
 SUBCOMMANDS = {
     "client": ["client|id", "client|setname", "client|getname"],
     "config": ["config|get"],

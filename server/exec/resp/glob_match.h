@@ -1,5 +1,6 @@
-// GlobMatch: Redis's glob-style pattern matching (stringmatchlen), case-insensitive, as CONFIG GET
-// uses it: '*', '?', '[...]' (with '^' and ranges) and '\' escapes.
+// GlobMatch: Redis's glob-style pattern matching (stringmatchlen): '*', '?', '[...]' (with '^'
+// and ranges) and '\' escapes; case-insensitive as CONFIG GET uses it, or exact as KEYS and
+// SCAN MATCH use it.
 //
 // Its cost is bounded whatever the pattern (issue 14 item 5): a naive backtracking matcher takes
 // exponential time on a pattern such as "*a*a*a*a...b" against "aaaa...", and recursion as deep
@@ -20,8 +21,8 @@ namespace memkv::server::resp {
 // How deep '*' may nest before a pattern matches nothing (Redis's limit).
 inline constexpr int kMaxGlobStarNesting = 1000;
 
-// Whether `text` matches `pattern`, ignoring ASCII case.
-bool GlobMatch(std::string_view pattern, std::string_view text);
+// Whether `text` matches `pattern`, ignoring ASCII case unless ignore_case is false.
+bool GlobMatch(std::string_view pattern, std::string_view text, bool ignore_case = true);
 
 }  // namespace memkv::server::resp
 

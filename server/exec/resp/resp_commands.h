@@ -77,6 +77,10 @@ bool IsKeyword(std::string_view arg, std::string_view lower_keyword);
 // Replies an engine failure (too large, out of memory) as a Redis error.
 void AppendStoreError(const absl::Status& status, std::string* out);
 
+// Counts a read as memcached's `get` does (cmd_get, get_hits, ...), so that `stats` and INFO
+// add up across dialects. Defined in resp_strings.cc.
+void CountRead(Call& call, storage::LookupResult result);
+
 // The key's state without counting as an access: what TTL, EXISTS, TYPE and STRLEN need.
 struct KeyPeek {
   bool found = false;
@@ -114,6 +118,18 @@ void IncrByCommand(Call& call);
 void DecrByCommand(Call& call);
 void AppendCommand(Call& call);
 void StrLenCommand(Call& call);
+// resp_string_ranges.cc
+void GetRangeCommand(Call& call);
+void SubstrCommand(Call& call);
+void SetRangeCommand(Call& call);
+void IncrByFloatCommand(Call& call);
+// resp_bits.cc
+void SetBitCommand(Call& call);
+void GetBitCommand(Call& call);
+void BitCountCommand(Call& call);
+void BitPosCommand(Call& call);
+// resp_lcs.cc
+void LcsCommand(Call& call);
 // resp_keyspace.cc
 void DelCommand(Call& call);
 void ExistsCommand(Call& call);
@@ -129,6 +145,14 @@ void PersistCommand(Call& call);
 void TypeCommand(Call& call);
 void DbSizeCommand(Call& call);
 void FlushAllCommand(Call& call);
+// resp_keyspace_copy.cc
+void RenameCommand(Call& call);
+void RenameNxCommand(Call& call);
+void CopyCommand(Call& call);
+// resp_keyspace_walk.cc
+void KeysCommand(Call& call);
+void ScanCommand(Call& call);
+void RandomKeyCommand(Call& call);
 // resp_server.cc, resp_info.cc (INFO)
 void PingCommand(Call& call);
 void EchoCommand(Call& call);
@@ -138,6 +162,7 @@ void HelloCommand(Call& call);
 void ClientCommand(Call& call);
 void ConfigCommand(Call& call);
 void InfoCommand(Call& call);
+void TimeCommand(Call& call);
 // resp_auth.cc
 void AuthCommand(Call& call);
 // Checks `user` / `password` (the --auth-file list, or Redis's passwordless default user

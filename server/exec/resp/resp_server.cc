@@ -1,6 +1,8 @@
-// RESP server and connection commands: PING, ECHO, SELECT, QUIT, HELLO, CLIENT, CONFIG GET and
-// INFO, worded as Redis 7.0 words them. memkv has one database (SELECT 0 only) and speaks RESP2
-// only (HELLO 3 is refused, as Redis refuses a protocol it does not know).
+// RESP server and connection commands: PING, ECHO, SELECT, QUIT, HELLO, CLIENT, CONFIG GET,
+// TIME and INFO, worded as Redis 7.0 words them. memkv has one database (SELECT 0 only) and speaks
+// RESP2 only (HELLO 3 is refused, as Redis refuses a protocol it does not know).
+#include <time.h>
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -99,6 +101,16 @@ constexpr std::array kClientSubcommands = {
 };
 
 }  // namespace
+
+// TIME: the wall clock as seconds and microseconds, read from CLOCK_REALTIME as Redis reads it
+// (not the engine's clock, which has millisecond resolution and may be a test's).
+void TimeCommand(Call& call) {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  protocol::AppendArrayHeader(2, call.out);
+  AppendBulk(std::to_string(now.tv_sec), call.out);
+  AppendBulk(std::to_string(now.tv_nsec / 1000), call.out);
+}
 
 void PingCommand(Call& call) {
   if (call.args.size() > 2) {

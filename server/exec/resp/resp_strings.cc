@@ -116,7 +116,6 @@ bool ExpireMillisOrReply(Call& call, std::string_view command, unsigned flags,
   return true;
 }
 
-// Counts a read as memcached's `get` does, so `stats` and INFO add up across dialects.
 // "$<n>\r\n<value>\r\n" for a stored value: spliced in from the store when it is large enough
 // and pinnable (spliced_values.h), copied otherwise. Not for a reply that may be rewound on a
 // failed store (SET ... GET copies), since a rewind cannot take a splice back.
@@ -130,16 +129,7 @@ void AppendBulkValue(Call& call, const storage::ItemView& item) {
   call.out->append("\r\n");
 }
 
-void CountRead(Call& call, storage::LookupResult result) {
-  call.stats().cmd_get.Add();
-  if (result == storage::LookupResult::kHit) {
-    call.stats().get_hits.Add();
-  } else {
-    call.stats().get_misses.Add();
-    if (result == storage::LookupResult::kExpired) call.stats().get_expired.Add();
-  }
-}
-
+// CountRead (resp_commands.h) for a decision that saw a live item or not.
 void CountRead(Call& call, bool hit) {
   CountRead(call, hit ? storage::LookupResult::kHit : storage::LookupResult::kMiss);
 }
@@ -213,6 +203,16 @@ bool SetGeneric(Call& call, std::string_view command, unsigned flags, std::strin
 }
 
 }  // namespace
+
+void CountRead(Call& call, storage::LookupResult result) {
+  call.stats().cmd_get.Add();
+  if (result == storage::LookupResult::kHit) {
+    call.stats().get_hits.Add();
+  } else {
+    call.stats().get_misses.Add();
+    if (result == storage::LookupResult::kExpired) call.stats().get_expired.Add();
+  }
+}
 
 void GetCommand(Call& call) {
   storage::LookupResult result = call.engine().Get(

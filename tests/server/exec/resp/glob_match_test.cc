@@ -1,5 +1,6 @@
-// GlobMatch against Redis's stringmatchlen (nocase): the pattern language, and the bounds that
-// keep a hostile pattern from taking exponential time or deep recursion (issue 14 item 5).
+// GlobMatch against Redis's stringmatchlen (nocase, and exact case): the pattern language, and the
+// bounds that keep a hostile pattern from taking exponential time or deep recursion (issue 14 item
+// 5).
 #include "server/exec/resp/glob_match.h"
 
 #include <string>
@@ -13,6 +14,15 @@ std::string Repeat(const std::string& piece, int times) {
   std::string out;
   for (int i = 0; i < times; ++i) out += piece;
   return out;
+}
+
+TEST(GlobMatchTest, ExactCaseForKeys) {
+  EXPECT_TRUE(GlobMatch("user:*", "user:1", /*ignore_case=*/false));
+  EXPECT_FALSE(GlobMatch("USER:*", "user:1", /*ignore_case=*/false));
+  EXPECT_FALSE(GlobMatch("[A-Z]", "a", /*ignore_case=*/false));
+  EXPECT_TRUE(GlobMatch("[A-Z]", "a"));
+  EXPECT_FALSE(GlobMatch("[a]b", "Ab", /*ignore_case=*/false));
+  EXPECT_TRUE(GlobMatch("[^a]b", "Ab", /*ignore_case=*/false));
 }
 
 TEST(GlobMatchTest, PatternLanguage) {

@@ -327,11 +327,12 @@ TEST_F(RespExecutorTest, ConfigGetForRedisBenchmark) {
 
 TEST_F(RespExecutorTest, CommandIntrospection) {
   std::string count = Run({"COMMAND", "COUNT"});
-  EXPECT_EQ(count, ":43\r\n");
-  EXPECT_THAT(Run({"COMMAND"}), StartsWith("*43\r\n*10\r\n$3\r\nget\r\n:2\r\n"));
-  EXPECT_THAT(Run({"COMMAND", "INFO"}), StartsWith("*43\r\n"));
-  EXPECT_THAT(Run({"COMMAND", "LIST"}), StartsWith("*43\r\n$3\r\nget\r\n$3\r\nset\r\n"));
-  EXPECT_THAT(Run({"COMMAND", "DOCS"}), StartsWith("*86\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n"));
+  EXPECT_EQ(count, ":59\r\n");
+  EXPECT_THAT(Run({"COMMAND"}), StartsWith("*59\r\n*10\r\n$3\r\nget\r\n:2\r\n"));
+  EXPECT_THAT(Run({"COMMAND", "INFO"}), StartsWith("*59\r\n"));
+  EXPECT_THAT(Run({"COMMAND", "LIST"}), StartsWith("*59\r\n$3\r\nget\r\n$3\r\nset\r\n"));
+  EXPECT_THAT(Run({"COMMAND", "DOCS"}),
+              StartsWith("*118\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n"));
   EXPECT_THAT(Run({"COMMAND", "DOCS", "Set", "nosuch"}), StartsWith("*2\r\n$3\r\nset\r\n"));
   EXPECT_THAT(Run({"COMMAND", "INFO", "lpush", "get"}),
               StartsWith("*2\r\n$-1\r\n*10\r\n$3\r\nget"));
