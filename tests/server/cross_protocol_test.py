@@ -12,8 +12,8 @@ survives the FLUSHALL / flush_all in the request's body).
 Then CONFIG GET with patterns that make a naive backtracking matcher take exponential time or
 recurse once per '*' on a long text: the reply must be redis-server's. (CONFIG GET matches only
 short configuration names, where even a naive matcher is quick; the bound itself is checked on
-long texts by tests/server/exec/resp/glob_match_test.cc, and holds for KEYS / SCAN MATCH when
-they come.)
+long texts by tests/server/exec/resp/glob_match_test.cc; KEYS and SCAN MATCH, which match the
+same patterns against a 3000-byte key name here, must answer at once too, KEYS as redis-server.)
 
 Each payload is sent on a fresh connection after a request whose reply has been read, so that
 both servers see it in one read. Runs in two front-end modes (the guard closes through the
@@ -98,6 +98,30 @@ def check_resp(checker, label, port, oracle_port):
         if oracle_port is not None:
             want = call(oracle_port, request, b"\r\n")
             checker.expect(got == want, f"{label} CONFIG GET {name}: redis-server {want!r}")
+    # KEYS and SCAN MATCH run the same matcher over key names, which a client chooses: a key of
+    # 3000 a's against the same patterns must be answered at once (within TIMEOUT), KEYS with
+    # redis-server's bytes (only the `*?` pattern matches it), SCAN with the same key or none.
+    long_key = b"a" * 3000
+    for server_port in [port] + ([oracle_port] if oracle_port is not None else []):
+        call(server_port, resp_request(b"SET", long_key, b"1"), b"\r\n")
+    for name, pattern in HOSTILE_PATTERNS:
+        keys = resp_request(b"KEYS", pattern)
+        scan = resp_request(b"SCAN", b"0", b"MATCH", pattern, b"COUNT", b"1000")
+        try:
+            got_keys = call(port, keys, b"\r\n")
+            got_scan = call(port, scan, b"\r\n")
+        except socket.timeout:
+            got_keys = got_scan = None
+        checker.expect(got_keys is not None, f"{label} KEYS / SCAN {name}: no answer in time")
+        if got_keys is None:
+            continue
+        matched = long_key in got_keys
+        checker.expect(got_scan.endswith(b"*0\r\n") != matched,
+                       f"{label} SCAN {name}: {got_scan[:60]!r} (KEYS matched: {matched})")
+        if oracle_port is not None:
+            want = call(oracle_port, keys, b"\r\n")
+            checker.expect(got_keys == want,
+                           f"{label} KEYS {name}: memkv {got_keys[:40]!r}, redis {want[:40]!r}")
 
 
 def check_memcached(checker, label, port, oracle_port):
