@@ -13,6 +13,9 @@ packages=(
   # tests: real clients and reference servers
   libmemcached-tools python3 python3-pymemcache python3-redis redis-tools redis-server memcached
   netcat-openbsd
+  # binary protocol tests: pylibmc (libmemcached's binary mode), and saslpasswd2 to give the
+  # reference memcached -S a SASL user (tests/server/binary_oracle_test.py)
+  python3-pylibmc sasl2-bin
   # TLS tests: certificates made at test time, openssl s_client
   openssl
   # benchmark plots

@@ -181,7 +181,9 @@ void RequestPipeline::ParseBinary(std::string_view input, std::string* out, Pipe
   if (IsSaslCommand(request.command)) {
     if (request.problem == protocol::BinaryProblem::kInvalid) return;  // the executor's answer
     const SaslResult sasl = ExecuteBinarySasl(request, *config_->auth, out);
-    if (sasl == SaslResult::kAccepted) memcache_authenticated_ = true;
+    // A failed attempt ends an earlier success too: memcached 1.6.18 asks its SASL connection
+    // for a user name, which a failed AUTH or STEP clears.
+    if (sasl != SaslResult::kNoCheck) memcache_authenticated_ = sasl == SaslResult::kAccepted;
     step->status = ParseStatus::kClientError;
     step->auth = sasl == SaslResult::kAccepted   ? AuthStep::kAccepted
                  : sasl == SaslResult::kRejected ? AuthStep::kRejected

@@ -72,10 +72,10 @@ void AppendHit(const BinaryRequest& request, const storage::ItemView& item, Exec
 void AppendMiss(const BinaryRequest& request, std::string* out) {
   if (request.quiet) return;
   if (request.command == bin::kGetK || request.command == bin::kGatK) {
-    // memcached's write_bin_miss_response: the key, as key and as body.
+    // memcached's write_bin_miss_response: the key is the whole body.
     BinaryReplyHeader header = HeaderFor(request);
     header.status = bin::kKeyNotFound;
-    protocol::AppendBinaryReply(header, {}, request.key, request.key, out);
+    protocol::AppendBinaryReply(header, {}, request.key, {}, out);
     return;
   }
   AppendError(request, bin::kKeyNotFound, out);
