@@ -13,9 +13,10 @@
 // its reclaimer is off, so that a run is a pure function of the input.
 //
 // Checks: each step keeps the PipelineStep contract; a paused command advances; the replies end
-// at a reply boundary; RESP replies are well-formed RESP, with no line end inside a status or
-// error line; and the stream arriving whole and in the fuzzer's pieces (two fresh engines) gives
-// the same steps and the same bytes written. Option 2 makes the connection one of the
+// at a reply boundary; binary replies are whole response packets; RESP replies are well-formed
+// RESP, with no line end inside a status or error line; and the stream arriving whole and in the
+// fuzzer's pieces (two fresh engines) gives the same steps and the same bytes written. Option 2
+// makes the connection one of the
 // --resp-port (RESP with inline commands); otherwise it is on the memcached port, where the
 // first byte picks the dialect.
 #include <sys/uio.h>
@@ -242,8 +243,29 @@ void CheckRespReplies(std::string_view output) {
   MEMKV_FUZZ_CHECK(pending == 0, "unfinished RESP array: " + Printable(output));
 }
 
+// Binary replies: whole response packets one after another, each with the response magic and
+// a body that holds its extras and key.
+void CheckBinaryReplies(std::string_view output) {
+  size_t pos = 0;
+  const auto byte = [&output](size_t i) { return static_cast<uint8_t>(output[i]); };
+  while (pos < output.size()) {
+    const auto at = [&] { return Cat("at byte ", pos, ": ", Printable(output.substr(pos))); };
+    MEMKV_FUZZ_CHECK(output.size() - pos >= 24 && byte(pos) == 0x81, at());
+    const size_t keylen = (size_t{byte(pos + 2)} << 8) | byte(pos + 3);
+    const size_t extlen = byte(pos + 4);
+    const size_t bodylen = (size_t{byte(pos + 8)} << 24) | (size_t{byte(pos + 9)} << 16) |
+                           (size_t{byte(pos + 10)} << 8) | byte(pos + 11);
+    MEMKV_FUZZ_CHECK(keylen + extlen <= bodylen && output.size() - pos - 24 >= bodylen, at());
+    pos += 24 + bodylen;
+  }
+}
+
 void CheckReplies(FuzzConnection& conn) {
   const std::string& out = conn.Written();
+  if (conn.dialect() == server::Dialect::kBinary) {
+    CheckBinaryReplies(out);
+    return;
+  }
   MEMKV_FUZZ_CHECK(out.empty() || out.ends_with("\r\n"), "reply cut short: " + Printable(out));
   if (conn.dialect() == server::Dialect::kResp) CheckRespReplies(out);
 }
