@@ -73,8 +73,8 @@ bool Unquiet(uint8_t opcode, uint8_t* command) {
 }
 
 // Whether the command's extras, key and body lengths are the ones memcached accepts
-// (dispatch_bin_command's per-command checks); false is "Invalid arguments" and a close.
-// nullopt-like third answer: the opcode is unknown.
+// (dispatch_bin_command's per-command checks): kInvalid is "Invalid arguments" and a close;
+// kUnknown, an opcode memcached does not serve.
 enum class Shape { kValid, kInvalid, kUnknown };
 
 Shape CheckShape(uint8_t command, size_t extlen, size_t keylen, size_t bodylen) {
