@@ -133,14 +133,14 @@ TEST_F(BinaryExecutorTest, QuietSuccessIsSilentButErrorsAreNot) {
 }
 
 TEST(CheckSaslPlainTest, AcceptsOnlyTheListedPairWithAnEmptyOrEqualAuthzid) {
-  char path[] = "/tmp/memkv_sasl_users_XXXXXX";
-  const int fd = mkstemp(path);
+  std::string path = ::testing::TempDir() + "memkv_sasl_users_XXXXXX";
+  const int fd = mkstemp(path.data());
   ASSERT_GE(fd, 0);
   const std::string users = "alice:secret\n";
   ASSERT_EQ(write(fd, users.data(), users.size()), static_cast<ssize_t>(users.size()));
   close(fd);
   auto registry = AuthRegistry::Load(path);
-  unlink(path);
+  unlink(path.c_str());
   ASSERT_TRUE(registry.ok()) << registry.status();
   using std::string_literals::operator""s;
   EXPECT_TRUE(CheckSaslPlain("\0alice\0secret"s, **registry));
