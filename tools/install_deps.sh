@@ -15,6 +15,9 @@ packages=(
   netcat-openbsd
   # scale-out tests and docs/scale-out.md: twemproxy in front of several memkv instances
   nutcracker
+  # binary protocol tests: pylibmc (libmemcached's binary mode), and saslpasswd2 to give the
+  # reference memcached -S a SASL user (tests/server/binary_oracle_test.py)
+  python3-pylibmc sasl2-bin
   # TLS tests: certificates made at test time, openssl s_client
   openssl
   # the --metrics-port test: a real Prometheus scrapes memkv (and promtool checks the format)

@@ -3,9 +3,11 @@
 #include <chrono>
 
 #include "protocol/memcache/auth_request_parser.h"
+#include "protocol/memcache/binary_reply_encoder.h"
 #include "server/conn/input_buffer.h"
 #include "server/conn/protected_mode.h"
-#include "server/exec/command_family.h"
+#include "server/exec/binary_executor.h"
+#include "server/exec/binary_sasl.h"
 #include "server/exec/command_family.h"
 #include "server/exec/meta_executor.h"
 #include "server/exec/resp/resp_executor.h"
@@ -48,6 +50,12 @@ protocol::MetaRequestParserLimits MetaLimits(size_t max_item_bytes) {
   return limits;
 }
 
+protocol::BinaryRequestParserLimits BinaryLimits(size_t max_item_bytes) {
+  protocol::BinaryRequestParserLimits limits;
+  limits.max_item_bytes = max_item_bytes;
+  return limits;
+}
+
 }  // namespace
 
 PipelineConfig::PipelineConfig(size_t max_item_bytes, const AuthRegistry* auth)
@@ -59,6 +67,7 @@ PipelineConfig::PipelineConfig(size_t max_item_bytes, const protocol::RespReques
                                const AuthRegistry* auth)
     : text(TextLimits(max_item_bytes)),
       meta(MetaLimits(max_item_bytes)),
+      binary(BinaryLimits(max_item_bytes)),
       max_item_bytes(max_item_bytes),
       resp(resp),
       auth(auth) {}
@@ -81,10 +90,17 @@ RequestPipeline::RequestPipeline(const PipelineConfig* config, PortDialect port)
 Dialect RequestPipeline::NextDialect(std::string_view input) {
   if (dialect_ == Dialect::kUndecided) {
     if (input.empty()) return Dialect::kUndecided;
-    // Every Redis client opens with a multibulk; no memcached command starts with '*'.
-    dialect_ = input.front() == '*' ? Dialect::kResp : Dialect::kText;
+    // Every Redis client opens with a multibulk; no memcached command starts with '*'. A binary
+    // client's every request starts with the magic byte 0x80, which no text command does.
+    if (input.front() == '*') {
+      dialect_ = Dialect::kResp;
+    } else if (protocol::StartsBinaryRequest(input)) {
+      dialect_ = Dialect::kBinary;
+    } else {
+      dialect_ = Dialect::kText;
+    }
   }
-  if (dialect_ == Dialect::kResp) return Dialect::kResp;
+  if (dialect_ == Dialect::kResp || dialect_ == Dialect::kBinary) return dialect_;
   // A prefix too short to tell ("m") goes to the text parser, which asks for more bytes without
   // consuming any; the next call decides again with more.
   return protocol::LooksLikeMetaCommand(input) ? Dialect::kMeta : Dialect::kText;
@@ -98,6 +114,8 @@ ParseResult RequestPipeline::ParseOne(Dialect dialect, std::string_view input) {
       return config_->meta.Parse(input, &meta_request_);
     case Dialect::kResp:
       return resp_parser_.Parse(input, &resp_request_);
+    case Dialect::kBinary:
+      return config_->binary.Parse(input, &binary_request_);
     case Dialect::kUndecided:
       break;
   }
@@ -125,6 +143,10 @@ PipelineStep RequestPipeline::Parse(std::string_view input, std::string* out) {
   if (step.dialect == Dialect::kUndecided) return step;
   if (denied_) {
     AnswerDenied(input, out, &step);
+    return step;
+  }
+  if (step.dialect == Dialect::kBinary) {
+    ParseBinary(input, out, &step);
     return step;
   }
   if (step.dialect != Dialect::kResp && !memcache_authenticated_) {
@@ -165,6 +187,38 @@ void RequestPipeline::ParseAuth(std::string_view input, std::string* out, Pipeli
   }
 }
 
+void RequestPipeline::ParseBinary(std::string_view input, std::string* out, PipelineStep* step) {
+  const ParseResult result = config_->binary.Parse(input, &binary_request_);
+  step->status = result.status;
+  step->consumed = result.consumed;
+  step->swallow = result.swallow;
+  // Bad magic: closed without a word. Bad lengths are answered before authentication is
+  // looked at, as memcached's dispatch_bin_command does; the executor answers them.
+  if (result.status != ParseStatus::kOk || config_->auth == nullptr ||
+      binary_request_.problem == protocol::BinaryProblem::kBadLengths) {
+    return;
+  }
+  const protocol::BinaryRequest& request = binary_request_;
+  if (IsSaslCommand(request.command)) {
+    if (request.problem == protocol::BinaryProblem::kInvalid) return;  // the executor's answer
+    const SaslResult sasl = ExecuteBinarySasl(request, *config_->auth, out);
+    // A failed attempt ends an earlier success too: memcached 1.6.18 asks its SASL connection
+    // for a user name, which a failed AUTH or STEP clears.
+    if (sasl != SaslResult::kNoCheck) memcache_authenticated_ = sasl == SaslResult::kAccepted;
+    step->status = ParseStatus::kClientError;
+    step->auth = sasl == SaslResult::kAccepted   ? AuthStep::kAccepted
+                 : sasl == SaslResult::kRejected ? AuthStep::kRejected
+                                                 : AuthStep::kRefused;
+    return;
+  }
+  if (!memcache_authenticated_ && request.command != protocol::binary::kVersion) {
+    protocol::AppendBinaryError(request.opcode, request.opaque, protocol::binary::kAuthError, out);
+    step->status = ParseStatus::kMustClose;
+    step->swallow = 0;
+    step->auth = AuthStep::kRefused;
+  }
+}
+
 void RequestPipeline::AnswerDenied(std::string_view input, std::string* out, PipelineStep* step) {
   // Answered on the first byte, whole request or not: nothing of it will run, and the dialect is
   // all the answer depends on.
@@ -191,6 +245,10 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
     case Dialect::kResp:
       step.outcome = Timed(*config_, resp_request_, context,
                            [&] { return ExecuteResp(resp_request_, context, session_, out); });
+      break;
+    case Dialect::kBinary:
+      step.outcome = Timed(*config_, binary_request_, context,
+                           [&] { return ExecuteBinary(binary_request_, context, out); });
       break;
     case Dialect::kUndecided:
       break;
@@ -246,6 +304,11 @@ ExecOutcome RequestPipeline::ExecuteFramed(const PipelineConfig& config, Dialect
       if (parser.Parse(request, &parsed).status != ParseStatus::kOk) break;
       return Timed(config, parsed, context,
                    [&] { return ExecuteResp(parsed, context, *session, out); });
+    }
+    case Dialect::kBinary: {
+      protocol::BinaryRequest parsed;
+      if (config.binary.Parse(request, &parsed).status != ParseStatus::kOk) break;
+      return Timed(config, parsed, context, [&] { return ExecuteBinary(parsed, context, out); });
     }
     case Dialect::kUndecided:
       break;

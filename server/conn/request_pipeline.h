@@ -8,16 +8,19 @@
 // Dialects: on the memcached port a first byte '*' makes the connection RESP for life (every
 // Redis client starts with a multibulk); anything else makes it memcached, where each request
 // goes to the meta parser when it looks like a meta command ("mg ", "ms ", ...) and to the
-// classic text parser otherwise. On the --resp-port a connection is RESP from the start, and
-// inline commands ("PING\r\n") are allowed too.
+// classic text parser otherwise. A first byte 0x80 (the binary request magic) makes it speak
+// memcached's binary protocol for life, as memcached decides. On the --resp-port a connection is
+// RESP from the start, and inline commands ("PING\r\n") are allowed too.
 //
 // Authentication (--auth-file, PipelineConfig::auth): a memcached-dialect connection that has
 // not authenticated goes through memcached's authentication phase instead of the text and meta
 // parsers (protocol/memcache/auth_request_parser.h): every request is answered by the pipeline
 // itself ("CLIENT_ERROR unauthenticated", "STORED" for a good `set` with "user password", ...),
 // as kClientError steps, until one succeeds. It is decided while framing, so the dispatch modes
-// need no extra state in a batch. A RESP connection authenticates in its RespSession (AUTH,
-// HELLO ... AUTH), checked by the RESP executor.
+// need no extra state in a batch. A binary connection authenticates with SASL PLAIN: the
+// pipeline answers its SASL commands, and any other command but VERSION before success gets
+// AUTH_ERROR and the close, as memcached with -S. A RESP connection authenticates in its
+// RespSession (AUTH, HELLO ... AUTH), checked by the RESP executor.
 //
 // Protected mode (protected_mode.h): a connection that it denies (Deny(), decided at accept from
 // the peer's address) runs nothing. Its first request, in whichever dialect it opens, is answered
@@ -35,6 +38,8 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/memcache/binary_request.h"
+#include "protocol/memcache/binary_request_parser.h"
 #include "protocol/memcache/meta_request.h"
 #include "protocol/memcache/meta_request_parser.h"
 #include "protocol/memcache/text_request.h"
@@ -50,7 +55,7 @@
 namespace memkv::server {
 
 // The dialect a request was framed in.
-enum class Dialect : uint8_t { kUndecided, kText, kMeta, kResp };
+enum class Dialect : uint8_t { kUndecided, kText, kMeta, kResp, kBinary };
 
 // Parser limits shared by every connection of a server. Immutable after construction.
 struct PipelineConfig {
@@ -62,6 +67,7 @@ struct PipelineConfig {
                  const AuthRegistry* auth = nullptr);
   protocol::TextRequestParser text;  // immutable: one parser serves every connection
   protocol::MetaRequestParser meta;
+  protocol::BinaryRequestParser binary;
   size_t max_item_bytes;
   protocol::RespRequestParserLimits resp;
   const AuthRegistry* auth;  // null: no authentication (no --auth-file); thread-safe
@@ -149,6 +155,9 @@ class RequestPipeline {
   PipelineStep Parse(std::string_view input, std::string* out);
   // One request of the memcached authentication phase, answered at once into `*step`.
   void ParseAuth(std::string_view input, std::string* out, PipelineStep* step);
+  // One binary request: framed, and answered at once when it is SASL or refused for want of
+  // authentication; otherwise left in binary_request_ for the executor.
+  void ParseBinary(std::string_view input, std::string* out, PipelineStep* step);
   // The first request of a denied connection: its dialect's denial line, then close.
   static void AnswerDenied(std::string_view input, std::string* out, PipelineStep* step);
   // Frees the request vectors' memory after a request far larger than usual.
@@ -165,6 +174,7 @@ class RequestPipeline {
   // Reused for every request so that their vectors keep their capacity.
   protocol::TextRequest text_request_;
   protocol::MetaRequest meta_request_;
+  protocol::BinaryRequest binary_request_;
   protocol::RespRequest resp_request_;
 };
 

@@ -52,6 +52,24 @@ CommandFamily FamilyOf(const protocol::MetaRequest& request) {
   }
 }
 
+CommandFamily FamilyOf(const protocol::BinaryRequest& request) {
+  switch (request.command) {
+    case protocol::binary::kGet:
+    case protocol::binary::kGetK:
+    case protocol::binary::kGat:
+    case protocol::binary::kGatK:
+      return CommandFamily::k_binary_get;
+    case protocol::binary::kSet:
+    case protocol::binary::kAdd:
+    case protocol::binary::kReplace:
+    case protocol::binary::kAppend:
+    case protocol::binary::kPrepend:
+      return CommandFamily::k_binary_set;
+    default:
+      return CommandFamily::k_binary_other;
+  }
+}
+
 CommandFamily FamilyOf(const protocol::RespRequest& request) {
   if (request.args.empty()) return CommandFamily::k_resp_other;
   std::string_view name = request.args[0];

@@ -6,6 +6,7 @@
 #ifndef MEMKV_SERVER_EXEC_COMMAND_FAMILY_H_
 #define MEMKV_SERVER_EXEC_COMMAND_FAMILY_H_
 
+#include "protocol/memcache/binary_request.h"
 #include "protocol/memcache/meta_request.h"
 #include "protocol/memcache/text_request.h"
 #include "protocol/resp/resp_request.h"
@@ -16,6 +17,7 @@ namespace memkv::server {
 CommandFamily FamilyOf(const protocol::TextRequest& request);
 CommandFamily FamilyOf(const protocol::MetaRequest& request);
 CommandFamily FamilyOf(const protocol::RespRequest& request);
+CommandFamily FamilyOf(const protocol::BinaryRequest& request);
 
 }  // namespace memkv::server
 

@@ -45,6 +45,7 @@ class Gauge {
 #define MEMKV_COMMAND_FAMILIES(X)                                                                \
   X(get) X(set) X(delete) X(incr_decr) X(touch) X(flush) X(text_other)                          \
   X(mg) X(ms) X(md) X(ma) X(meta_other)                                                           \
+  X(binary_get) X(binary_set) X(binary_other)                                                     \
   X(resp_get) X(resp_set) X(resp_del) X(resp_incr_decr) X(resp_expire) X(resp_other)
 // clang-format on
 

@@ -159,6 +159,31 @@ RESP_INLINE = {
 
 # The pipeline's engine takes items of up to 8 KiB: larger stores are answered from their header
 # and their values swallowed as they arrive, in every dialect.
+def binary(opcode, key=b"", extras=b"", value=b"", body=None, cas=0, magic=0x80):
+    """A memcached binary-protocol request packet; `body` overrides the true body length."""
+    length = len(key) + len(extras) + len(value) if body is None else body
+    return (bytes([magic, opcode]) + len(key).to_bytes(2, "big") + bytes([len(extras), 0, 0, 0])
+            + length.to_bytes(4, "big") + b"\x01\x02\x03\x04" + cas.to_bytes(8, "big")
+            + extras + key + value)
+
+
+BINARY = {
+    "get": binary(0x00, b"k"),
+    "getkq_noop": binary(0x0D, b"a") + binary(0x0D, b"b") + binary(0x0A),
+    "set": binary(0x01, b"k", b"\x00\x00\x00\x05\x00\x00\x00\x10", b"value", cas=7),
+    "setq_append": binary(0x11, b"k", bytes(8), b"v") + binary(0x19, b"k", value=b"tail"),
+    "incr": binary(0x05, b"n", bytes(7) + b"\x01" + bytes(8) + b"\xff\xff\xff\xff"),
+    "touch_gat": binary(0x1C, b"k", bytes(4)) + binary(0x23, b"k", b"\x00\x00\x00\x10"),
+    "flush_stat": binary(0x08, extras=bytes(4)) + binary(0x10, b"settings") + binary(0x0B),
+    "sasl": binary(0x20) + binary(0x21, b"PLAIN", value=b"\x00alice\x00secret"),
+    "too_large": binary(0x01, b"big", bytes(8), b"v" * 400) + binary(0x0A),
+    "unknown": binary(0x30, b"ab", value=b"cd") + binary(0x0A),
+    "bad_lengths": binary(0x00, b"abc", body=1),
+    "long_key": binary(0x00, b"k" * 251),
+    "bad_magic": binary(0x0A) + binary(0x0A, magic=0x81),
+    "junk": b"\x80" + junk(16, 100),
+}
+
 PIPELINE = {
     "swallow_text": b"set big 0 0 9000\r\n" + b"v" * 100,
     "swallow_text_noreply": b"set big 0 0 8200 noreply\r\n" + b"v" * 300 + b"\r\nget big\r\n",
@@ -185,6 +210,8 @@ RESP_REGRESSIONS = {
 }
 PIPELINE_REGRESSIONS = {
     "regression_resp_cr_in_error": (b"*1\r\n\r\n", b"", 0),
+    # A binary STAT in pieces: its rusage packets differ between runs, as text `stats` lines do.
+    "regression_binary_stat_rusage": (binary(0x10) + binary(0x0A, magic=0x81), b"\x02\x06\x0c", 0),
 }
 
 # Seeds with option 1 (small parser limits), where a limit is the point.
@@ -209,6 +236,7 @@ def main():
     targets = {
         "text_request_parser_fuzzer": [(TEXT, 0)],
         "meta_request_parser_fuzzer": [(META, 0)],
+        "binary_request_parser_fuzzer": [(BINARY, 0)],
         "resp_request_parser_fuzzer": [(RESP, 0), (RESP_INLINE, OPTION2)],
         # The pipeline has no small limits: option 1 is unused there, option 2 is the RESP port.
         "request_pipeline_fuzzer": [
@@ -217,6 +245,7 @@ def main():
             ({"resp_" + k: v for k, v in RESP.items()}, 0),
             ({"resp_" + k: v for k, v in RESP_INLINE.items()}, OPTION2),
             (PIPELINE, 0),
+            ({"binary_" + k: v for k, v in BINARY.items()}, 0),
         ],
     }
     regressions = {

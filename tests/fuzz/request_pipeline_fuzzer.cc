@@ -13,13 +13,15 @@
 // its reclaimer is off, so that a run is a pure function of the input.
 //
 // Checks: each step keeps the PipelineStep contract; a paused command advances; the replies end
-// at a reply boundary; RESP replies are well-formed RESP, with no line end inside a status or
-// error line; and the stream arriving whole and in the fuzzer's pieces (two fresh engines) gives
-// the same steps and the same bytes written. Option 2 makes the connection one of the
+// at a reply boundary; binary replies are whole response packets; RESP replies are well-formed
+// RESP, with no line end inside a status or error line; and the stream arriving whole and in the
+// fuzzer's pieces (two fresh engines) gives the same steps and the same bytes written. Option 2
+// makes the connection one of the
 // --resp-port (RESP with inline commands); otherwise it is on the memcached port, where the
 // first byte picks the dialect.
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -200,9 +202,30 @@ class FuzzConnection {
   std::string written_;
 };
 
+// A binary connection's replies without the STAT packets of the process's CPU time (whole
+// packets, as CheckBinaryReplies has checked).
+std::string ComparableBinary(std::string_view output) {
+  std::string out;
+  size_t pos = 0;
+  while (pos + 24 <= output.size()) {
+    const auto byte = [&](size_t i) { return static_cast<uint8_t>(output[pos + i]); };
+    const size_t keylen = (size_t{byte(2)} << 8) | byte(3);
+    const size_t extlen = byte(4);
+    const size_t bodylen =
+        (size_t{byte(8)} << 24) | (size_t{byte(9)} << 16) | (size_t{byte(10)} << 8) | byte(11);
+    const std::string_view packet = output.substr(pos, 24 + bodylen);
+    const std::string_view key = packet.substr(std::min(packet.size(), 24 + extlen), keylen);
+    if (!(byte(1) == 0x10 && key.substr(0, 6) == "rusage")) out.append(packet);
+    pos += packet.size();
+  }
+  out.append(output.substr(std::min(pos, output.size())));
+  return out;
+}
+
 // The replies without the lines that differ between two runs of the same requests: `stats`
 // reports the process's CPU time.
-std::string Comparable(std::string_view output) {
+std::string Comparable(std::string_view output, server::Dialect dialect) {
+  if (dialect == server::Dialect::kBinary) return ComparableBinary(output);
   std::string out;
   size_t pos = 0;
   while (pos < output.size()) {
@@ -242,8 +265,29 @@ void CheckRespReplies(std::string_view output) {
   MEMKV_FUZZ_CHECK(pending == 0, "unfinished RESP array: " + Printable(output));
 }
 
+// Binary replies: whole response packets one after another, each with the response magic and
+// a body that holds its extras and key.
+void CheckBinaryReplies(std::string_view output) {
+  size_t pos = 0;
+  const auto byte = [&output](size_t i) { return static_cast<uint8_t>(output[i]); };
+  while (pos < output.size()) {
+    const auto at = [&] { return Cat("at byte ", pos, ": ", Printable(output.substr(pos))); };
+    MEMKV_FUZZ_CHECK(output.size() - pos >= 24 && byte(pos) == 0x81, at());
+    const size_t keylen = (size_t{byte(pos + 2)} << 8) | byte(pos + 3);
+    const size_t extlen = byte(pos + 4);
+    const size_t bodylen = (size_t{byte(pos + 8)} << 24) | (size_t{byte(pos + 9)} << 16) |
+                           (size_t{byte(pos + 10)} << 8) | byte(pos + 11);
+    MEMKV_FUZZ_CHECK(keylen + extlen <= bodylen && output.size() - pos - 24 >= bodylen, at());
+    pos += 24 + bodylen;
+  }
+}
+
 void CheckReplies(FuzzConnection& conn) {
   const std::string& out = conn.Written();
+  if (conn.dialect() == server::Dialect::kBinary) {
+    CheckBinaryReplies(out);
+    return;
+  }
   MEMKV_FUZZ_CHECK(out.empty() || out.ends_with("\r\n"), "reply cut short: " + Printable(out));
   if (conn.dialect() == server::Dialect::kResp) CheckRespReplies(out);
 }
@@ -260,11 +304,11 @@ void Run(const uint8_t* data, size_t size) {
   FeedInPieces(input.stream, input.pieces,
                [&cut](std::string_view piece) { return cut.Receive(piece); });
   CheckReplies(cut);
-  MEMKV_FUZZ_CHECK(
-      whole.steps() == cut.steps() && Comparable(whole.Written()) == Comparable(cut.Written()),
-      "stream: " + Printable(input.stream) + "\n--- whole:\n" + whole.steps() +
-          Printable(whole.Written(), 2000) + "\n--- in pieces:\n" + cut.steps() +
-          Printable(cut.Written(), 2000));
+  MEMKV_FUZZ_CHECK(whole.steps() == cut.steps() && Comparable(whole.Written(), whole.dialect()) ==
+                                                       Comparable(cut.Written(), cut.dialect()),
+                   "stream: " + Printable(input.stream) + "\n--- whole:\n" + whole.steps() +
+                       Printable(whole.Written(), 2000) + "\n--- in pieces:\n" + cut.steps() +
+                       Printable(cut.Written(), 2000));
 }
 
 }  // namespace

@@ -8,7 +8,8 @@
 #   --seconds N  how long each target runs (default 60)
 #   --jobs N     how many targets run at once (default: the number of cores)
 #   target       text_request_parser_fuzzer, meta_request_parser_fuzzer,
-#                resp_request_parser_fuzzer, request_pipeline_fuzzer (default: all four)
+#                binary_request_parser_fuzzer, resp_request_parser_fuzzer,
+#                request_pipeline_fuzzer (default: all five)
 #
 # What a target finds is kept in build-fuzz/corpus/<target>/, so the next run starts from there;
 # the seeds in tests/fuzz/corpus/<target>/ are only read. A failing input is saved as
@@ -29,7 +30,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ ${#targets[@]} -eq 0 ]] && targets=(text_request_parser_fuzzer meta_request_parser_fuzzer
-  resp_request_parser_fuzzer request_pipeline_fuzzer)
+  binary_request_parser_fuzzer resp_request_parser_fuzzer request_pipeline_fuzzer)
 
 build=build-fuzz
 # -O1 and no NDEBUG: the code's own assertions are checks too.
@@ -37,7 +38,8 @@ cmake -S . -B "$build" -DMEMKV_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAG
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 mkdir -p "$build/logs" "$build/artifacts"
-cat tests/fuzz/text.dict tests/fuzz/meta.dict tests/fuzz/resp.dict >"$build/request_pipeline.dict"
+cat tests/fuzz/text.dict tests/fuzz/meta.dict tests/fuzz/binary.dict tests/fuzz/resp.dict \
+  >"$build/request_pipeline.dict"
 
 # Stack traces with file and line (clang's own llvm-symbolizer, from the llvm package).
 symbolizer=$(clang -print-prog-name=llvm-symbolizer)
@@ -48,6 +50,7 @@ dictionary() {
   case "$1" in
     text_*) echo tests/fuzz/text.dict ;;
     meta_*) echo tests/fuzz/meta.dict ;;
+    binary_*) echo tests/fuzz/binary.dict ;;
     resp_*) echo tests/fuzz/resp.dict ;;
     *) echo "$build/request_pipeline.dict" ;;
   esac

@@ -9,6 +9,7 @@ at test time by tests/support/tls_certs.py (a CA, a server certificate for local
 In every available mode x engine, one memkv with -p and --tls-port (client certificates
 required, the default), over TLS:
 - memcached text set / get / gets / delete and meta ms / mg, from a raw ssl socket, byte for byte;
+- the memcached binary protocol (first byte 0x80): SET, GET, a GETK miss and QUIT, byte for byte;
 - a 1 MiB value set and read back intact (partial sends, many TLS records each way);
 - 500 set + get pairs in one write, the 1000 replies in order (pipelining through the record
   layer: requests cut at record boundaries, replies coalesced);
@@ -39,6 +40,7 @@ import os
 import re
 import socket
 import ssl
+import struct
 import subprocess
 import sys
 import tempfile
@@ -139,6 +141,32 @@ def check_text_and_meta(checker, label, port, ctx):
         checker.expect(got == b"VA 2 f0\r\nhi\r\n", f"{label}: mg over TLS {got!r}")
         got = call(s, b"mn\r\n", b"MN\r\n")
         checker.expect(got == b"MN\r\n", f"{label}: mn over TLS {got!r}")
+
+
+def binary_packet(opcode, key=b"", extras=b"", value=b"", opaque=0):
+    """A memcached binary-protocol request."""
+    return struct.pack(">BBHBBHIIQ", 0x80, opcode, len(key), len(extras), 0, 0,
+                       len(key) + len(extras) + len(value), opaque, 0) + extras + key + value
+
+
+def check_binary(checker, label, port, ctx):
+    """The binary protocol over TLS: the dialect is decided on the first decrypted byte."""
+    with tls_connect(port, ctx) as s:
+        s.sendall(binary_packet(0x01, b"bk", struct.pack(">II", 5, 0), b"abc", opaque=1))
+        got = read_exact(s, 24)
+        checker.expect(got[:2] == b"\x81\x01" and got[6:8] == b"\x00\x00"
+                       and got[12:16] == b"\x00\x00\x00\x01",
+                       f"{label}: binary SET over TLS {got!r}")
+        s.sendall(binary_packet(0x00, b"bk", opaque=2))
+        got = read_exact(s, 24 + 4 + 3)
+        checker.expect(got[:2] == b"\x81\x00" and got[24:] == b"\x00\x00\x00\x05abc",
+                       f"{label}: binary GET over TLS {got!r}")
+        s.sendall(binary_packet(0x0C, b"none", opaque=3) + binary_packet(0x07, opaque=4))
+        got = read_exact(s, 24 + 4 + 24 + 1)
+        checker.expect(got == b"\x81\x0c\x00\x04\x00\x00\x00\x01\x00\x00\x00\x04"
+                       b"\x00\x00\x00\x03" + bytes(8) + b"none"
+                       + b"\x81\x07" + bytes(10) + b"\x00\x00\x00\x04" + bytes(8),
+                       f"{label}: binary GETK miss and QUIT over TLS {got!r}")
 
 
 def strict_eof_context(certs):
@@ -280,6 +308,7 @@ def check_combination(checker, binary, certs, mode, io):
             got = call(s, b"set plain_key 0 0 10\r\nfrom plain\r\n", b"\r\n")
             checker.expect(got == b"STORED\r\n", f"{label}: set on -p {got!r}")
         check_text_and_meta(checker, label, server.tls_port, ctx)
+        check_binary(checker, label, server.tls_port, ctx)
         check_large_value(checker, label, server.tls_port, ctx)
         check_pipeline(checker, label, server.tls_port, ctx)
         check_concurrent(checker, label, server.tls_port, ctx)
