@@ -115,14 +115,7 @@ void SetBitCommand(Call& call) {
         uint8_t updated = static_cast<uint8_t>(value[byte]);
         updated = on ? (updated | mask) : (updated & ~mask);
         value[byte] = static_cast<char>(updated);
-        Mutation mutation;
-        mutation.kind = Mutation::Kind::kStore;
-        mutation.parts[0] = value;
-        if (item != nullptr) {
-          mutation.client_flags = item->client_flags;
-          mutation.expiry_millis = item->expiry_millis;
-        }
-        return mutation;
+        return StoreKeepingFlagsAndExpiry(value, item);
       });
   if (!outcome.ok()) {
     AppendStoreError(outcome.status(), call.out);

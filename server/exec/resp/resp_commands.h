@@ -77,6 +77,11 @@ bool IsKeyword(std::string_view arg, std::string_view lower_keyword);
 // Replies an engine failure (too large, out of memory) as a Redis error.
 void AppendStoreError(const absl::Status& status, std::string* out);
 
+// An Update callback's decision to store `value` in place of `item` (null: a new key), keeping
+// the item's memcached flags and expiry, as Redis keeps a key's TTL across SETRANGE, SETBIT and
+// INCRBYFLOAT.
+storage::Mutation StoreKeepingFlagsAndExpiry(std::string_view value, const storage::ItemView* item);
+
 // Counts a read as memcached's `get` does (cmd_get, get_hits, ...), so that `stats` and INFO
 // add up across dialects. Defined in resp_strings.cc.
 void CountRead(Call& call, storage::LookupResult result);

@@ -168,6 +168,18 @@ bool IsKeyword(std::string_view arg, std::string_view lower_keyword) {
   return true;
 }
 
+storage::Mutation StoreKeepingFlagsAndExpiry(std::string_view value,
+                                             const storage::ItemView* item) {
+  storage::Mutation mutation;
+  mutation.kind = storage::Mutation::Kind::kStore;
+  mutation.parts[0] = value;
+  if (item != nullptr) {
+    mutation.client_flags = item->client_flags;
+    mutation.expiry_millis = item->expiry_millis;
+  }
+  return mutation;
+}
+
 void AppendStoreError(const absl::Status& status, std::string* out) {
   // The engine's two failures (storage/engine.h). Redis has no per-item limit; its nearest words
   // are proto-max-bulk-len's for a too-large value and maxmemory's OOM for a full cache.

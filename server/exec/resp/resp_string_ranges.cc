@@ -143,14 +143,7 @@ void SetRangeCommand(Call& call) {
         value.resize(new_length, '\0');  // a gap before offset is zero bytes, as in Redis
         value.replace(static_cast<size_t>(offset), patch.size(), patch);
         length = static_cast<int64_t>(new_length);
-        Mutation mutation;
-        mutation.kind = Mutation::Kind::kStore;
-        mutation.parts[0] = value;
-        if (item != nullptr) {
-          mutation.client_flags = item->client_flags;
-          mutation.expiry_millis = item->expiry_millis;
-        }
-        return mutation;
+        return StoreKeepingFlagsAndExpiry(value, item);
       });
   if (!outcome.ok()) {
     AppendStoreError(outcome.status(), call.out);
@@ -190,14 +183,7 @@ void IncrByFloatCommand(Call& call) {
           return Mutation{};
         }
         length = FormatHumanLongDouble(value, digits);
-        Mutation mutation;
-        mutation.kind = Mutation::Kind::kStore;
-        mutation.parts[0] = std::string_view(digits, length);
-        if (item != nullptr) {
-          mutation.client_flags = item->client_flags;
-          mutation.expiry_millis = item->expiry_millis;
-        }
-        return mutation;
+        return StoreKeepingFlagsAndExpiry(std::string_view(digits, length), item);
       });
   if (!outcome.ok()) {
     AppendStoreError(outcome.status(), call.out);
