@@ -18,6 +18,9 @@ namespace {
 
 namespace binary = protocol::binary;
 
+// Where a response has its status; a request has its vbucket there.
+constexpr size_t kStatusOffset = 6;
+
 uint32_t ReadBigEndian(std::string_view bytes, size_t offset, size_t width) {
   uint32_t value = 0;
   for (size_t i = 0; i < width; ++i) {
@@ -138,7 +141,7 @@ class BinaryCodec : public RequestCodec {
     }
     if (in.size() < binary::kHeaderBytes + body_length) return false;
     response->opcode = static_cast<uint8_t>(in[binary::kOpcodeOffset]);
-    response->status = static_cast<uint16_t>(ReadBigEndian(in, 6, 2));  // the status field
+    response->status = static_cast<uint16_t>(ReadBigEndian(in, kStatusOffset, 2));
     const std::string_view body = in.substr(binary::kHeaderBytes, body_length);
     response->key = body.substr(extras_length, key_length);
     response->value = body.substr(extras_length + key_length);
