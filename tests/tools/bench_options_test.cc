@@ -96,7 +96,8 @@ TEST(BenchOptionsTest, NonsenseIsRefusedInOneLine) {
   EXPECT_EQ(Error({"--server", "nowhere"}), "--server: expected HOST:PORT, got 'nowhere'");
   EXPECT_EQ(Error({"--server", "h:70000"}),
             "--server: expected an integer in [1, 65535], got '70000'");
-  EXPECT_EQ(Error({"--dialect", "binary"}), "--dialect: expected text, meta or resp, got 'binary'");
+  EXPECT_EQ(Error({"--dialect", "ascii"}),
+            "--dialect: expected text, meta, resp or binary, got 'ascii'");
   EXPECT_EQ(Error({"--ratio", "0:0"}),
             "--ratio: expected GET:SET weights such as 9:1, not both 0, got '0:0'");
   EXPECT_EQ(Error({"--value-size", "10-5"}),

@@ -68,7 +68,7 @@ def check_summary(name, result, expect_requests=None):
 
 def test_against_memkv(bench, binary):
     with MemkvServer(binary, ["-t", "2"]) as server:
-        for dialect in ["text", "meta", "resp"]:
+        for dialect in ["text", "meta", "binary", "resp"]:
             for multiget in ["1", "4"]:
                 name = f"{dialect} multiget {multiget}"
                 result = run_bench(bench, server.port, "-D", dialect, "-d", "1", "-t", "2", "-c",
@@ -121,11 +121,18 @@ class BadServer:
         self.listener.close()
 
 
+# A binary GETK hit (magic 0x81, opcode 0x0c, key length 8, extras 4, body 15) of key:0001 = "abc".
+BINARY_GETK_HIT = (bytes([0x81, 0x0c, 0, 8, 4, 0, 0, 0, 0, 0, 0, 15]) + bytes(12) + bytes(4) +
+                   b"key:0001abc")
+
+
 def test_against_bad_servers(bench):
     for label, answer, dialect in [("garbage text", b"HELLO THERE\r\n", "text"),
                                    ("garbage meta", b"VA x\r\n", "meta"),
                                    ("garbage resp", b"!what\r\n", "resp"),
+                                   ("garbage binary", b"END\r\n", "binary"),
                                    ("wrong value", b"VALUE key:0001 0 3\r\nabc\r\nEND\r\n", "text"),
+                                   ("wrong binary value", BINARY_GETK_HIT, "binary"),
                                    ("hang-up", None, "text")]:
         server = BadServer(answer)
         try:
@@ -144,7 +151,7 @@ def test_against_bad_servers(bench):
 
 
 def test_bad_options(bench):
-    for flags in [["--threads", "0"], ["--bogus"], ["--dialect", "binary"], ["-d"]]:
+    for flags in [["--threads", "0"], ["--bogus"], ["--dialect", "ascii"], ["-d"]]:
         result = subprocess.run([bench, *flags], capture_output=True, text=True, timeout=10)
         check(result.returncode == 2, f"{flags}: exit {result.returncode}, expected 2")
         check(result.stderr.count("\n") == 1 and result.stderr.startswith("memkv-bench: "),

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "protocol/memcache/binary_protocol.h"
+#include "protocol/memcache/binary_reply_encoder.h"
 #include "tools/bench/workload.h"
 
 namespace memkv::bench {
@@ -69,6 +71,34 @@ class CodecTest : public testing::Test {
     for (size_t chunk : {1, 2, 3, 7, 16}) {
       std::unique_ptr<RequestCodec> fresh = Codec(dialect);
       EXPECT_EQ(Feed(*fresh, request, stream, chunk), whole) << "chunk " << chunk;
+    }
+    return whole;
+  }
+
+  // As Check, and also split in two at every byte: binary framing reads lengths from a header
+  // that may itself arrive in pieces.
+  Outcome CheckEverySplit(Dialect dialect, const std::vector<uint64_t>& keys, bool is_set,
+                          std::string_view stream) {
+    const Outcome whole = Check(dialect, keys, is_set, stream);
+    const PendingRequest request{.is_set = is_set, .keys = keys};
+    for (size_t split = 1; split < stream.size(); ++split) {
+      std::unique_ptr<RequestCodec> codec = Codec(dialect);
+      ReplyProgress progress;
+      std::string buffer(stream.substr(0, split));
+      ReplyStep step = codec->Consume(buffer, request, &progress);
+      buffer.erase(0, step.consumed);
+      if (step.status == ReplyStatus::kNeedMore) {
+        buffer.append(stream.substr(split));
+        step = codec->Consume(buffer, request, &progress);
+        buffer.erase(0, step.consumed);
+      } else {
+        buffer.append(stream.substr(split));
+      }
+      const Outcome outcome =
+          step.status == ReplyStatus::kBroken
+              ? Outcome{step.status, 0, 0, step.error, ""}
+              : Outcome{step.status, progress.hits, progress.next_key, progress.error, buffer};
+      EXPECT_EQ(outcome, whole) << "split at " << split;
     }
     return whole;
   }
@@ -196,6 +226,97 @@ TEST_F(CodecTest, RespSet) {
   EXPECT_EQ(Check(Dialect::kResp, {1}, true, "-OOM command not allowed\r\n").error,
             "SET answered error 'OOM command not allowed'");
   EXPECT_EQ(Check(Dialect::kResp, {1}, true, "$-1\r\n").error, "SET answered null bulk");
+}
+
+// Binary packets for the tests, built with the server's own reply encoder.
+std::string BinaryReply(uint8_t opcode, uint16_t status, std::string_view key,
+                        std::string_view value) {
+  std::string out;
+  const std::string extras = status == protocol::binary::kSuccess && !value.empty()
+                                 ? std::string(4, '\0')  // client flags
+                                 : std::string();
+  protocol::AppendBinaryReply({.opcode = opcode, .status = status}, extras, key, value, &out);
+  return out;
+}
+
+std::string BinaryRequestHeader(uint8_t opcode, uint8_t key_length, uint8_t extras_length,
+                                uint8_t body_length) {
+  std::string header(24, '\0');
+  header[0] = '\x80';
+  header[1] = static_cast<char>(opcode);
+  header[3] = static_cast<char>(key_length);
+  header[4] = static_cast<char>(extras_length);
+  header[11] = static_cast<char>(body_length);
+  return header;
+}
+
+TEST_F(CodecTest, EncodesBinary) {
+  namespace binary = protocol::binary;
+  EXPECT_EQ(Encode(Dialect::kBinary, {1}, false),
+            BinaryRequestHeader(binary::kGetK, 4, 0, 4) + "k:01");
+  EXPECT_EQ(Encode(Dialect::kBinary, {1, 23}, false),
+            BinaryRequestHeader(binary::kGetKQ, 4, 0, 4) + "k:01" +
+                BinaryRequestHeader(binary::kGetKQ, 4, 0, 4) + "k:23" +
+                BinaryRequestHeader(binary::kNoop, 0, 0, 0));
+  EXPECT_EQ(Encode(Dialect::kBinary, {7}, true), BinaryRequestHeader(binary::kSet, 4, 8, 16) +
+                                                     std::string(8, '\0') + "k:07" + Value(7, 4));
+}
+
+TEST_F(CodecTest, BinaryGet) {
+  namespace binary = protocol::binary;
+  const std::string hit1 = BinaryReply(binary::kGetK, binary::kSuccess, "k:01", Value(1, 5));
+  const std::string miss1 = BinaryReply(binary::kGetK, binary::kKeyNotFound, "k:01", "");
+  const std::string set_ok = BinaryReply(binary::kSet, binary::kSuccess, "", "");
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {1}, false, hit1 + set_ok),
+            (Outcome{kDone, 1, 1, "", set_ok}));
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {1}, false, miss1), (Outcome{kDone, 0, 0, "", ""}));
+  // A value for another key, of a wrong length, or with wrong contents.
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {2}, false, hit1).error,
+            "a value for key 'k:01', which was not asked for (or out of order)");
+  EXPECT_EQ(Check(Dialect::kBinary, {1}, false,
+                  BinaryReply(binary::kGetK, binary::kSuccess, "k:01", Value(1, 9)))
+                .error,
+            "key k:01: value of 9 bytes, expected 3..8");
+  EXPECT_EQ(Check(Dialect::kBinary, {1}, false,
+                  BinaryReply(binary::kGetK, binary::kSuccess, "k:01", "abc"))
+                .error,
+            "key k:01: value differs from what was stored: 'abc'");
+  // An error status ends the answer, with memcached's text; garbage breaks the stream.
+  std::string busy;
+  protocol::AppendBinaryError(binary::kGetK, 0, binary::kOutOfMemory, &busy);
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {1}, false, busy),
+            (Outcome{kDone, 0, 0, "GETK answered status 0x0082 'Out of memory'", ""}));
+  EXPECT_EQ(Check(Dialect::kBinary, {1}, false, "END\r\n").status, kBroken);
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {1}, false, set_ok).error,
+            "an answer to opcode 0x01 where 0x0c was expected");
+}
+
+TEST_F(CodecTest, BinaryMultiGet) {
+  namespace binary = protocol::binary;
+  const std::string hit1 = BinaryReply(binary::kGetKQ, binary::kSuccess, "k:01", Value(1, 5));
+  const std::string hit3 = BinaryReply(binary::kGetKQ, binary::kSuccess, "k:03", Value(3, 4));
+  const std::string noop = BinaryReply(binary::kNoop, binary::kSuccess, "", "");
+  const std::string set_ok = BinaryReply(binary::kSet, binary::kSuccess, "", "");
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {1, 2, 3}, false, hit1 + hit3 + noop + set_ok),
+            (Outcome{kDone, 2, 3, "", set_ok}));
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {1, 2}, false, noop), (Outcome{kDone, 0, 0, "", ""}));
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {1, 3}, false, hit3 + hit1 + noop).error,
+            "a value for key 'k:01', which was not asked for (or out of order)");
+}
+
+TEST_F(CodecTest, BinarySet) {
+  namespace binary = protocol::binary;
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {1}, true,
+                            BinaryReply(binary::kSet, binary::kSuccess, "", "")),
+            (Outcome{kDone, 0, 0, "", ""}));
+  std::string too_large;
+  protocol::AppendBinaryError(binary::kSet, 0, binary::kTooLarge, &too_large);
+  EXPECT_EQ(CheckEverySplit(Dialect::kBinary, {1}, true, too_large).error,
+            "SET answered status 0x0003 'Too large.'");
+  // A length no value of this run could have: the stream is garbage, not a buffer to grow.
+  std::string huge = BinaryReply(binary::kSet, binary::kSuccess, "", "");
+  huge[8] = '\x7f';
+  EXPECT_EQ(Check(Dialect::kBinary, {1}, true, huge).status, kBroken);
 }
 
 }  // namespace

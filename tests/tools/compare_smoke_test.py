@@ -31,7 +31,7 @@ def main():
     args = test_arguments()
     build_dir = os.path.dirname(os.path.dirname(os.path.abspath(args.binary)))
     modes = ["acceptor", "dispatch"]
-    workloads = ["small-c64", "greedy-p8", "meta-c64", "resp-c50"]
+    workloads = ["small-c64", "greedy-p8", "meta-c64", "binary-c64", "resp-c50"]
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, os.path.join(ROOT, "tools", "compare"), "--no-build",
                    "--build-dir", build_dir, "--out", out, "--rounds", "1", "--duration", "0.5",
@@ -48,7 +48,7 @@ def main():
         redis = shutil.which("redis-server") is not None
         expected = set()
         for server in servers:
-            names = ["small-c64", "greedy-p8-light", "greedy-p8-heavy", "meta-c64"]
+            names = ["small-c64", "greedy-p8-light", "greedy-p8-heavy", "meta-c64", "binary-c64"]
             if server != "memcached":
                 names.append("resp-c50")
             expected |= {(name, server) for name in names}

@@ -33,6 +33,8 @@ std::unique_ptr<RequestCodec> MakeCodec(Dialect dialect, const CodecContext& con
       return MakeMetaCodec(context);
     case Dialect::kResp:
       return MakeRespCodec(context);
+    case Dialect::kBinary:
+      return MakeBinaryCodec(context);
   }
   return nullptr;
 }

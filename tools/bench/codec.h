@@ -2,10 +2,11 @@
 // or more keys) or a set with protocol/'s client encoders, and checks the answer, element by
 // element, with protocol/'s client reply parsers: every key a get returns must be one it asked
 // for, in order, and its value must have an allowed length and (with verification) the contents
-// derived from its key; a set must be acknowledged (STORED, HD, +OK).
+// derived from its key; a set must be acknowledged (STORED, HD, +OK, status 0).
 //
-// Three implementations: text (get/set), meta (mg/ms, multigets as quiet mg + mn) and RESP
-// (GET/SET/MGET). A codec keeps scratch space: one per worker thread, never shared.
+// Four implementations: text (get/set), meta (mg/ms, multigets as quiet mg + mn), RESP
+// (GET/SET/MGET) and binary (GETK/SET, multigets as GETKQ + NOOP). A codec keeps scratch space: one
+// per worker thread, never shared.
 #ifndef MEMKV_TOOLS_BENCH_CODEC_H_
 #define MEMKV_TOOLS_BENCH_CODEC_H_
 
@@ -72,6 +73,7 @@ class RequestCodec {
 std::unique_ptr<RequestCodec> MakeTextCodec(const CodecContext& context);
 std::unique_ptr<RequestCodec> MakeMetaCodec(const CodecContext& context);
 std::unique_ptr<RequestCodec> MakeRespCodec(const CodecContext& context);
+std::unique_ptr<RequestCodec> MakeBinaryCodec(const CodecContext& context);
 std::unique_ptr<RequestCodec> MakeCodec(Dialect dialect, const CodecContext& context);
 
 // Shared by the implementations: checks one returned value against the keys still expected,

@@ -1,5 +1,5 @@
-// memkv-bench: a load generator for memcached-compatible servers (text and meta dialects) and
-// Redis (RESP) that checks every answer. See BenchUsage() (--help) for the options, and
+// memkv-bench: a load generator for memcached-compatible servers (text, meta and binary dialects)
+// and Redis (RESP) that checks every answer. See BenchUsage() (--help) for the options, and
 // docs/benchmarks.md for how the project uses it.
 #include <unistd.h>
 

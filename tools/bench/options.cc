@@ -120,8 +120,10 @@ absl::Status SetDialect(std::string_view value, BenchOptions* o) {
     o->dialect = Dialect::kMeta;
   } else if (value == "resp") {
     o->dialect = Dialect::kResp;
+  } else if (value == "binary") {
+    o->dialect = Dialect::kBinary;
   } else {
-    return Bad("dialect", "text, meta or resp", value);
+    return Bad("dialect", "text, meta, resp or binary", value);
   }
   return absl::OkStatus();
 }
@@ -175,7 +177,7 @@ const std::array<OptionSpec, 21> kOptions = {{
      [](std::string_view v, BenchOptions* o) {
        return ParseInt("multiget", v, 1, 10000, &o->multiget);
      }},
-    {"dialect", 'D', "text|meta|resp", "protocol to speak (text)", SetDialect},
+    {"dialect", 'D', "text|meta|resp|binary", "protocol to speak (text)", SetDialect},
     {"no-verify", 0, "", "check value lengths only, not contents (contents are checked)",
      [](std::string_view, BenchOptions* o) {
        o->verify = false;
@@ -264,6 +266,8 @@ std::string_view DialectName(Dialect dialect) {
       return "meta";
     case Dialect::kResp:
       return "resp";
+    case Dialect::kBinary:
+      return "binary";
   }
   return "?";
 }

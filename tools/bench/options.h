@@ -14,7 +14,7 @@
 
 namespace memkv::bench {
 
-enum class Dialect { kText, kMeta, kResp };
+enum class Dialect { kText, kMeta, kResp, kBinary };
 
 std::string_view DialectName(Dialect dialect);
 
