@@ -1,7 +1,7 @@
 // `stats`: memcached 1.6.18's general statistics, every line it prints by default, in its order,
 // then memkv's own. A line whose concept memkv lacks (libevent, slab reassignment, the LRU
 // crawler and maintainer, response objects, read buffers, the log watchers, NAPI) prints 0, so
-// that tools which read memcached's lines find them all (README "Statistics" says which).
+// that tools which read memcached's lines find them all (docs/operations.md says which).
 #include <sys/resource.h>
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 // `stats settings`: memcached 1.6.18's lines in its order. Values come from memkv's options where
 // a setting corresponds; otherwise memcached's default is printed, so that a tool reading them
-// sees memcached's shape (README "Statistics").
+// sees memcached's shape (docs/operations.md, "memcached's stats").
 #include <cstdint>
 #include <initializer_list>
 #include <string>

@@ -5,7 +5,7 @@
 // total_pages the memory the shard holds (segments, large values, index) in segments, rounded
 // up, used_chunks its live items' bytes in segments, rounded up. Item counts, bytes, evictions and
 // reclaims are the shard's own; the LRU segment and crawler figures memkv has no counterpart for
-// are 0. README "Statistics".
+// are 0. docs/operations.md, "memcached's stats".
 #include <cstdint>
 #include <initializer_list>
 #include <string>
