@@ -1,5 +1,7 @@
 #include "server/running_server_info.h"
 
+#include <utility>
+
 namespace memkv::server {
 
 RunningServerInfo::RunningServerInfo(const Options& options, IoEngine io, int64_t start_time_millis,
@@ -10,6 +12,7 @@ RunningServerInfo::RunningServerInfo(const Options& options, IoEngine io, int64_
       max_connections_(static_cast<uint64_t>(options.conn_limit)),
       tcp_port_(options.port),
       idle_timeout_seconds_(options.idle_timeout_seconds),
+      listen_address_(options.listen_address),
       verbosity_(options.verbosity),
       client_memory_(client_memory) {}
 
@@ -33,6 +36,16 @@ int RunningServerInfo::thread_count() const {
 std::vector<std::pair<std::string, const CommandStats*>> RunningServerInfo::AllThreadStats() const {
   absl::MutexLock lock(&mu_);
   return threads_;
+}
+
+void RunningServerInfo::SetStatsBaseline(StatsBaseline baseline) {
+  absl::MutexLock lock(&mu_);
+  baseline_ = std::move(baseline);
+}
+
+StatsBaseline RunningServerInfo::stats_baseline() const {
+  absl::MutexLock lock(&mu_);
+  return baseline_;
 }
 
 }  // namespace memkv::server

@@ -37,9 +37,12 @@ class RunningServerInfo final : public ServerInfo {
   uint64_t max_connections() const override { return max_connections_; }
   int tcp_port() const override { return tcp_port_; }
   int64_t idle_timeout_seconds() const override { return idle_timeout_seconds_; }
+  std::string_view listen_address() const override { return listen_address_; }
   void AddThreadStats(std::string name, const CommandStats* stats, ThreadRole role) override;
   std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const override;
   ClientMemoryFacts client_memory() const override;
+  void SetStatsBaseline(StatsBaseline baseline) override;
+  StatsBaseline stats_baseline() const override;
   int verbosity() const override { return verbosity_.load(std::memory_order_relaxed); }
   void SetVerbosity(int level) override { verbosity_.store(level, std::memory_order_relaxed); }
 
@@ -50,12 +53,14 @@ class RunningServerInfo final : public ServerInfo {
   const uint64_t max_connections_;
   const int tcp_port_;
   const int64_t idle_timeout_seconds_;
+  const std::string listen_address_;
   std::atomic<int> verbosity_;
   const ClientMemoryBudget* const client_memory_;
 
   mutable absl::Mutex mu_;
   std::vector<std::pair<std::string, const CommandStats*>> threads_ ABSL_GUARDED_BY(mu_);
   int executing_threads_ ABSL_GUARDED_BY(mu_) = 0;
+  StatsBaseline baseline_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace memkv::server

@@ -134,6 +134,7 @@ class ShardedEngine final : public Engine {
   }
 
   EngineStats Stats() const override;
+  std::vector<EngineStats> ShardStats() const override;
   const Clock& clock() const override { return *clock_; }
   const EngineOptions& options() const override { return options_; }
 
@@ -282,27 +283,46 @@ uint64_t ShardedEngine::Scan(uint64_t cursor, size_t max_buckets, size_t max_ite
   return shard < shards_.size() ? MakeCursor(shard, bucket) : 0;
 }
 
+namespace {
+
+// Adds one shard's figures to `total`.
+void AddStoreStats(const StoreStats& s, EngineStats* total) {
+  total->curr_items += s.curr_items;
+  total->total_items += s.total_items;
+  total->bytes += s.bytes;
+  total->evictions += s.evictions;
+  total->reclaimed += s.reclaimed;
+  total->expired_unfetched += s.expired_unfetched;
+  total->evicted_unfetched += s.evicted_unfetched;
+  total->hash_buckets += s.hash_buckets;
+  total->with_expiry += s.with_expiry;
+  total->memory_bytes += s.memory_bytes;
+  total->segment_bytes = s.segment_bytes;
+}
+
+}  // namespace
+
 EngineStats ShardedEngine::Stats() const {
   EngineStats total;
-  for (const auto& shard : shards_) {
-    const StoreStats s = shard->Stats();
-    total.curr_items += s.curr_items;
-    total.total_items += s.total_items;
-    total.bytes += s.bytes;
-    total.evictions += s.evictions;
-    total.reclaimed += s.reclaimed;
-    total.expired_unfetched += s.expired_unfetched;
-    total.evicted_unfetched += s.evicted_unfetched;
-    total.hash_buckets += s.hash_buckets;
-    total.with_expiry += s.with_expiry;
-    total.memory_bytes += s.memory_bytes;
-  }
+  for (const auto& shard : shards_) AddStoreStats(shard->Stats(), &total);
   total.limit_maxbytes = options_.memory_limit_bytes;
   total.pinned_values = pins_.pinned_values.load(std::memory_order_relaxed);
   total.pinned_bytes = pins_.pinned_bytes.load(std::memory_order_relaxed);
   total.pinned_dropped_values = pins_.dropped_values.load(std::memory_order_relaxed);
   total.pinned_dropped_bytes = pins_.dropped_bytes.load(std::memory_order_relaxed);
   return total;
+}
+
+std::vector<EngineStats> ShardedEngine::ShardStats() const {
+  std::vector<EngineStats> out;
+  out.reserve(shards_.size());
+  for (const auto& shard : shards_) {
+    EngineStats one;
+    AddStoreStats(shard->Stats(), &one);
+    one.limit_maxbytes = options_.memory_limit_bytes / shards_.size();
+    out.push_back(one);
+  }
+  return out;
 }
 
 // A seed from the kernel's random source; may block only before its pool is first initialised.

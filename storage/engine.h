@@ -28,6 +28,7 @@
 #include <memory>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -132,6 +133,9 @@ class Engine {
   // Number of live items (may count expired items not yet reclaimed).
   virtual uint64_t ItemCount() const = 0;
   virtual EngineStats Stats() const = 0;
+  // Stats() of each shard alone, in shard order (memcached's `stats items` and `stats slabs`
+  // print one per shard); limit_maxbytes is the shard's budget, the pinned_* fields are 0.
+  virtual std::vector<EngineStats> ShardStats() const = 0;
   virtual const Clock& clock() const = 0;
   virtual const EngineOptions& options() const = 0;
 

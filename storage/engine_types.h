@@ -144,6 +144,8 @@ struct EngineStats {
   uint64_t pinned_bytes = 0;
   uint64_t pinned_dropped_values = 0;
   uint64_t pinned_dropped_bytes = 0;
+  // The size of the segments small items are written into (the same in every shard).
+  uint64_t segment_bytes = 0;
 };
 
 }  // namespace memkv::storage

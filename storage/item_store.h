@@ -49,8 +49,9 @@ struct StoreStats {
   uint64_t expired_unfetched = 0;
   uint64_t evicted_unfetched = 0;
   uint64_t hash_buckets = 0;
-  uint64_t with_expiry = 0;   // live items that have an expiry time (Redis INFO's "expires")
-  uint64_t memory_bytes = 0;  // filled in by Shard::Stats from ItemStore::memory_bytes()
+  uint64_t with_expiry = 0;    // live items that have an expiry time (Redis INFO's "expires")
+  uint64_t memory_bytes = 0;   // filled in by Shard::Stats from ItemStore::memory_bytes()
+  uint64_t segment_bytes = 0;  // filled in by Shard::Stats: the size of this store's segments
 };
 
 class ItemStore {

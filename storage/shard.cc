@@ -276,6 +276,7 @@ StoreStats Shard::Stats() const {
   absl::MutexLock lock(&mu_);
   StoreStats stats = store_.stats();
   stats.memory_bytes = store_.memory_bytes();
+  stats.segment_bytes = store_.segment_bytes();
   return stats;
 }
 

@@ -17,7 +17,8 @@ void AppendBinaryStats(std::string_view argument, uint8_t opcode, uint32_t opaqu
   // The text answer is the one list of statistics; each "STAT name value" line becomes a packet.
   std::string text;
   AppendTextStats(argument, context, &text);
-  if (!StartsWith(text, "STAT ") && !StartsWith(text, "END")) {
+  // memcached answers a binary "reset" with the terminating packet alone.
+  if (!StartsWith(text, "STAT ") && !StartsWith(text, "END") && text != "RESET\r\n") {
     protocol::AppendBinaryError(opcode, opaque, protocol::binary::kKeyNotFound, out);
     return;
   }
@@ -26,7 +27,7 @@ void AppendBinaryStats(std::string_view argument, uint8_t opcode, uint32_t opaqu
   header.opaque = opaque;
   std::string_view rest = text;
   constexpr std::string_view kPrefix = "STAT ";
-  while (StartsWith(rest, kPrefix)) {
+  while (StartsWith(rest, kPrefix)) {  // none after RESET
     const size_t end = rest.find("\r\n");
     const std::string_view line = rest.substr(kPrefix.size(), end - kPrefix.size());
     rest.remove_prefix(end + 2);

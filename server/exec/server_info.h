@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "server/exec/command_stats.h"
+#include "server/exec/stats_baseline.h"
 
 namespace memkv::server {
 
@@ -36,7 +37,8 @@ class ServerInfo {
   virtual std::string_view io_name() const = 0;    // "epoll" or "uring"
   virtual uint64_t max_connections() const = 0;
   virtual int tcp_port() const = 0;
-  virtual int64_t idle_timeout_seconds() const = 0;  // --idle-timeout; 0 = off
+  virtual int64_t idle_timeout_seconds() const = 0;               // --idle-timeout; 0 = off
+  virtual std::string_view listen_address() const { return {}; }  // -l; empty: every address
 
   // Registers one thread's counters under `name` ("worker0", "acceptor", ...). `stats` must
   // outlive every later reader: front ends register the stats of threads that live until the
@@ -44,6 +46,10 @@ class ServerInfo {
   virtual void AddThreadStats(std::string name, const CommandStats* stats, ThreadRole role) = 0;
   // Every registered thread's counters, named, for sums and for per-thread lines.
   virtual std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const = 0;
+
+  // `stats reset` records a baseline (stats_baseline.h) that `stats` subtracts from then on.
+  virtual void SetStatsBaseline(StatsBaseline baseline) = 0;
+  virtual StatsBaseline stats_baseline() const = 0;
 
   // The client-memory budget's figures; none in a server without one.
   virtual ClientMemoryFacts client_memory() const { return {}; }

@@ -1,6 +1,7 @@
-// The memcached text protocol's `stats` command: memcached 1.6's general statistics under its
-// own names and in its order, then memkv's own (front-end mode, I/O engine, one group of lines
-// per executing thread).
+// The memcached text protocol's `stats` command and its sub-commands, in memcached 1.6.18's line
+// formats: the general statistics under memcached's names and in its order, then memkv's own
+// (front-end mode, I/O engine, one group of lines per executing thread). The parts are in
+// text_stats_*.cc (text_stats_parts.h).
 //
 // Threads: called by the thread that owns `context`; it reads every thread's counters through
 // ServerInfo (relaxed loads), so the figures are a near-instant, not an atomic, snapshot.
@@ -15,10 +16,11 @@
 namespace memkv::server {
 
 // Appends the reply to `stats` (argument "") or `stats <argument>`: the general statistics,
-// "stats settings", or "ERROR" for the sub-commands memkv does not keep (items, slabs, sizes,
-// conns, detail, reset, ... which have no meaning without memcached's slab allocator, or would
-// need a reset of other threads' counters), as memcached answers an unknown one. Without
-// context.server it prints what the engine and the calling thread's counters tell.
+// "settings", "items", "slabs" (one memcached slab class per engine shard), "sizes" (disabled, as
+// memcached without track_sizes), "reset" (RESET; later `stats` count from then, see
+// stats_baseline.h), or "ERROR" for the sub-commands memkv does not keep (conns, detail, ...), as
+// memcached answers an unknown one. Without context.server it prints what the engine and the
+// calling thread's counters tell, and a reset changes nothing.
 void AppendTextStats(std::string_view argument, ExecContext& context, std::string* out);
 
 }  // namespace memkv::server

@@ -39,12 +39,15 @@ class FakeServerInfo : public ServerInfo {
   std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const override {
     return threads_;
   }
+  void SetStatsBaseline(StatsBaseline baseline) override { baseline_ = std::move(baseline); }
+  StatsBaseline stats_baseline() const override { return baseline_; }
   int verbosity() const override { return verbosity_; }
   void SetVerbosity(int level) override { verbosity_ = level; }
 
  private:
   std::vector<std::pair<std::string, const CommandStats*>> threads_;
   int verbosity_ = 0;
+  StatsBaseline baseline_;
 };
 
 }  // namespace memkv::server

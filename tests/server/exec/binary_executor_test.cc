@@ -85,6 +85,15 @@ class BinaryExecutorTest : public ::testing::Test {
   protocol::BinaryRequestParser parser_;
 };
 
+TEST_F(BinaryExecutorTest, StatResetAnswersTheEmptyPacketAlone) {
+  // memcached answers STAT "reset" with the terminating packet only; an unknown group with
+  // KeyNotFound.
+  const std::string reset = Run(Packet(bin::kStat, "reset"));
+  EXPECT_EQ(reset.size(), 24u);
+  EXPECT_EQ(FirstStatus(reset), bin::kSuccess);
+  EXPECT_EQ(FirstStatus(Run(Packet(bin::kStat, "bogus"))), bin::kKeyNotFound);
+}
+
 TEST_F(BinaryExecutorTest, CountsAsTheTextProtocolDoes) {
   Run(Packet(bin::kGet, "k"));
   Run(Packet(bin::kSet, "k", Extras(0, 4, 0, 4), "v"));

@@ -435,18 +435,30 @@ TEST_F(TextExecutorTest, StatsCountLikeMemcached) {
   for (const auto& [name, value] : expected) EXPECT_EQ(stats[name], value) << name;
 }
 
-// memcached's `stats` names, in its order (the ones memkv has).
+// memcached 1.6.18's `stats` names, in its order (idle_kicks as with -o idle_timeout).
 const std::vector<std::string> kMemcachedStatsOrder = {
     // clang-format off
-    "pid", "uptime", "time", "version", "pointer_size", "rusage_user",
+    "pid", "uptime", "time", "version", "libevent", "pointer_size", "rusage_user",
     "rusage_system", "max_connections", "curr_connections", "total_connections",
-    "rejected_connections", "cmd_get",
+    "rejected_connections", "connection_structures", "response_obj_oom", "response_obj_count",
+    "response_obj_bytes", "read_buf_count", "read_buf_bytes", "read_buf_bytes_free",
+    "read_buf_oom", "reserved_fds", "cmd_get",
     "cmd_set", "cmd_flush", "cmd_touch", "cmd_meta", "get_hits", "get_misses",
     "get_expired", "get_flushed", "delete_misses", "delete_hits", "incr_misses", "incr_hits",
     "decr_misses", "decr_hits", "cas_misses", "cas_hits", "cas_badval", "touch_hits",
-    "touch_misses", "auth_cmds", "auth_errors", "idle_kicks", "bytes_read", "bytes_written", "limit_maxbytes", "threads",
-    "bytes",
-    "curr_items", "total_items", "expired_unfetched", "evicted_unfetched", "evictions", "reclaimed",
+    "touch_misses", "store_too_large", "store_no_memory", "auth_cmds", "auth_errors",
+    "idle_kicks", "bytes_read", "bytes_written", "limit_maxbytes", "accepting_conns",
+    "listen_disabled_num", "time_in_listen_disabled_us", "threads", "conn_yields",
+    "hash_power_level", "hash_bytes", "hash_is_expanding", "slab_reassign_rescues",
+    "slab_reassign_chunk_rescues", "slab_reassign_evictions_nomem",
+    "slab_reassign_inline_reclaim", "slab_reassign_busy_items", "slab_reassign_busy_deletes",
+    "slab_reassign_running", "slabs_moved", "lru_crawler_running", "lru_crawler_starts",
+    "lru_maintainer_juggles", "malloc_fails", "log_worker_dropped", "log_worker_written",
+    "log_watcher_skipped", "log_watcher_sent", "log_watchers", "unexpected_napi_ids",
+    "round_robin_fallback", "bytes", "curr_items", "total_items", "slab_global_page_pool",
+    "expired_unfetched", "evicted_unfetched", "evicted_active", "evictions", "reclaimed",
+    "crawler_reclaimed", "crawler_items_checked", "lrutail_reflocked", "moves_to_cold",
+    "moves_to_warm", "moves_within_lru", "direct_reclaims", "lru_bumps_dropped",
     // clang-format on
 };
 
@@ -515,7 +527,44 @@ TEST_F(TextExecutorTest, StatsSettingsWithAServerShowTheIdleTimeout) {
   FakeServerInfo server;
   context_.server = &server;
   const std::string settings = Run("stats settings\r\n");
-  EXPECT_THAT(settings, HasSubstr("STAT item_size_max 65536\r\nSTAT idle_timeout 0\r\nEND\r\n"));
+  EXPECT_THAT(settings, HasSubstr("STAT temporary_ttl 61\r\nSTAT idle_timeout 0\r\n"));
+  EXPECT_THAT(settings, testing::EndsWith("STAT memory_file (null)\r\nEND\r\n"));
+}
+
+TEST_F(TextExecutorTest, StatsResetZeroesCountersNotItems) {
+  CommandStats other;
+  other.cmd_get.Add(5);
+  other.curr_connections.Add(2);
+  FakeServerInfo server({{"worker0", &stats_}, {"worker1", &other}});
+  context_.server = &server;
+  Run("set a 0 0 1\r\nx\r\nget a\r\n");
+  EXPECT_EQ(Run("stats reset\r\n"), "RESET\r\n");
+  std::map<std::string, std::string> stats = Stats();
+  EXPECT_EQ(stats["cmd_get"], "0");
+  EXPECT_EQ(stats["cmd_set"], "0");
+  EXPECT_EQ(stats["get_hits"], "0");
+  EXPECT_EQ(stats["total_items"], "0");
+  EXPECT_EQ(stats["curr_items"], "1");        // items are untouched
+  EXPECT_EQ(stats["curr_connections"], "2");  // a gauge, not reset
+  EXPECT_EQ(stats["thread:worker1:requests"], "0");
+  EXPECT_EQ(other.cmd_get.Get(), 5u);  // the other thread's counter itself is not written
+  Run("get a\r\nget b\r\n");
+  stats = Stats();
+  EXPECT_EQ(stats["cmd_get"], "2");
+  EXPECT_EQ(stats["get_hits"], "1");
+  EXPECT_EQ(stats["get_misses"], "1");
+}
+
+TEST_F(TextExecutorTest, StatsItemsSlabsAndSizes) {
+  Run("set a 0 0 1\r\nx\r\n");
+  const std::string items = Run("stats items\r\n");
+  EXPECT_THAT(items, testing::MatchesRegex("(STAT items:[0-9]+:[a-z_]+ [0-9]+\r\n)+END\r\n"));
+  EXPECT_THAT(items, testing::ContainsRegex("STAT items:[0-9]+:number 1\r\n"));
+  const std::string slabs = Run("stats slabs\r\n");
+  EXPECT_THAT(slabs, testing::ContainsRegex("STAT [0-9]+:chunk_size [0-9]+\r\n"));
+  EXPECT_THAT(slabs, HasSubstr("STAT active_slabs "));
+  EXPECT_THAT(slabs, testing::EndsWith("END\r\n"));
+  EXPECT_EQ(Run("stats sizes\r\n"), "STAT sizes_status disabled\r\nEND\r\n");
 }
 
 }  // namespace
