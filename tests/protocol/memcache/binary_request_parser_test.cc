@@ -78,11 +78,15 @@ class BinaryRequestParserTest : public ::testing::Test {
     BinaryRequest request;
     return Describe(parser_.Parse(input, &request), request);
   }
-  ParseResult ParseResultOf(std::string_view input, BinaryRequest* request) {
-    return parser_.Parse(input, request);
+  // The request's key and value point into the input, so the input is kept (until the next
+  // call) for the checks that read them after a temporary packet has gone.
+  ParseResult ParseResultOf(std::string input, BinaryRequest* request) {
+    input_ = std::move(input);
+    return parser_.Parse(input_, request);
   }
 
   BinaryRequestParser parser_;
+  std::string input_;
 };
 
 TEST_F(BinaryRequestParserTest, GetTakesHeaderAndKey) {
