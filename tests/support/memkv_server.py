@@ -37,8 +37,14 @@ def available_modes(binary, modes=None):
     return chosen
 
 
+# Ports free_port() has handed out in this process: a test that asks for two ports before it
+# starts the server that binds the first (-p and --resp-port) must not get the same one twice.
+_handed_out = set()
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now, for a server a test starts.
+    """A TCP port on 127.0.0.1 that nothing listens on right now, for a server a test starts,
+    and that this process has not been given before.
 
     Chosen at random below the kernel's ephemeral range (32768 and up by default), not by
     binding port 0: a port from that range may be taken a moment later by another test's
@@ -46,11 +52,14 @@ def free_port():
     FreePort says the same)."""
     while True:
         port = random.randint(20000, 32767)
+        if port in _handed_out:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _handed_out.add(port)
             return port
 
 
