@@ -104,12 +104,13 @@ constexpr std::array kClientSubcommands = {
 
 // TIME: the wall clock as seconds and microseconds, read from CLOCK_REALTIME as Redis reads it
 // (not the engine's clock, which has millisecond resolution and may be a test's).
+// The engine's clock, the one TTLs are kept by (a fake one in tests and the fuzzers, so that a
+// replay answers the same): milliseconds, so the microseconds end in 000.
 void TimeCommand(Call& call) {
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t now_millis = call.engine().clock().NowMillis();
   protocol::AppendArrayHeader(2, call.out);
-  AppendBulk(std::to_string(now.tv_sec), call.out);
-  AppendBulk(std::to_string(now.tv_nsec / 1000), call.out);
+  AppendBulk(std::to_string(now_millis / 1000), call.out);
+  AppendBulk(std::to_string((now_millis % 1000) * 1000), call.out);
 }
 
 void PingCommand(Call& call) {
