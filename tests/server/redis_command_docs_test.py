@@ -24,9 +24,10 @@ from memkv_server import MemkvServer, free_port, wait_for_port  # noqa: E402
 # it has of each container command.
 COMMANDS = ("get set setnx setex psetex getset getdel getex mget mset msetnx incr decr incrby "
             "decrby append strlen getrange substr setrange incrbyfloat setbit getbit bitcount "
-            "bitpos lcs del unlink exists expire pexpire expireat pexpireat ttl pttl expiretime "
-            "pexpiretime persist type dbsize flushall flushdb rename renamenx copy keys scan "
-            "randomkey select ping echo quit hello auth client config info time command").split()
+            "bitpos bitop bitfield bitfield_ro lcs del unlink exists expire pexpire expireat "
+            "pexpireat ttl pttl expiretime "
+            "pexpiretime persist type touch dbsize flushall flushdb rename renamenx copy keys scan "
+            "randomkey select ping echo quit hello auth client config info time wait command").split()
 SUBCOMMANDS = {
     "client": ["client|id", "client|setname", "client|getname"],
     "config": ["config|get"],

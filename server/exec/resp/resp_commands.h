@@ -133,6 +133,10 @@ void SetBitCommand(Call& call);
 void GetBitCommand(Call& call);
 void BitCountCommand(Call& call);
 void BitPosCommand(Call& call);
+// resp_bitop.cc, resp_bitfield.cc
+void BitOpCommand(Call& call);
+void BitFieldCommand(Call& call);
+void BitFieldRoCommand(Call& call);
 // resp_lcs.cc
 void LcsCommand(Call& call);
 // resp_keyspace.cc
@@ -150,6 +154,8 @@ void PersistCommand(Call& call);
 void TypeCommand(Call& call);
 void DbSizeCommand(Call& call);
 void FlushAllCommand(Call& call);
+// resp_touch.cc
+void TouchCommand(Call& call);
 // resp_keyspace_copy.cc
 void RenameCommand(Call& call);
 void RenameNxCommand(Call& call);
@@ -168,6 +174,8 @@ void ClientCommand(Call& call);
 void ConfigCommand(Call& call);
 void InfoCommand(Call& call);
 void TimeCommand(Call& call);
+// resp_wait.cc
+void WaitCommand(Call& call);
 // resp_auth.cc
 void AuthCommand(Call& call);
 // Checks `user` / `password` (the --auth-file list, or Redis's passwordless default user

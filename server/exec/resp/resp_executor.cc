@@ -39,6 +39,9 @@ constexpr std::array kCommands = {
     CommandSpec{"getbit", 3, GetBitCommand},
     CommandSpec{"bitcount", -2, BitCountCommand},
     CommandSpec{"bitpos", -3, BitPosCommand},
+    CommandSpec{"bitop", -4, BitOpCommand},
+    CommandSpec{"bitfield", -2, BitFieldCommand},
+    CommandSpec{"bitfield_ro", -2, BitFieldRoCommand},
     CommandSpec{"lcs", -3, LcsCommand},
     CommandSpec{"del", -2, DelCommand},
     CommandSpec{"unlink", -2, DelCommand},
@@ -53,6 +56,7 @@ constexpr std::array kCommands = {
     CommandSpec{"pexpiretime", 2, PExpireTimeCommand},
     CommandSpec{"persist", 2, PersistCommand},
     CommandSpec{"type", 2, TypeCommand},
+    CommandSpec{"touch", -2, TouchCommand},
     CommandSpec{"dbsize", 1, DbSizeCommand},
     CommandSpec{"flushall", -1, FlushAllCommand},
     CommandSpec{"flushdb", -1, FlushAllCommand},
@@ -74,6 +78,7 @@ constexpr std::array kCommands = {
     CommandSpec{"config", -2, ConfigCommand, /*no_auth=*/true},
     CommandSpec{"info", -1, InfoCommand},
     CommandSpec{"time", 1, TimeCommand},
+    CommandSpec{"wait", 3, WaitCommand},
     CommandSpec{"command", -1, CommandCommand, /*no_auth=*/true},
 };
 
