@@ -59,4 +59,41 @@ void AppendArrayHeader(size_t count, std::string* out) {
 
 void AppendNullArray(std::string* out) { out->append("*-1\r\n", 5); }
 
+namespace {
+
+// Indexed by RespVersion - 2: a load instead of a branch on the connection's version.
+constexpr std::string_view kNull[] = {"$-1\r\n", "_\r\n"};
+constexpr char kMapPrefix[] = {'*', '%'};
+constexpr char kSetPrefix[] = {'*', '~'};
+
+size_t Index(RespVersion version) { return static_cast<size_t>(version) - 2; }
+
+}  // namespace
+
+void AppendNull(RespVersion version, std::string* out) { out->append(kNull[Index(version)]); }
+
+void AppendMapHeader(size_t pairs, RespVersion version, std::string* out) {
+  const size_t index = Index(version);
+  // RESP2 counts the keys and values, RESP3 the pairs.
+  AppendPrefixedNumber(kMapPrefix[index], static_cast<int64_t>(pairs << (1 - index)), out);
+}
+
+void AppendSetHeader(size_t count, RespVersion version, std::string* out) {
+  AppendPrefixedNumber(kSetPrefix[Index(version)], static_cast<int64_t>(count), out);
+}
+
+void AppendVerbatim(std::string_view format, std::string_view data, RespVersion version,
+                    std::string* out) {
+  if (version == RespVersion::kResp2) {
+    AppendBulk(data, out);
+    return;
+  }
+  ReserveForValue(data.size() + format.size() + 25, out);
+  AppendPrefixedNumber('=', static_cast<int64_t>(format.size() + 1 + data.size()), out);
+  out->append(format);
+  out->push_back(':');
+  out->append(data);
+  out->append("\r\n", 2);
+}
+
 }  // namespace memkv::protocol

@@ -2,8 +2,9 @@
 
 1. redis-cli (redis-tools) runs every supported command; its output must equal what the same
    redis-cli prints against a real redis-server 7 (started by this test, persistence off).
-   Commands where memkv differs on purpose (one database, strings only, RESP2 only) are checked
-   against memkv's own expected output. An interactive redis-cli (under a pseudo-terminal) loads
+   Commands where memkv differs on purpose (one database, strings only) are checked
+   against memkv's own expected output. The same script under `redis-cli -3` (HELLO 3, RESP3
+   replies: nulls, maps) must print what it prints against redis-server. An interactive redis-cli (under a pseudo-terminal) loads
    its help from COMMAND DOCS and shows it for `help set`.
 2. Malformed RESP gets Redis's "-ERR Protocol error: ..." and a closed connection, on both
    ports, while another client stays served.
@@ -158,7 +159,6 @@ MEMKV_ONLY = [
     ("SADD s m", "ERR unknown command 'SADD', with args beginning with: 's' 'm' "),
     ("HSET h f v", "ERR unknown command 'HSET', with args beginning with: 'h' 'f' 'v' "),
     ("ZADD z 1 m", "ERR unknown command 'ZADD', with args beginning with: 'z' '1' 'm' "),
-    ("HELLO 3", "NOPROTO unsupported protocol version"),
     ("COMMAND COUNT", "59"),
     ("CONFIG GET databases", "databases\n1"),
 ]
@@ -169,28 +169,32 @@ def check(condition, what):
         raise AssertionError(what)
 
 
-def redis_cli(port, script):
-    """Runs redis-cli with `script` on stdin (one command a line); returns its stdout."""
-    result = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port)], input=script,
+def redis_cli(port, script, resp3=False):
+    """Runs redis-cli with `script` on stdin (one command a line); returns its stdout.
+    resp3: `redis-cli -3`, which starts with HELLO 3."""
+    result = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port)]
+                            + (["-3"] if resp3 else []), input=script,
                             capture_output=True, text=True, timeout=60)
     check(result.returncode == 0, f"redis-cli exit status {result.returncode}: {result.stderr}")
     return result.stdout
 
 
-def expected_cli_output(redis_port):
+def expected_cli_output(redis_port, resp3=False):
     subprocess.run(["redis-cli", "-p", str(redis_port), "FLUSHALL"], check=True,
                    capture_output=True)
-    return redis_cli(redis_port, SHARED_SCRIPT)
+    return redis_cli(redis_port, SHARED_SCRIPT, resp3)
 
 
-def check_cli(port, expected):
-    got = redis_cli(port, SHARED_SCRIPT)
+def check_cli(port, expected, resp3=False):
+    got = redis_cli(port, SHARED_SCRIPT, resp3)
     if got != expected:
         commands = [c for c in SHARED_SCRIPT.strip().split("\n")]
         raise AssertionError("redis-cli output differs from redis-server's:\n" + "\n".join(
             f"  {i}: memkv {a!r} redis {b!r}" for i, (a, b) in
             enumerate(zip(got.split("\n"), expected.split("\n"))) if a != b)[:3000]
             + f"\n(commands: {len(commands)})")
+    if resp3:
+        return
     for line, want in MEMKV_ONLY:
         got = redis_cli(port, line + "\n").rstrip("\n")
         check(got == want, f"redis-cli {line!r}: got {got!r}, want {want!r}")
@@ -394,6 +398,7 @@ def main():
     redis_process, redis_port = start_redis_server()
     try:
         expected = expected_cli_output(redis_port)
+        expected_resp3 = expected_cli_output(redis_port, resp3=True)
     finally:
         redis_process.terminate()
         redis_process.wait()
@@ -410,6 +415,7 @@ def main():
                     for what, run in (
                         ("redis-cli", lambda: check_cli(resp_port, expected)),
                         ("redis-cli on the shared port", lambda: check_cli(server.port, expected)),
+                        ("redis-cli -3", lambda: check_cli(resp_port, expected_resp3, True)),
                         ("interactive redis-cli", lambda: check_interactive_help(resp_port)),
                         ("one keyspace", lambda: check_one_keyspace(server.port, resp_port)),
                         ("bad input", lambda: check_bad_input(resp_port)),

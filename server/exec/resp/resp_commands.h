@@ -35,6 +35,8 @@ struct Call {
   storage::Engine& engine() const { return *context.engine; }
   CommandStats& stats() const { return *context.stats; }
   int64_t NowMillis() const { return context.engine->clock().NowMillis(); }
+  // The connection's protocol, for the replies RESP3 spells differently (null, map, set, ...).
+  protocol::RespVersion resp() const { return session.protocol_version; }
 };
 
 using Handler = void (*)(Call& call);
@@ -103,6 +105,9 @@ struct CommandDoc {
   std::string_view docs;  // the COMMAND DOCS map of this command (the value after its name)
 };
 absl::Span<const CommandDoc> CommandDocs();
+// The same entries as redis-server 7.0.15 answers them after HELLO 3 (sets, maps, nulls), in
+// the same order (generated into resp_command_docs_resp3.cc).
+absl::Span<const CommandDoc> CommandDocsResp3();
 
 // Command handlers, by family.
 // resp_strings.cc

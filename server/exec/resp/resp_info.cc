@@ -162,7 +162,7 @@ void InfoCommand(Call& call) {
                             engine.with_expiry);
     }
   }
-  protocol::AppendBulk(text, call.out);
+  protocol::AppendVerbatim("txt", text, call.resp(), call.out);
 }
 
 }  // namespace memkv::server::resp

@@ -1,6 +1,7 @@
 // COMMAND, COMMAND COUNT / DOCS / INFO / LIST: what clients learn about memkv's commands.
 // redis-cli 7 reads COMMAND DOCS when it starts, for its help and argument hints; the entries are
-// redis-server 7.0.15's own bytes (resp_command_docs.cc), limited to the commands memkv has.
+// redis-server 7.0.15's own bytes (resp_command_docs.cc, and resp_command_docs_resp3.cc for a
+// connection that said HELLO 3), limited to the commands memkv has.
 #include <array>
 
 #include "protocol/resp/resp_reply_encoder.h"
@@ -9,10 +10,15 @@
 namespace memkv::server::resp {
 namespace {
 
-const CommandDoc* FindDoc(std::string_view name) {
+// The entries in the connection's protocol.
+absl::Span<const CommandDoc> Docs(const Call& call) {
+  return call.resp() == protocol::RespVersion::kResp3 ? CommandDocsResp3() : CommandDocs();
+}
+
+const CommandDoc* FindDoc(const Call& call, std::string_view name) {
   const CommandSpec* spec = FindCommand(CommandTable(), name);
   if (spec == nullptr) return nullptr;
-  for (const CommandDoc& doc : CommandDocs()) {
+  for (const CommandDoc& doc : Docs(call)) {
     if (doc.name == spec->name) return &doc;
   }
   return nullptr;
@@ -32,21 +38,21 @@ void CommandList(Call& call) {
   for (const CommandDoc& doc : CommandDocs()) protocol::AppendBulk(doc.name, call.out);
 }
 
-void AppendAllInfo(std::string* out) {
-  protocol::AppendArrayHeader(CommandDocs().size(), out);
-  for (const CommandDoc& doc : CommandDocs()) out->append(doc.info);
+void AppendAllInfo(const Call& call) {
+  protocol::AppendArrayHeader(Docs(call).size(), call.out);
+  for (const CommandDoc& doc : Docs(call)) call.out->append(doc.info);
 }
 
 void CommandInfo(Call& call) {
   if (call.args.size() == 2) {  // no names: every command, as plain COMMAND
-    AppendAllInfo(call.out);
+    AppendAllInfo(call);
     return;
   }
   protocol::AppendArrayHeader(call.args.size() - 2, call.out);
   for (size_t i = 2; i < call.args.size(); ++i) {
-    const CommandDoc* doc = FindDoc(call.args[i]);
+    const CommandDoc* doc = FindDoc(call, call.args[i]);
     if (doc == nullptr) {
-      protocol::AppendNullBulk(call.out);
+      protocol::AppendNull(call.resp(), call.out);
     } else {
       call.out->append(doc->info);
     }
@@ -54,7 +60,7 @@ void CommandInfo(Call& call) {
 }
 
 void CommandDocsCommand(Call& call) {
-  // A flat map of name -> docs; names memkv does not have are left out, as Redis does.
+  // A map of name -> docs; names memkv does not have are left out, as Redis does.
   std::string body;
   size_t count = 0;
   auto add = [&body, &count](const CommandDoc& doc) {
@@ -63,13 +69,13 @@ void CommandDocsCommand(Call& call) {
     ++count;
   };
   if (call.args.size() == 2) {
-    for (const CommandDoc& doc : CommandDocs()) add(doc);
+    for (const CommandDoc& doc : Docs(call)) add(doc);
   } else {
     for (size_t i = 2; i < call.args.size(); ++i) {
-      if (const CommandDoc* doc = FindDoc(call.args[i])) add(*doc);
+      if (const CommandDoc* doc = FindDoc(call, call.args[i])) add(*doc);
     }
   }
-  protocol::AppendArrayHeader(count * 2, call.out);
+  protocol::AppendMapHeader(count, call.resp(), call.out);
   call.out->append(body);
 }
 
@@ -85,7 +91,7 @@ constexpr std::array kCommandSubcommands = {
 void CommandCommand(Call& call) {
   if (call.args.size() == 1) {
     if (!AuthenticatedOrReply(call.session, call.out)) return;
-    AppendAllInfo(call.out);
+    AppendAllInfo(call);
     return;
   }
   DispatchSubcommand(call, kCommandSubcommands);

@@ -142,7 +142,7 @@ void RandomKeyCommand(Call& call) {
   if (found) {
     AppendBulk(key, call.out);
   } else {
-    protocol::AppendNullBulk(call.out);
+    protocol::AppendNull(call.resp(), call.out);
   }
 }
 

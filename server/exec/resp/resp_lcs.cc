@@ -134,7 +134,7 @@ void LcsCommand(Call& call) {
     }
   }
   if (get_idx) {
-    AppendArrayHeader(4, call.out);  // RESP2's map: matches, ranges, len, length
+    protocol::AppendMapHeader(2, call.resp(), call.out);  // matches: ranges, len: length
     AppendBulk("matches", call.out);
     AppendArrayHeader(range_count, call.out);
     call.out->append(ranges);

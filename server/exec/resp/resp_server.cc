@@ -1,6 +1,6 @@
 // RESP server and connection commands: PING, ECHO, SELECT, QUIT, HELLO, CLIENT, CONFIG GET,
-// TIME and INFO, worded as Redis 7.0 words them. memkv has one database (SELECT 0 only) and speaks
-// RESP2 only (HELLO 3 is refused, as Redis refuses a protocol it does not know).
+// TIME and INFO, worded as Redis 7.0 words them. memkv has one database (SELECT 0 only); HELLO 2
+// and HELLO 3 choose the connection's protocol, as in Redis.
 #include <time.h>
 
 #include <algorithm>
@@ -56,7 +56,7 @@ void ConfigGet(Call& call) {
       }
     }
   }
-  protocol::AppendArrayHeader(matches.size() * 2, call.out);
+  protocol::AppendMapHeader(matches.size(), call.resp(), call.out);
   for (const auto& [name, value] : matches) {
     AppendBulk(name, call.out);
     AppendBulk(value, call.out);
@@ -88,7 +88,7 @@ void ClientSetName(Call& call) {
 
 void ClientGetName(Call& call) {
   if (call.session.name.empty()) {
-    protocol::AppendNullBulk(call.out);
+    protocol::AppendNull(call.resp(), call.out);
   } else {
     AppendBulk(call.session.name, call.out);
   }
@@ -206,19 +206,16 @@ void HelloCommand(Call& call) {
         call.out);
     return;
   }
-  // Redis knows 2 and 3; memkv speaks only 2, and refuses 3 where Redis would switch to it.
-  if (version != 2) {
-    AppendError(kNoProto, call.out);
-    return;
-  }
   if (options.has_name && !SetNameOrReply(call, options.name)) return;
-  protocol::AppendArrayHeader(14, call.out);
+  // HELLO without a version keeps the connection's; the reply is already in the new one.
+  if (args.size() >= 2) call.session.protocol_version = static_cast<protocol::RespVersion>(version);
+  protocol::AppendMapHeader(7, call.resp(), call.out);
   AppendBulk("server", call.out);
   AppendBulk("redis", call.out);
   AppendBulk("version", call.out);
   AppendBulk(kRedisCompatVersion, call.out);
   AppendBulk("proto", call.out);
-  AppendInteger(2, call.out);
+  AppendInteger(static_cast<int64_t>(call.resp()), call.out);
   AppendBulk("id", call.out);
   AppendInteger(static_cast<int64_t>(call.session.client_id), call.out);
   AppendBulk("mode", call.out);

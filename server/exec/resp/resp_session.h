@@ -9,12 +9,15 @@
 #include <cstdint>
 #include <string>
 
+#include "protocol/resp/resp_reply_encoder.h"
+
 namespace memkv::server {
 
 struct RespSession {
-  uint64_t client_id = 0;    // CLIENT ID, HELLO's "id"; set by the connection when it opens
-  std::string name;          // CLIENT SETNAME / HELLO ... SETNAME; empty = no name
-  int protocol_version = 2;  // always 2: HELLO 3 is refused (memkv speaks RESP2 only)
+  uint64_t client_id = 0;  // CLIENT ID, HELLO's "id"; set by the connection when it opens
+  std::string name;        // CLIENT SETNAME / HELLO ... SETNAME; empty = no name
+  // HELLO 2 / HELLO 3: which reply types the connection gets (resp_reply_encoder.h).
+  protocol::RespVersion protocol_version = protocol::RespVersion::kResp2;
   // False until AUTH or HELLO ... AUTH succeeds when --auth-file is set; true without it.
   bool authenticated = true;
 };

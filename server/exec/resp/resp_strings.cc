@@ -18,7 +18,6 @@ namespace {
 using protocol::AppendBulk;
 using protocol::AppendError;
 using protocol::AppendInteger;
-using protocol::AppendNullBulk;
 using protocol::AppendSimpleString;
 using storage::Mutation;
 
@@ -180,7 +179,7 @@ bool SetGeneric(Call& call, std::string_view command, unsigned flags, std::strin
         // Copied, not spliced: a failed store rewinds the reply to its mark.
         AppendBulk(current->value, call.out);
       } else {
-        AppendNullBulk(call.out);
+        protocol::AppendNull(call.resp(), call.out);
       }
     }
     if (((flags & kNx) && current != nullptr) || ((flags & kXx) && current == nullptr)) {
@@ -217,7 +216,7 @@ void CountRead(Call& call, storage::LookupResult result) {
 void GetCommand(Call& call) {
   storage::LookupResult result = call.engine().Get(
       call.args[1], [&call](const storage::ItemView& item) { AppendBulkValue(call, item); });
-  if (result != storage::LookupResult::kHit) AppendNullBulk(call.out);
+  if (result != storage::LookupResult::kHit) protocol::AppendNull(call.resp(), call.out);
   CountRead(call, result);
 }
 
@@ -231,7 +230,7 @@ void SetCommand(Call& call) {
   if (written) {
     AppendSimpleString("OK", call.out);
   } else {
-    AppendNullBulk(call.out);
+    protocol::AppendNull(call.resp(), call.out);
   }
 }
 
@@ -262,7 +261,7 @@ void GetDelCommand(Call& call) {
   bool hit = false;
   UpdateOrReply(call, call.args[1], call.out->size(), [&](const storage::ItemView* current) {
     if (current == nullptr) {
-      AppendNullBulk(call.out);
+      protocol::AppendNull(call.resp(), call.out);
       return Mutation{};
     }
     hit = true;
@@ -290,7 +289,7 @@ void GetExCommand(Call& call) {
   bool hit = false;
   UpdateOrReply(call, call.args[1], mark, [&](const storage::ItemView* current) {
     if (current == nullptr) {
-      AppendNullBulk(call.out);
+      protocol::AppendNull(call.resp(), call.out);
       return Mutation{};
     }
     hit = true;
@@ -325,7 +324,7 @@ void MGetCommand(Call& call) {
     }
     storage::LookupResult result = call.engine().Get(
         call.args[i + 1], [&call](const storage::ItemView& item) { AppendBulkValue(call, item); });
-    if (result != storage::LookupResult::kHit) AppendNullBulk(call.out);
+    if (result != storage::LookupResult::kHit) protocol::AppendNull(call.resp(), call.out);
     CountRead(call, result);
   }
   if (cursor != nullptr) cursor->next_key = 0;

@@ -109,13 +109,14 @@ TEST_F(RespAuthTest, NamedUsersAndHelloAuth) {
   EXPECT_EQ(Run({"AUTH"}), "-ERR wrong number of arguments for 'auth' command\r\n");
 }
 
-TEST_F(RespAuthTest, HelloThreeWaitsForAuthBeforeItIsRefused) {
+TEST_F(RespAuthTest, HelloThreeWaitsForAuth) {
   UseUsers("alice:secret\n");
   EXPECT_THAT(Run({"HELLO", "3"}), StartsWith("-NOAUTH HELLO must be called"));
+  EXPECT_EQ(Run({"GET", "a"}), "-NOAUTH Authentication required.\r\n");
   EXPECT_EQ(Run({"HELLO", "4"}), "-NOPROTO unsupported protocol version\r\n");
-  EXPECT_EQ(Run({"HELLO", "3", "AUTH", "alice", "secret"}),
-            "-NOPROTO unsupported protocol version\r\n");
-  EXPECT_EQ(Run({"GET", "a"}), "$-1\r\n");  // authenticated by the refused HELLO 3, as Redis
+  EXPECT_THAT(Run({"HELLO", "3", "AUTH", "alice", "wrong"}), StartsWith("-WRONGPASS"));
+  EXPECT_THAT(Run({"HELLO", "3", "AUTH", "alice", "secret"}), StartsWith("%7\r\n"));
+  EXPECT_EQ(Run({"GET", "a"}), "_\r\n");  // authenticated, and in RESP3
 }
 
 TEST_F(RespAuthTest, WithoutUsersDefaultTakesAnyPassword) {

@@ -187,14 +187,25 @@ TEST_F(RespExecutorTest, OneDatabaseOnly) {
   EXPECT_EQ(Run({"CONFIG", "GET", "databases"}), "*2\r\n$9\r\ndatabases\r\n$1\r\n1\r\n");
 }
 
-TEST_F(RespExecutorTest, Resp2Only) {
-  EXPECT_EQ(Run({"HELLO", "3"}), "-NOPROTO unsupported protocol version\r\n");
+TEST_F(RespExecutorTest, HelloChoosesTheProtocol) {
   session_.client_id = 42;
+  // redis-server 7.0.15's bytes: a map after HELLO 3, nulls as "_", HELLO 2 goes back.
+  EXPECT_EQ(Run({"HELLO", "3"}),
+            "%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n"
+            ":3\r\n$2\r\nid\r\n:42\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n"
+            "$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n");
+  EXPECT_EQ(Run({"GET", "nokey"}), "_\r\n");
+  EXPECT_EQ(Run({"MGET", "nokey", "nokey"}), "*2\r\n_\r\n_\r\n");
+  EXPECT_EQ(Run({"CONFIG", "GET", "databases"}), "%1\r\n$9\r\ndatabases\r\n$1\r\n1\r\n");
+  EXPECT_THAT(Run({"HELLO"}), StartsWith("%7\r\n"));  // no version: the protocol stays
+  EXPECT_EQ(Run({"HELLO", "4"}), "-NOPROTO unsupported protocol version\r\n");
+  EXPECT_EQ(Run({"GET", "nokey"}), "_\r\n");
   EXPECT_EQ(Run({"HELLO", "2", "SETNAME", "app"}),
             "*14\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n$5\r\nproto\r\n"
             ":2\r\n$2\r\nid\r\n:42\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n"
             "$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n");
   EXPECT_EQ(session_.name, "app");
+  EXPECT_EQ(Run({"GET", "nokey"}), "$-1\r\n");
   EXPECT_THAT(Run({"HELLO"}), StartsWith("*14\r\n"));
   EXPECT_THAT(Run({"HELLO", "2", "AUTH", "default", "any"}), StartsWith("*14\r\n"));
 }
