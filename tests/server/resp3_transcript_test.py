@@ -66,6 +66,12 @@ SCENARIOS = [
         ["LCS", "s1", "s2", "IDX", "WITHMATCHLEN"], ["LCS", "s1", "s2", "IDX", "MINMATCHLEN", "4"],
         ["LCS", "s1", "nokey", "IDX"], ["LCS", "nokey", "nokey2", "IDX", "WITHMATCHLEN"],
         ["LCS", "s1", "s2", "LEN", "IDX"], ["LCS", "s1", "s2", "FOO"],
+        ["BITOP", "and", "d", "s1", "s2"], ["GET", "d"], ["BITOP", "or", "d", "nokey"],
+        ["BITOP", "foo", "d", "s1"],
+        ["BITFIELD", "bf", "set", "u8", "0", "255", "overflow", "fail", "incrby", "u8", "0", "1",
+         "get", "i8", "0"],
+        ["BITFIELD_RO", "bf", "get", "u4", "#1"], ["BITFIELD_RO", "nokey", "get", "u4", "0"],
+        ["BITFIELD_RO", "bf", "set", "u8", "0", "1"], ["TOUCH", "s1", "nokey"], ["WAIT", "0", "0"],
     ]),
     ("keyspace", [
         ["SET", "a", "1"], ["SET", "b", "2"], ["DEL", "a", "nokey"], ["UNLINK", "b"],

@@ -178,9 +178,9 @@ def main():
                 for name, requests in SCENARIOS:
                     compare(check, name, requests, memkv.port, redis.port)
                 rng = random.Random(seed)
-                for round_number in range(4):
+                for round_number in range(8):
                     compare(check, f"random round {round_number} (seed {seed})",
-                            random_requests(rng, 150), memkv.port, redis.port)
+                            random_requests(rng, 200), memkv.port, redis.port)
         run_memkv_only(check, memkv.port)
     print(f"{check.checks - check.failures} passed, {check.failures} failed")
     return 1 if check.failures else 0

@@ -156,23 +156,58 @@ __int128 FieldNumber(uint64_t raw, const FieldOp& op) {
                       : static_cast<__int128>(raw);
 }
 
-// The number that `wanted` (exact, possibly out of the type's range) becomes under the op's
-// OVERFLOW rule, or nullopt under FAIL when it does not fit.
-std::optional<__int128> Fit(__int128 wanted, const FieldOp& op) {
-  const __int128 one = 1;
-  const __int128 min = op.is_signed ? -(one << (op.bits - 1)) : 0;
-  const __int128 max = op.is_signed ? (one << (op.bits - 1)) - 1 : (one << op.bits) - 1;
-  if (wanted >= min && wanted <= max) return wanted;
-  switch (op.overflow) {
-    case Overflow::kFail:
-      return std::nullopt;
-    case Overflow::kSat:
-      return wanted < min ? min : max;
-    case Overflow::kWrap:
-      break;
+enum class Direction { kFits, kAbove, kBelow };
+
+// Whether `base` + `increment` leaves the type's range, and on which side, decided as Redis 7.0's
+// checkSignedBitfieldOverflow / checkUnsignedBitfieldOverflow decide it (SET is base = the
+// argument, increment = 0). For unsigned types that is the exact answer. For signed types Redis
+// computes max - base and min - base in 64 bits, which wrap when base is far outside the range:
+// SET i53 of -2^63 then counts as above the range, so SAT stores the maximum. The same bytes as
+// redis-server matter more here than the arithmetic, so the wrap is reproduced.
+Direction OverflowDirection(int64_t base, int64_t increment, const FieldOp& op) {
+  if (!op.is_signed) {
+    const uint64_t value = static_cast<uint64_t>(base);
+    const uint64_t max = (uint64_t{1} << op.bits) - 1;  // bits <= 63
+    if (value > max) return Direction::kAbove;
+    const int64_t room_above = static_cast<int64_t>(max - value);
+    const int64_t room_below = -static_cast<int64_t>(value);
+    if (increment > 0 && increment > room_above) return Direction::kAbove;
+    if (increment < 0 && increment < room_below) return Direction::kBelow;
+    return Direction::kFits;
   }
+  const int64_t max = op.bits == 64 ? INT64_MAX : (int64_t{1} << (op.bits - 1)) - 1;
+  const int64_t min = -max - 1;
+  const int64_t room_above =
+      static_cast<int64_t>(static_cast<uint64_t>(max) - static_cast<uint64_t>(base));
+  const int64_t room_below =
+      static_cast<int64_t>(static_cast<uint64_t>(min) - static_cast<uint64_t>(base));
+  const bool narrow = op.bits != 64;
+  if (base > max || (narrow && increment > room_above) ||
+      (base >= 0 && increment > 0 && increment > room_above)) {
+    return Direction::kAbove;
+  }
+  if (base < min || (narrow && increment < room_below) ||
+      (base < 0 && increment < 0 && increment < room_below)) {
+    return Direction::kBelow;
+  }
+  return Direction::kFits;
+}
+
+// The number the field holds after SET (increment 0) or INCRBY under the op's OVERFLOW rule, or
+// nullopt under FAIL when it does not fit. WRAP keeps the low bits of the 64-bit sum.
+std::optional<__int128> Fit(int64_t base, int64_t increment, const FieldOp& op) {
+  const uint64_t sum = static_cast<uint64_t>(base) + static_cast<uint64_t>(increment);
   const uint64_t mask = op.bits == 64 ? ~uint64_t{0} : (uint64_t{1} << op.bits) - 1;
-  return FieldNumber(static_cast<uint64_t>(wanted) & mask, op);
+  const Direction direction = OverflowDirection(base, increment, op);
+  if (direction == Direction::kFits || op.overflow == Overflow::kWrap) {
+    return FieldNumber(sum & mask, op);
+  }
+  if (op.overflow == Overflow::kFail) return std::nullopt;
+  const __int128 one = 1;
+  if (direction == Direction::kAbove) {
+    return op.is_signed ? (one << (op.bits - 1)) - 1 : (one << op.bits) - 1;
+  }
+  return op.is_signed ? -(one << (op.bits - 1)) : 0;
 }
 
 // The bytes a string needs to hold every field the ops write; 0 if they only read.
@@ -185,9 +220,11 @@ size_t BytesWritten(const std::vector<FieldOp>& ops) {
   return bytes;
 }
 
-// Runs the ops on `value` in order, appending one reply element each (null for a FAIL).
+// Runs the ops on `value` in order, appending one reply element each (null for a FAIL, in the
+// connection's RESP version).
 // Returns whether any field was written.
-bool RunOps(const std::vector<FieldOp>& ops, std::string& value, std::string* replies) {
+bool RunOps(const std::vector<FieldOp>& ops, protocol::RespVersion version, std::string& value,
+            std::string* replies) {
   bool wrote = false;
   for (const FieldOp& op : ops) {
     const __int128 old = FieldNumber(ReadBits(value, op.offset, op.bits), op);
@@ -195,16 +232,13 @@ bool RunOps(const std::vector<FieldOp>& ops, std::string& value, std::string* re
       protocol::AppendInteger(static_cast<int64_t>(old), replies);
       continue;
     }
-    // SET of an unsigned field takes the argument's 64 bits as unsigned, as Redis does: -1 in
-    // a u8 is 2^64-1, which WRAP stores as 255 and SAT clamps to 255.
-    const __int128 wanted =
-        op.kind == FieldOp::Kind::kSet
-            ? (op.is_signed ? static_cast<__int128>(op.argument)
-                            : static_cast<__int128>(static_cast<uint64_t>(op.argument)))
-            : old + op.argument;
-    const std::optional<__int128> stored = Fit(wanted, op);
+    // SET replaces the field: the argument is the base, with no increment. An unsigned field
+    // takes its 64 bits as unsigned, as Redis does: -1 in a u8 is 2^64-1, above the range.
+    const bool set = op.kind == FieldOp::Kind::kSet;
+    const std::optional<__int128> stored =
+        Fit(set ? op.argument : static_cast<int64_t>(old), set ? 0 : op.argument, op);
     if (!stored.has_value()) {
-      protocol::AppendNullBulk(replies);
+      protocol::AppendNull(version, replies);
       continue;
     }
     WriteBits(value, op.offset, op.bits, static_cast<uint64_t>(*stored));
@@ -225,9 +259,9 @@ void BitFieldGeneric(Call& call, bool read_only) {
     const storage::LookupResult found =
         call.engine().Get(call.args[1], [&](const storage::ItemView& item) {
           std::string value(item.value);
-          RunOps(ops, value, &replies);
+          RunOps(ops, call.resp(), value, &replies);
         });
-    if (found != storage::LookupResult::kHit) RunOps(ops, empty, &replies);
+    if (found != storage::LookupResult::kHit) RunOps(ops, call.resp(), empty, &replies);
     CountRead(call, found);
     protocol::AppendArrayHeader(ops.size(), call.out);
     call.out->append(replies);
@@ -251,7 +285,8 @@ void BitFieldGeneric(Call& call, bool read_only) {
         value.assign(item != nullptr ? item->value : std::string_view());
         const bool grows = value.size() < needed;
         if (grows) value.resize(needed, '\0');
-        if (!RunOps(ops, value, &replies) && !grows && item != nullptr) return storage::Mutation{};
+        if (!RunOps(ops, call.resp(), value, &replies) && !grows && item != nullptr)
+          return storage::Mutation{};
         return StoreKeepingFlagsAndExpiry(value, item);
       });
   if (!outcome.ok()) {

@@ -383,6 +383,76 @@ constexpr std::array kDocs = {
                "te\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$4\r\nBYTE\r\n%3\r\n$"
                "4\r\nname\r\n$3\r\nbit\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$"
                "3\r\nBIT\r\n"},
+    CommandDoc{"bitop",
+               "*10\r\n$5\r\nbitop\r\n:-4\r\n~2\r\n+write\r\n+denyoom\r\n:2\r\n:-1\r\n:1\r\n~"
+               "3\r\n+@write\r\n+@bitmap\r\n+@slow\r\n~0\r\n~2\r\n%3\r\n$5\r\nflags\r\n~2\r\n"
+               "+OW\r\n+update\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$"
+               "4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r"
+               "\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n"
+               ":1\r\n$5\r\nlimit\r\n:0\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+access\r\n$12\r"
+               "\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r"
+               "\nindex\r\n:3\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\n"
+               "spec\r\n%3\r\n$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:"
+               "0\r\n~0\r\n",
+               "%5\r\n$7\r\nsummary\r\n$42\r\nPerform bitwise operations between strings\r\n$"
+               "5\r\nsince\r\n$5\r\n2.6.0\r\n$5\r\ngroup\r\n$6\r\nbitmap\r\n$10\r\ncomplexity"
+               "\r\n$4\r\nO(N)\r\n$9\r\narguments\r\n*3\r\n%2\r\n$4\r\nname\r\n$9\r\noperatio"
+               "n\r\n$4\r\ntype\r\n$6\r\nstring\r\n%3\r\n$4\r\nname\r\n$7\r\ndestkey\r\n$4\r"
+               "\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n%4\r\n$4\r\nname\r\n$3"
+               "\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:1\r\n$5\r\nfl"
+               "ags\r\n~1\r\n+multiple\r\n"},
+    CommandDoc{"bitfield",
+               "*10\r\n$8\r\nbitfield\r\n:-2\r\n~2\r\n+write\r\n+denyoom\r\n:1\r\n:1\r\n:1\r"
+               "\n~3\r\n+@write\r\n+@bitmap\r\n+@slow\r\n~0\r\n~1\r\n%4\r\n$5\r\nnotes\r\n$59"
+               "\r\nThis command allows both access and modification of the key\r\n$5\r\nflag"
+               "s\r\n~4\r\n+RW\r\n+access\r\n+update\r\n+variable_flags\r\n$12\r\nbegin_searc"
+               "h\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1"
+               "\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r"
+               "\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n",
+               "%5\r\n$7\r\nsummary\r\n$56\r\nPerform arbitrary bitfield integer operations o"
+               "n strings\r\n$5\r\nsince\r\n$5\r\n3.2.0\r\n$5\r\ngroup\r\n$6\r\nbitmap\r\n$10"
+               "\r\ncomplexity\r\n$34\r\nO(1) for each subcommand specified\r\n$9\r\nargument"
+               "s\r\n*2\r\n%3\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r"
+               "\nkey_spec_index\r\n:0\r\n%4\r\n$4\r\nname\r\n$9\r\noperation\r\n$4\r\ntype\r"
+               "\n$5\r\noneof\r\n$5\r\nflags\r\n~2\r\n+optional\r\n+multiple\r\n$9\r\nargumen"
+               "ts\r\n*2\r\n%4\r\n$4\r\nname\r\n$15\r\nencoding_offset\r\n$4\r\ntype\r\n$5\r"
+               "\nblock\r\n$5\r\ntoken\r\n$3\r\nGET\r\n$9\r\narguments\r\n*2\r\n%2\r\n$4\r\nn"
+               "ame\r\n$8\r\nencoding\r\n$4\r\ntype\r\n$6\r\nstring\r\n%2\r\n$4\r\nname\r\n$6"
+               "\r\noffset\r\n$4\r\ntype\r\n$7\r\ninteger\r\n%3\r\n$4\r\nname\r\n$5\r\nwrite"
+               "\r\n$4\r\ntype\r\n$5\r\nblock\r\n$9\r\narguments\r\n*2\r\n%5\r\n$4\r\nname\r"
+               "\n$13\r\nwrap_sat_fail\r\n$4\r\ntype\r\n$5\r\noneof\r\n$5\r\ntoken\r\n$8\r\nO"
+               "VERFLOW\r\n$5\r\nflags\r\n~1\r\n+optional\r\n$9\r\narguments\r\n*3\r\n%3\r\n$"
+               "4\r\nname\r\n$4\r\nwrap\r\n$4\r\ntype\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n"
+               "$4\r\nWRAP\r\n%3\r\n$4\r\nname\r\n$3\r\nsat\r\n$4\r\ntype\r\n$10\r\npure-toke"
+               "n\r\n$5\r\ntoken\r\n$3\r\nSAT\r\n%3\r\n$4\r\nname\r\n$4\r\nfail\r\n$4\r\ntype"
+               "\r\n$10\r\npure-token\r\n$5\r\ntoken\r\n$4\r\nFAIL\r\n%3\r\n$4\r\nname\r\n$15"
+               "\r\nwrite_operation\r\n$4\r\ntype\r\n$5\r\noneof\r\n$9\r\narguments\r\n*2\r\n"
+               "%4\r\n$4\r\nname\r\n$21\r\nencoding_offset_value\r\n$4\r\ntype\r\n$5\r\nblock"
+               "\r\n$5\r\ntoken\r\n$3\r\nSET\r\n$9\r\narguments\r\n*3\r\n%2\r\n$4\r\nname\r\n"
+               "$8\r\nencoding\r\n$4\r\ntype\r\n$6\r\nstring\r\n%2\r\n$4\r\nname\r\n$6\r\noff"
+               "set\r\n$4\r\ntype\r\n$7\r\ninteger\r\n%2\r\n$4\r\nname\r\n$5\r\nvalue\r\n$4\r"
+               "\ntype\r\n$7\r\ninteger\r\n%4\r\n$4\r\nname\r\n$25\r\nencoding_offset_increme"
+               "nt\r\n$4\r\ntype\r\n$5\r\nblock\r\n$5\r\ntoken\r\n$6\r\nINCRBY\r\n$9\r\nargum"
+               "ents\r\n*3\r\n%2\r\n$4\r\nname\r\n$8\r\nencoding\r\n$4\r\ntype\r\n$6\r\nstrin"
+               "g\r\n%2\r\n$4\r\nname\r\n$6\r\noffset\r\n$4\r\ntype\r\n$7\r\ninteger\r\n%2\r"
+               "\n$4\r\nname\r\n$9\r\nincrement\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"},
+    CommandDoc{"bitfield_ro",
+               "*10\r\n$11\r\nbitfield_ro\r\n:-2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:"
+               "1\r\n~3\r\n+@read\r\n+@bitmap\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n$5\r\nflags\r\n~"
+               "2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex"
+               "\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\nt"
+               "ype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeyste"
+               "p\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n",
+               "%5\r\n$7\r\nsummary\r\n$87\r\nPerform arbitrary bitfield integer operations o"
+               "n strings. Read-only variant of BITFIELD\r\n$5\r\nsince\r\n$5\r\n6.0.0\r\n$5"
+               "\r\ngroup\r\n$6\r\nbitmap\r\n$10\r\ncomplexity\r\n$34\r\nO(1) for each subcom"
+               "mand specified\r\n$9\r\narguments\r\n*2\r\n%3\r\n$4\r\nname\r\n$3\r\nkey\r\n$"
+               "4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n%5\r\n$4\r\nname\r\n"
+               "$15\r\nencoding_offset\r\n$4\r\ntype\r\n$5\r\nblock\r\n$5\r\ntoken\r\n$3\r\nG"
+               "ET\r\n$5\r\nflags\r\n~3\r\n+optional\r\n+multiple\r\n+multiple_token\r\n$9\r"
+               "\narguments\r\n*2\r\n%2\r\n$4\r\nname\r\n$8\r\nencoding\r\n$4\r\ntype\r\n$6\r"
+               "\nstring\r\n%2\r\n$4\r\nname\r\n$6\r\noffset\r\n$4\r\ntype\r\n$7\r\ninteger\r"
+               "\n"},
     CommandDoc{"lcs",
                "*10\r\n$3\r\nlcs\r\n:-3\r\n~1\r\n+readonly\r\n:1\r\n:2\r\n:1\r\n~3\r\n+@read"
                "\r\n+@string\r\n+@slow\r\n~0\r\n~1\r\n%3\r\n$5\r\nflags\r\n~2\r\n+RO\r\n+acce"
@@ -599,6 +669,20 @@ constexpr std::array kDocs = {
                "\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$7\r\ngeneric\r\n$10\r\ncomplexity\r\n$4\r"
                "\nO(1)\r\n$9\r\narguments\r\n*1\r\n%3\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntyp"
                "e\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n"},
+    CommandDoc{"touch",
+               "*10\r\n$5\r\ntouch\r\n:-2\r\n~2\r\n+readonly\r\n+fast\r\n:1\r\n:-1\r\n:1\r\n~"
+               "3\r\n+@keyspace\r\n+@read\r\n+@fast\r\n~2\r\n$26\r\nrequest_policy:multi_shar"
+               "d\r\n$23\r\nresponse_policy:agg_sum\r\n~1\r\n%3\r\n$5\r\nflags\r\n~1\r\n+RO\r"
+               "\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n%1"
+               "\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r\ntype\r\n$5\r\nrange\r"
+               "\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:-1\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nli"
+               "mit\r\n:0\r\n~0\r\n",
+               "%5\r\n$7\r\nsummary\r\n$87\r\nAlters the last access time of a key(s). Return"
+               "s the number of existing keys specified.\r\n$5\r\nsince\r\n$5\r\n3.2.1\r\n$5"
+               "\r\ngroup\r\n$7\r\ngeneric\r\n$10\r\ncomplexity\r\n$56\r\nO(N) where N is the"
+               " number of keys that will be touched.\r\n$9\r\narguments\r\n*1\r\n%4\r\n$4\r"
+               "\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0"
+               "\r\n$5\r\nflags\r\n~1\r\n+multiple\r\n"},
     CommandDoc{"dbsize",
                "*10\r\n$6\r\ndbsize\r\n:1\r\n~2\r\n+readonly\r\n+fast\r\n:0\r\n:0\r\n:0\r\n~3"
                "\r\n+@keyspace\r\n+@read\r\n+@fast\r\n~2\r\n$25\r\nrequest_policy:all_shards"
@@ -834,6 +918,16 @@ constexpr std::array kDocs = {
                "%4\r\n$7\r\nsummary\r\n$30\r\nReturn the current server time\r\n$5\r\nsince\r"
                "\n$5\r\n2.6.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n$4\r\nO("
                "1)\r\n"},
+    CommandDoc{"wait",
+               "*10\r\n$4\r\nwait\r\n:3\r\n~1\r\n+noscript\r\n:0\r\n:0\r\n:0\r\n~2\r\n+@slow"
+               "\r\n+@connection\r\n~2\r\n$25\r\nrequest_policy:all_shards\r\n$23\r\nresponse"
+               "_policy:agg_min\r\n~0\r\n~0\r\n",
+               "%5\r\n$7\r\nsummary\r\n$108\r\nWait for the synchronous replication of all th"
+               "e write commands sent in the context of the current connection\r\n$5\r\nsince"
+               "\r\n$5\r\n3.0.0\r\n$5\r\ngroup\r\n$7\r\ngeneric\r\n$10\r\ncomplexity\r\n$4\r"
+               "\nO(1)\r\n$9\r\narguments\r\n*2\r\n%2\r\n$4\r\nname\r\n$11\r\nnumreplicas\r\n"
+               "$4\r\ntype\r\n$7\r\ninteger\r\n%2\r\n$4\r\nname\r\n$7\r\ntimeout\r\n$4\r\ntyp"
+               "e\r\n$7\r\ninteger\r\n"},
     CommandDoc{"command",
                "*10\r\n$7\r\ncommand\r\n:-1\r\n~2\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n"
                "~2\r\n+@slow\r\n+@connection\r\n~1\r\n$29\r\nnondeterministic_output_order\r"
