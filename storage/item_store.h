@@ -9,7 +9,8 @@
 // Eviction is the log's cleaning: when the budget is reached, the oldest segment is cleaned;
 // expired and deleted records in it are dropped, records read since the last pass (kAccessed) get
 // a second chance and are re-appended, the rest are evicted. This approximates LRU the way CLOCK
-// does.
+// does. Large values (below) are first evicted one at a time from that segment, by the same rule
+// (EvictOneLarge), so that making room for one does not evict every large value at once.
 //
 // Values whose record would exceed 1/8 of a segment live in a ValueBlock of their own
 // (value_block.h), which the store references while the item is stored: removing the item drops
@@ -178,7 +179,7 @@ class ItemStore {
   // the cleaner reaches next, leaving its record dead in place; false if that segment has none
   // left. Why: a large value's record is ~50 bytes, so one segment holds the records of hundreds
   // of large values, all of a small shard's; cleaning it whole to make room for one value
-  // evicted them all (at -m 3, 66 KB values, the cache held 0 to 40 items by turns).
+  // evicted them all (at -m 3, 66 KB values, the cache held 2 to 22 of the 45 that fit).
   bool EvictOneLarge(int64_t now_millis);
   size_t CleanRecord(Ref ref, int64_t now_millis);
   void Grow(int64_t now_millis);
