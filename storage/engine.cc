@@ -28,6 +28,11 @@ constexpr size_t kMaxItemBytes = size_t{1} << 30;
 // A shard's budget must hold at least this much, so that small limits use fewer shards rather
 // than slices too small to hold a working set.
 constexpr size_t kMinShardBudget = size_t{1} << 20;
+// A shard's budget holds whole items only: one of n items of the largest size (-I) wastes up to
+// 1/n of it on a flood of such items. 8 keeps that under 1/8 (memcached, whose -I-sized items
+// take whole slab pages, loses no more) while -m 64 -I 1m still has 8 shards for concurrency.
+// Two per shard, as before, left a -m 64 server holding 29 -I-sized values of 64.
+constexpr size_t kMinLargestItemsPerShard = 8;
 
 class ShardedEngine final : public Engine {
  public:
@@ -364,9 +369,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
     seeded.hash_seed = *seed;
   }
   int bits = std::bit_width(static_cast<unsigned>(options.shard_count - 1));
-  // Fewer shards when the limit is small: each must hold two of the largest items.
-  while (bits > 0 && options.memory_limit_bytes >> bits <
-                         std::max(2 * options.max_item_bytes, kMinShardBudget)) {
+  // Fewer shards when the limit is small: each must hold kMinLargestItemsPerShard of the
+  // largest items.
+  while (bits > 0 &&
+         options.memory_limit_bytes >> bits <
+             std::max(kMinLargestItemsPerShard * options.max_item_bytes, kMinShardBudget)) {
     --bits;
   }
   return std::unique_ptr<Engine>(new ShardedEngine(seeded, clock, bits));

@@ -33,7 +33,7 @@ void CopyParts(char* dest, const std::string_view (&parts)[2]) {
 }  // namespace
 
 size_t ItemStore::SegmentBytesFor(size_t budget_bytes) {
-  return std::clamp<size_t>(std::bit_floor(std::max<size_t>(budget_bytes / 16, 1)), 32 << 10,
+  return std::clamp<size_t>(std::bit_floor(std::max<size_t>(budget_bytes / 64, 1)), 32 << 10,
                             1 << 20);
 }
 
@@ -202,7 +202,34 @@ bool ItemStore::CleanOne(int64_t now_millis) {
     log_.SealHead();
   }
   log_.CleanOldest([&](Ref ref) { return CleanRecord(ref, now_millis); });
+  evict_segment_ = 0;
+  evict_offset_ = 0;
   return true;
+}
+
+bool ItemStore::EvictOneLarge(int64_t now_millis) {
+  const uint32_t segment = log_.oldest();
+  if (segment == 0) return false;
+  if (segment != evict_segment_) {
+    evict_segment_ = segment;
+    evict_offset_ = 0;
+  }
+  // Records never move inside a segment until it is cleaned, so the walk resumes where it left.
+  const size_t end = log_.fill(segment);
+  while (evict_offset_ < end) {
+    const Ref ref = log_.RefAt(segment, evict_offset_);
+    const ItemRecord record = Record(ref);
+    evict_offset_ += record.size();
+    // An accessed one keeps its second chance: the cleaner moves it when it cleans the segment.
+    if (record.has(ItemRecord::kDead) || !record.has(ItemRecord::kExternal) ||
+        record.has(ItemRecord::kAccessed)) {
+      continue;
+    }
+    Remove(ref, IsExpired(record.expiry_millis(), now_millis) ? RemoveReason::kExpired
+                                                              : RemoveReason::kEvicted);
+    return true;
+  }
+  return false;
 }
 
 int ItemStore::MaxPasses() const {
@@ -216,15 +243,22 @@ absl::Status ItemStore::Allocate(size_t bytes, int64_t now_millis, Ref* ref) {
     if ((*ref = log_.TryAppend(bytes)) != kNull) return absl::OkStatus();
     if (log_.TakeFreeHead()) continue;
     if (used_bytes() + log_.segment_bytes() <= budget_bytes_ && log_.AllocateHead()) continue;
+    // Each eviction frees a large value towards a new head: not a pass (there are finitely many).
+    if (EvictOneLarge(now_millis)) {
+      --pass;
+      continue;
+    }
     if (!CleanOne(now_millis)) break;
   }
   return OutOfMemory();
 }
 
 absl::Status ItemStore::FitBudget(int64_t now_millis) {
-  for (int pass = 0; pass < MaxPasses(); ++pass) {
+  for (int pass = 0; pass < MaxPasses();) {
     if (used_bytes() <= budget_bytes_) return absl::OkStatus();
-    if (log_.ReleaseOneFree()) continue;
+    // Each frees memory and there are finitely many: not passes.
+    if (log_.ReleaseOneFree() || EvictOneLarge(now_millis)) continue;
+    ++pass;
     if (!CleanOne(now_millis)) break;
   }
   return used_bytes() <= budget_bytes_ ? absl::OkStatus() : OutOfMemory();
@@ -308,6 +342,8 @@ void ItemStore::Clear() {
   }
   index_.Clear();
   log_.Reset();
+  evict_segment_ = 0;
+  evict_offset_ = 0;
   external_bytes_ = 0;
   stats_.curr_items = 0;
   stats_.with_expiry = 0;

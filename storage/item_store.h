@@ -9,7 +9,8 @@
 // Eviction is the log's cleaning: when the budget is reached, the oldest segment is cleaned;
 // expired and deleted records in it are dropped, records read since the last pass (kAccessed) get
 // a second chance and are re-appended, the rest are evicted. This approximates LRU the way CLOCK
-// does.
+// does. Large values (below) are first evicted one at a time from that segment, by the same rule
+// (EvictOneLarge), so that making room for one does not evict every large value at once.
 //
 // Values whose record would exceed 1/8 of a segment live in a ValueBlock of their own
 // (value_block.h), which the store references while the item is stored: removing the item drops
@@ -61,8 +62,10 @@ class ItemStore {
   using Ref = uint32_t;
   static constexpr Ref kNull = SegmentLog::kNull;
 
-  // The segment size for a shard budget: 1/16 of it (so cleaning one segment frees a small
-  // fraction), a power of two between 32 KiB and 1 MiB.
+  // The segment size for a shard budget: 1/64 of it, a power of two between 32 KiB and 1 MiB.
+  // Why small: cleaning one segment frees a small fraction, and the segments that hold no live
+  // items (the reserve, the head's unfilled part) are a small fraction of the budget; at -m 3 a
+  // 1/16 share left up to 1/8 of the budget to them (docs/memory.md, "Small limits").
   static size_t SegmentBytesFor(size_t budget_bytes);
   // The longest key a store of this budget can hold: its record must fit in one segment.
   static size_t MaxKeyBytesFor(size_t budget_bytes) {
@@ -172,6 +175,12 @@ class ItemStore {
   absl::Status FitBudget(int64_t now_millis);
   // Cleans the oldest segment (sealing the head first if nothing else is sealed).
   bool CleanOne(int64_t now_millis);
+  // Evicts one large value (a record with kExternal) without a second chance from the segment
+  // the cleaner reaches next, leaving its record dead in place; false if that segment has none
+  // left. Why: a large value's record is ~50 bytes, so one segment holds the records of hundreds
+  // of large values, all of a small shard's; cleaning it whole to make room for one value
+  // evicted them all (at -m 3, 66 KB values, the cache held 2 to 22 of the 45 that fit).
+  bool EvictOneLarge(int64_t now_millis);
   size_t CleanRecord(Ref ref, int64_t now_millis);
   void Grow(int64_t now_millis);
   int MaxPasses() const;
@@ -186,6 +195,10 @@ class ItemStore {
   BucketIndex index_;
   size_t external_bytes_ = 0;  // stored large values, with headers and malloc's own overhead
   size_t reclaim_cursor_ = 0;
+  // Where EvictOneLarge stopped: a segment and the offset of the next record to look at. Reset
+  // when a segment is cleaned (its id may come back as a different segment).
+  uint32_t evict_segment_ = 0;
+  size_t evict_offset_ = 0;
   StoreStats stats_;
 };
 

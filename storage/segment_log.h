@@ -57,6 +57,12 @@ class SegmentLog {
   // Moves the head, if it holds anything, to the sealed FIFO; there is no head afterwards.
   void SealHead();
   bool has_sealed() const { return !sealed_.empty(); }
+  // The segment CleanOldest reaches next: the oldest sealed one, else the head; 0 if neither.
+  uint32_t oldest() const { return !sealed_.empty() ? sealed_.front() : head_; }
+  // Bytes appended to `segment` (records lie back to back from offset 0 up to here).
+  size_t fill(uint32_t segment) const { return fill_[segment]; }
+  // The reference of the record at `offset` (a multiple of kGranularity) in `segment`.
+  uint32_t RefAt(uint32_t segment, size_t offset) const { return Ref(segment, offset); }
   bool head_empty() const { return head_ == 0 || fill_[head_] == 0; }
 
   // Takes the oldest sealed segment and calls visit(ref) for each record in it, oldest first;

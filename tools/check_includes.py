@@ -12,6 +12,7 @@ The layers (README "Layout", docs/architectures.md) and what each may include of
   server/frontend/     server/frontend/, server/conn/, server/exec/, server/loop/, server/tls/,
                        protocol/, storage/
   server/ (top level)  everything above
+  tools/engine_bench/  tools/, protocol/, storage/: it measures the engine alone
   tools/               tools/, protocol/
   tests/               everything
 
@@ -42,6 +43,7 @@ ALLOWED = [
     ("server/frontend/", ["server/frontend/", "server/conn/", "server/exec/", "server/loop/",
                           "server/tls/", "protocol/", "storage/"]),
     ("server/", ["server/", "protocol/", "storage/"]),
+    ("tools/engine_bench/", ["tools/", "protocol/", "storage/"]),
     ("tools/", ["tools/", "protocol/"]),
 ]
 SOURCE_DIRS = ["protocol", "storage", "server", "tools", "tests"]

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   cmake g++ make pkg-config libabsl-dev libxxhash-dev liburing-dev libgtest-dev libssl-dev
+  # the storage engine's microbenchmarks (tools/engine_bench/): Google Benchmark
+  libbenchmark-dev
   # fuzz targets (tests/fuzz/): clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer
   clang libclang-rt-14-dev llvm-14
   # the ThreadSanitizer pass: Debian's Abseil source, unpacked (tools/fetch_abseil_source.sh)

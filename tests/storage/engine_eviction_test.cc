@@ -1,5 +1,6 @@
 // storage::Engine under a small memory limit: the limit holds, evictions are counted, and items
 // read recently survive a fill of cold items.
+#include <algorithm>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -94,6 +95,48 @@ TEST(EngineEvictionTest, OverwritingTheSameKeysKeepsEverything) {
   EXPECT_EQ(engine->ItemCount(), 2000u);
   EXPECT_EQ(engine->Stats().evictions, 0u);
   for (int i = 0; i < 2000; i += 13) EXPECT_EQ(Read(*engine, Key("k", i))->value, Value(i + 49));
+}
+
+// memcached -m 3 and its default -I 1m: one shard. A large value's record is ~50 bytes, so the
+// records of all of them share one segment; making room must evict one value at a time, not
+// clean that segment and lose every one (the cache held 2 to 22 of these by turns before).
+TEST(EngineEvictionTest, LargeValuesAreEvictedOneAtATime) {
+  FakeClock clock;
+  EngineOptions options = TestOptions();
+  options.memory_limit_bytes = size_t{3} << 20;
+  options.max_item_bytes = size_t{1} << 20;
+  auto engine = MakeEngine(options, &clock);
+  ASSERT_EQ(engine->options().shard_count, 1);
+  const std::string value(66 << 10, 'v');
+  const uint64_t fits = options.memory_limit_bytes / value.size();  // 46, less the overheads
+  uint64_t fewest = fits;
+  for (int i = 0; i < 300; ++i) {
+    MustStore(*engine, Key("large", i), value);
+    if (i >= static_cast<int>(fits)) fewest = std::min(fewest, engine->ItemCount());
+    ASSERT_LE(engine->Stats().memory_bytes, options.memory_limit_bytes);
+  }
+  EXPECT_GE(fewest * 10, fits * 9);  // at least 90% of what fits, at every step
+  // The newest are the ones kept.
+  for (int i = 300 - static_cast<int>(fewest); i < 300; ++i) {
+    EXPECT_TRUE(Read(*engine, Key("large", i)).has_value()) << i;
+  }
+}
+
+// Evicting large values one at a time keeps the second chance: one read since the cleaner last
+// passed survives a flood of cold ones.
+TEST(EngineEvictionTest, ARecentlyReadLargeValueSurvivesAFloodOfLargeOnes) {
+  FakeClock clock;
+  EngineOptions options = TestOptions();
+  options.memory_limit_bytes = size_t{3} << 20;
+  options.max_item_bytes = size_t{1} << 20;
+  auto engine = MakeEngine(options, &clock);
+  const std::string value(66 << 10, 'v');
+  MustStore(*engine, "hot", value);
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(Read(*engine, "hot").has_value()) << i;
+    MustStore(*engine, Key("cold", i), value);
+  }
+  EXPECT_TRUE(Read(*engine, "hot").has_value());
 }
 
 }  // namespace

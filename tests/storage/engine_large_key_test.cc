@@ -22,7 +22,7 @@ class EngineLargeKeyTest : public ::testing::Test {
  protected:
   EngineLargeKeyTest() {
     EngineOptions options = testing::TestOptions();
-    options.memory_limit_bytes = size_t{64} << 20;  // memcached -m 64: 16 shards of 4 MiB
+    options.memory_limit_bytes = size_t{64} << 20;  // memcached -m 64: 8 shards of 8 MiB
     engine_ = MakeEngine(options, &clock_);
     // ~80 MB of items: every shard is full, so making room for anything evicts.
     for (int i = 0; i < kFiller; ++i) MustStore(*engine_, Filler(i), std::string(1000, 'f'));
@@ -32,7 +32,7 @@ class EngineLargeKeyTest : public ::testing::Test {
 
   static std::string Filler(int i) { return "filler" + std::to_string(i); }
 
-  // The longest key a shard of this engine can hold (a shard's segments are 256 KiB).
+  // The longest key a shard of this engine can hold (a shard's segments are 128 KiB).
   size_t MaxKeyBytes() const {
     const EngineOptions& options = engine_->options();
     return ItemStore::MaxKeyBytesFor(options.memory_limit_bytes / options.shard_count);
@@ -55,7 +55,7 @@ void ExpectTooLarge(const absl::Status& status) {
 }
 
 TEST_F(EngineLargeKeyTest, KeyLongerThanASegmentIsTooLargeAndEvictsNothing) {
-  ASSERT_EQ(engine_->options().shard_count, 16);
+  ASSERT_EQ(engine_->options().shard_count, 8);
   ASSERT_GT(evictions_, 0u);
   const std::string key(300 << 10, 'k');  // a 300 KiB RESP key: under -I 1m, over a segment
   for (StoreMode mode : {StoreMode::kSet, StoreMode::kAdd}) {
@@ -80,7 +80,7 @@ TEST_F(EngineLargeKeyTest, KeyLongerThanASegmentIsTooLargeAndEvictsNothing) {
 
 TEST_F(EngineLargeKeyTest, TheLongestKeyThatFitsIsStored) {
   const std::string longest(MaxKeyBytes(), 'k');
-  ASSERT_GT(longest.size(), size_t{200} << 10);
+  ASSERT_GT(longest.size(), size_t{100} << 10);
   StoreArgs with_fields;  // flags and expiry: the record's longest form
   with_fields.client_flags = 7;
   with_fields.expiry_millis = clock_.NowMillis() + 60'000;

@@ -21,7 +21,7 @@ using testing::Read;
 
 constexpr size_t kLimit = size_t{8} << 20;
 
-// 4 shards of 2 MiB: 128 KiB segments, so values of 16 KiB and more live in blocks of their own.
+// 4 shards of 2 MiB: 32 KiB segments, so values of 4 KiB and more live in blocks of their own.
 EngineOptions PinOptions() {
   EngineOptions options = testing::TestOptions();
   options.memory_limit_bytes = kLimit;
@@ -55,7 +55,7 @@ class EnginePinTest : public ::testing::Test {
 };
 
 TEST_F(EnginePinTest, OnlyLargeValuesArePinned) {
-  ASSERT_EQ(engine_->large_value_bytes(), 16u << 10);
+  ASSERT_EQ(engine_->large_value_bytes(), 4u << 10);
   MustStore(*engine_, "small", Pattern(1, 1000));
   EXPECT_FALSE(PinOf(*engine_, "small"));
   EXPECT_FALSE(PinOf(*engine_, "missing"));
@@ -63,7 +63,7 @@ TEST_F(EnginePinTest, OnlyLargeValuesArePinned) {
   ValuePin pin = PinOf(*engine_, "large");
   ASSERT_TRUE(pin);
   EXPECT_EQ(pin.value(), Pattern(2, engine_->large_value_bytes()));
-  ExpectPinned(1, 16 << 10, 0, 0);
+  ExpectPinned(1, 4 << 10, 0, 0);
   pin.Reset();
   EXPECT_FALSE(pin);
   EXPECT_EQ(pin.value(), "");

@@ -20,7 +20,7 @@ using testing::PinOf;
 using testing::Read;
 
 constexpr size_t kSmall = 100;
-constexpr size_t kLarge = 40'000;  // at least large_value_bytes() (16 KiB) with these options
+constexpr size_t kLarge = 40'000;  // at least large_value_bytes() (4 KiB) with these options
 
 EngineOptions BufferOptions() {
   EngineOptions options = testing::TestOptions();
@@ -47,7 +47,7 @@ class EngineValueBufferTest : public ::testing::Test {
 };
 
 TEST_F(EngineValueBufferTest, LargeValuesAdoptTheBufferInEveryMode) {
-  ASSERT_EQ(engine_->large_value_bytes(), 16u << 10);
+  ASSERT_EQ(engine_->large_value_bytes(), 4u << 10);
   uint64_t cas = 0;
   const StoreArgs modes[] = {Mode(StoreMode::kAdd), Mode(StoreMode::kSet),
                              Mode(StoreMode::kReplace), Mode(StoreMode::kSet, 0, 0, 1)};

@@ -308,7 +308,7 @@ TEST(ItemStoreTest, AppendToItselfWhileCleaningCopiesFirst) {
 TEST(ItemStoreTest, PartsAliasingTheSegmentBeingCleanedAreCopiedFirst) {
   ItemStore store(1 << 20);
   const size_t segment = store.segment_bytes();
-  ASSERT_EQ(segment, 64u << 10);
+  ASSERT_EQ(segment, 32u << 10);
   const size_t capacity =
       (store.budget_bytes() - store.memory_bytes()) / segment * (segment / 4096);
   std::string old_value(4096 - ItemRecord::kFixedBytes - 1, '\0');
