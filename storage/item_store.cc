@@ -188,12 +188,16 @@ void ItemStore::Remove(Ref ref, RemoveReason reason) {
 }
 
 bool ItemStore::KeepForFrequency(const ItemRecord& record, size_t size) {
-  // At most half a segment per cleaning, so that a cleaning always frees space.
-  if (kept_for_frequency_ + size > log_.segment_bytes() / 2 ||
+  // At most half a segment's worth of budget per cleaning, a large value's block included, so
+  // that a cleaning always frees space (a segment of pointers to large values could otherwise
+  // keep all of them).
+  const size_t charge =
+      size + (record.has(ItemRecord::kExternal) ? ExternalCharge(record.value_len()) : 0);
+  if (kept_for_frequency_ + charge > log_.segment_bytes() / 2 ||
       sketch_.Estimate(HashOf(record.key())) < kKeepLookups) {
     return false;
   }
-  kept_for_frequency_ += size;
+  kept_for_frequency_ += charge;
   return true;
 }
 

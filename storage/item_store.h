@@ -12,13 +12,14 @@
 // does. On top of it, frequency: a FrequencySketch (frequency_sketch.h) counts recent lookups of
 // every key, hits and misses (the Shard reports them: RecordLookup), and a record not read since
 // the last pass is kept anyway when its key was looked up at least kKeepLookups times lately, as
-// long as such records fill at most half the space the cleaning frees (so cleaning always frees
-// space). Why: under skew, plain CLOCK evicts a popular item that happened not to be read during
-// one pass of the log while every one-off key filled after a miss holds its space for a whole
-// pass; keeping the popular ones makes the pass shorter, so the one-offs leave sooner. On the
-// cache-aside benchmark (docs/benchmarks.md, "Hit ratio") this is worth about one point of hit
-// ratio on skewed keys (zipf 0.7-0.99), nothing on uniform ones. Only Shard::Get reports
-// lookups (get, gets, GET, MGET); reads through Update (mg, gat) mark records read as before.
+// long as such records (with their large values) take at most half a segment's worth of budget
+// per cleaning (so cleaning always frees space). Why: under skew, plain CLOCK evicts a popular
+// item that happened not to be read during one pass of the log, while every one-off key filled
+// after a miss holds its space for a whole pass; keeping the popular ones makes the pass shorter,
+// so the one-offs leave sooner. On the cache-aside benchmark (docs/benchmarks.md, "Hit ratio")
+// this is worth one to three points of hit ratio on skewed keys, a fraction on uniform ones.
+// Only Shard::Get reports lookups (get, gets, GET, MGET); reads through Update (mg, gat) mark
+// records read as before.
 //
 // Values whose record would exceed 1/8 of a segment live in a ValueBlock of their own
 // (value_block.h), which the store references while the item is stored: removing the item drops
@@ -188,7 +189,7 @@ class ItemStore {
   bool CleanOne(int64_t now_millis);
   size_t CleanRecord(Ref ref, int64_t now_millis);
   // Whether the cleaning keeps an unread record of `size` bytes for its key's recent lookups
-  // (counting it against this cleaning's allowance if so).
+  // (counting it, and its large value's block, against this cleaning's allowance if so).
   bool KeepForFrequency(const ItemRecord& record, size_t size);
   void Grow(int64_t now_millis);
   int MaxPasses() const;
@@ -204,7 +205,8 @@ class ItemStore {
   size_t external_bytes_ = 0;  // stored large values, with headers and malloc's own overhead
   size_t reclaim_cursor_ = 0;
   FrequencySketch sketch_;
-  size_t kept_for_frequency_ = 0;  // bytes of unread records the current cleaning kept
+  size_t kept_for_frequency_ = 0;  // bytes (records and blocks) of unread records kept by the
+                                   // current cleaning
   StoreStats stats_;
 };
 
