@@ -18,8 +18,9 @@
 // after a miss holds its space for a whole pass; keeping the popular ones makes the pass shorter,
 // so the one-offs leave sooner. On the cache-aside benchmark (docs/benchmarks.md, "Hit ratio")
 // this is worth one to three points of hit ratio on skewed keys, a fraction on uniform ones.
-// Only Shard::Get reports lookups (get, gets, GET, MGET); reads through Update (mg, gat) mark
-// records read as before.
+// Lookups are reported by Shard::Get (memcached get, gets, plain mg, binary GET, RESP GET, MGET
+// and the other reads); reads through Update (gat, mg with flags that change the item) mark
+// records read as before but are not counted.
 //
 // Values whose record would exceed 1/8 of a segment live in a ValueBlock of their own
 // (value_block.h), which the store references while the item is stored: removing the item drops
