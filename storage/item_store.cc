@@ -14,6 +14,14 @@ namespace {
 // glibc malloc's header and rounding, charged to each large value with the block's header.
 constexpr size_t kMallocOverhead = 16;
 
+// An unread record is kept by a cleaning when its key was looked up at least this often lately
+// (FrequencySketch's estimate): a key filled after one miss and never asked for again has 1.
+constexpr uint32_t kKeepLookups = 3;
+
+// One sketch counter per this many bytes of budget: about three per item of a few hundred bytes,
+// and 0.8% of the memory (charged to the budget).
+constexpr size_t kBudgetBytesPerCounter = 128;
+
 absl::Status OutOfMemory() { return absl::ResourceExhaustedError("out of memory storing object"); }
 
 bool Overlaps(std::string_view part, std::string_view range) {
@@ -42,7 +50,8 @@ ItemStore::ItemStore(size_t budget_bytes, uint64_t hash_seed, PinCounters* pins)
       hash_seed_(hash_seed),
       pins_(pins != nullptr ? pins : &own_pins_),
       log_(SegmentBytesFor(budget_bytes)),
-      max_inline_bytes_(log_.segment_bytes() / 8) {
+      max_inline_bytes_(log_.segment_bytes() / 8),
+      sketch_(budget_bytes / kBudgetBytesPerCounter) {
   stats_.hash_buckets = index_.bucket_count();
 }
 
@@ -178,13 +187,27 @@ void ItemStore::Remove(Ref ref, RemoveReason reason) {
   Retire(ref, reason);
 }
 
+bool ItemStore::KeepForFrequency(const ItemRecord& record, size_t size) {
+  // At most half a segment's worth of budget per cleaning, a large value's block included, so
+  // that a cleaning always frees space (a segment of pointers to large values could otherwise
+  // keep all of them).
+  const size_t charge =
+      size + (record.has(ItemRecord::kExternal) ? ExternalCharge(record.value_len()) : 0);
+  if (kept_for_frequency_ + charge > log_.segment_bytes() / 2 ||
+      sketch_.Estimate(HashOf(record.key())) < kKeepLookups) {
+    return false;
+  }
+  kept_for_frequency_ += charge;
+  return true;
+}
+
 size_t ItemStore::CleanRecord(Ref ref, int64_t now_millis) {
   ItemRecord record = Record(ref);
   const size_t size = record.size();
   if (record.has(ItemRecord::kDead)) return size;
   if (IsExpired(record.expiry_millis(), now_millis)) {
     Remove(ref, RemoveReason::kExpired);
-  } else if (record.has(ItemRecord::kAccessed)) {
+  } else if (record.has(ItemRecord::kAccessed) || KeepForFrequency(record, size)) {
     // Second chance: move it to the head of the log, forgetting the access.
     const Ref moved = log_.AppendForCleaning(size);
     std::memcpy(log_.At(moved), log_.At(ref), size);
@@ -201,6 +224,7 @@ bool ItemStore::CleanOne(int64_t now_millis) {
     if (log_.head_empty()) return false;
     log_.SealHead();
   }
+  kept_for_frequency_ = 0;
   log_.CleanOldest([&](Ref ref) { return CleanRecord(ref, now_millis); });
   evict_segment_ = 0;
   evict_offset_ = 0;

@@ -75,6 +75,7 @@ LookupResult Shard::Get(std::string_view key, uint64_t hash,
                         absl::FunctionRef<void(const ItemView&)> on_hit) {
   const int64_t now = clock_->NowMillis();
   absl::MutexLock lock(&mu_);
+  store_.RecordLookup(hash);
   bool expired;
   ItemStore::Ref ref = FindLive(key, hash, now, &expired);
   if (ref == ItemStore::kNull) return expired ? LookupResult::kExpired : LookupResult::kMiss;

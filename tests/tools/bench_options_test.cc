@@ -101,7 +101,7 @@ TEST(BenchOptionsTest, NonsenseIsRefusedInOneLine) {
   EXPECT_EQ(Error({"--ratio", "0:0"}),
             "--ratio: expected GET:SET weights such as 9:1, not both 0, got '0:0'");
   EXPECT_EQ(Error({"--value-size", "10-5"}),
-            "--value-size: expected N or MIN-MAX with MIN <= MAX <= 67108864, got '10-5'");
+            "--value-size: expected N, MIN-MAX with MIN <= MAX <= 67108864, or etc, got '10-5'");
   EXPECT_EQ(
       Error({"--distribution", "zipf:-1"}),
       "--distribution: expected uniform, zipf or zipf:THETA (THETA in [0.01, 10]), got 'zipf:-1'");

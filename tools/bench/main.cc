@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tools/bench/cache_aside_run.h"
 #include "tools/bench/codec.h"
 #include "tools/bench/connection.h"
 #include "tools/bench/options.h"
@@ -48,12 +49,25 @@ void WatchProgress(std::vector<std::unique_ptr<Worker>>& workers, std::latch& fi
   if (printed) std::fputc('\n', stderr);
 }
 
+int RunCacheAsideWorkload(const BenchOptions& options, const ServerAddress& address) {
+  absl::StatusOr<CacheAsideResult> result = RunCacheAside(options, address);
+  if (!result.ok()) {
+    std::fprintf(stderr, "memkv-bench: %s\n", std::string(result.status().message()).c_str());
+    return 1;
+  }
+  const std::string report =
+      options.json ? FormatCacheAsideJson(options, *result) : FormatCacheAsideText(*result);
+  std::fputs(report.c_str(), stdout);
+  return result->errors > 0 ? 1 : 0;
+}
+
 int Run(const BenchOptions& options) {
   absl::StatusOr<ServerAddress> address = ResolveServer(options.host, options.port);
   if (!address.ok()) {
     std::fprintf(stderr, "memkv-bench: %s\n", std::string(address.status().message()).c_str());
     return 1;
   }
+  if (options.cache_aside) return RunCacheAsideWorkload(options, *address);
   const KeyNamer keys(options.key_prefix, options.key_width);
   const ValuePattern values(options.value_max);
   const CodecContext context{.keys = &keys,

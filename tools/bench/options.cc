@@ -91,12 +91,20 @@ absl::Status SetDistribution(std::string_view value, BenchOptions* o) {
 
 absl::Status SetValueSize(std::string_view value, BenchOptions* o) {
   constexpr size_t kMax = size_t{64} << 20;
+  if (value == "etc") {
+    // Facebook's ETC value-size mix (cache_aside.h), 1..32768 bytes.
+    o->value_mix = ValueMix::kEtc;
+    o->value_min = 1;
+    o->value_max = 32768;
+    return absl::OkStatus();
+  }
+  o->value_mix = ValueMix::kRange;
   const std::pair<std::string_view, std::string_view> parts = SplitAt(value, '-');
   const bool range = value.find('-') != std::string_view::npos;
   if (!ParseInt<size_t>("value-size", parts.first, 0, kMax, &o->value_min).ok() ||
       (range &&
        !ParseInt<size_t>("value-size", parts.second, o->value_min, kMax, &o->value_max).ok())) {
-    return Bad("value-size", "N or MIN-MAX with MIN <= MAX <= 67108864", value);
+    return Bad("value-size", "N, MIN-MAX with MIN <= MAX <= 67108864, or etc", value);
   }
   if (!range) o->value_max = o->value_min;
   return absl::OkStatus();
@@ -130,7 +138,7 @@ absl::Status SetDialect(std::string_view value, BenchOptions* o) {
 
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
 
-const std::array<OptionSpec, 21> kOptions = {{
+const std::array<OptionSpec, 24> kOptions = {{
     {"server", 's', "HOST:PORT", "server address (127.0.0.1:11211)", SetServer},
     {"threads", 't', "N", "worker threads, each with its own epoll loop (1)",
      [](std::string_view v, BenchOptions* o) {
@@ -171,7 +179,9 @@ const std::array<OptionSpec, 21> kOptions = {{
        return ParseInt("key-width", v, 1, 200, &o->key_width);
      }},
     {"distribution", 0, "D", "uniform, zipf (theta 0.99) or zipf:THETA (uniform)", SetDistribution},
-    {"value-size", 'v', "N|MIN-MAX", "value bytes, fixed or uniform in a range (32)", SetValueSize},
+    {"value-size", 'v', "N|MIN-MAX|etc",
+     "value bytes: fixed, uniform in a range, or etc (Facebook's ETC mix, 1..32768) (32)",
+     SetValueSize},
     {"ratio", 0, "GET:SET", "weights of gets and sets (9:1)", SetRatio},
     {"multiget", 'm', "N", "keys per get (1)",
      [](std::string_view v, BenchOptions* o) {
@@ -196,6 +206,25 @@ const std::array<OptionSpec, 21> kOptions = {{
      [](std::string_view, BenchOptions* o) {
        o->verify = true;
        return absl::OkStatus();
+     }},
+    {"cache-aside", 0, "",
+     "cache-aside workload on one connection: get; on a miss set the key (a key's value size is "
+     "fixed by the key); reports the hit ratio per interval; --pipeline batches gets",
+     [](std::string_view, BenchOptions* o) {
+       o->cache_aside = true;
+       return absl::OkStatus();
+     }},
+    {"trace", 0, "FILE",
+     "cache-aside requests from FILE, one 'get|set KEY SIZE' a line (implies --cache-aside)",
+     [](std::string_view v, BenchOptions* o) {
+       if (v.empty()) return Bad("trace", "a file name", v);
+       o->trace_path = std::string(v);
+       o->cache_aside = true;
+       return absl::OkStatus();
+     }},
+    {"interval", 0, "N", "cache-aside: requests per reported interval (1/20 of --requests)",
+     [](std::string_view v, BenchOptions* o) {
+       return ParseInt<uint64_t>("interval", v, 1, kU64Max, &o->interval);
      }},
     {"help", 'h', "", "print this help",
      [](std::string_view, BenchOptions* o) {
@@ -249,6 +278,12 @@ absl::Status Validate(BenchOptions* o, bool duration_given) {
   if (o->key_length() > 250) {
     return absl::InvalidArgumentError(
         "keys would be longer than 250 bytes (--key-prefix, --key-width)");
+  }
+  if (o->cache_aside &&
+      (o->total_connections() != 1 || o->rate > 0 || o->multiget != 1 || o->preload)) {
+    return absl::InvalidArgumentError(
+        "--cache-aside drives one connection in a closed loop (so that every server sees the "
+        "same sequence): no --threads, --connections, --rate, --multiget or --preload");
   }
   if (o->rate > 0 && o->rate < o->total_connections() / 3600.0) {
     return absl::InvalidArgumentError("--rate is below one request per connection per hour");

@@ -16,6 +16,9 @@ namespace memkv::bench {
 
 enum class Dialect { kText, kMeta, kResp, kBinary };
 
+// How value sizes are chosen: uniform in [value_min, value_max], or the ETC mix (cache_aside.h).
+enum class ValueMix { kRange, kEtc };
+
 std::string_view DialectName(Dialect dialect);
 
 struct BenchOptions {
@@ -34,6 +37,7 @@ struct BenchOptions {
   double zipf_theta = 0;  // 0 = uniform keys, else zipfian with this exponent
   size_t value_min = 32;
   size_t value_max = 32;
+  ValueMix value_mix = ValueMix::kRange;
   uint32_t get_weight = 9;  // the get:set ratio
   uint32_t set_weight = 1;
   int multiget = 1;  // keys per get
@@ -41,6 +45,10 @@ struct BenchOptions {
   bool verify = true;  // check value contents, not only lengths
   bool json = false;
   uint64_t seed = 1;
+  // The cache-aside workload (cache_aside_run.h): get, and set the key on a miss.
+  bool cache_aside = false;
+  std::string trace_path;  // cache-aside requests from this trace file instead of a generator
+  uint64_t interval = 0;   // cache-aside: requests per reported interval; 0 = 1/20 of the run
   bool help = false;
 
   int total_connections() const { return threads * connections_per_thread; }

@@ -11,22 +11,6 @@ namespace {
 
 double Us(uint64_t ns) { return static_cast<double>(ns) / 1000.0; }
 
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c >= 0x7f) {
-      absl::StrAppendFormat(&out, "\\u%04x", c);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  out.push_back('"');
-  return out;
-}
-
 // Quantiles for the CDF: 0, 0.1, ... 0.9, then ever closer to 1 (0.99, 0.999, ...) in tenths of
 // a decade, as HdrHistogram's percentile plots do, so the tail has as many points as the body.
 std::vector<double> CdfQuantiles() {
@@ -51,6 +35,22 @@ Percentiles LatencyPercentiles(const LatencyHistogram& h) {
 }
 
 }  // namespace
+
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20 || c >= 0x7f) {
+      absl::StrAppendFormat(&out, "\\u%04x", c);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
+  return out;
+}
 
 Spread ComputeSpread(absl::Span<const uint64_t> counts, double seconds) {
   Spread spread;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,9 @@ Summary Summarize(const WorkerStats& stats, double elapsed_s, double preload_s);
 std::string FormatText(const BenchOptions& options, const WorkerStats& stats,
                        const Summary& summary);
 // One JSON object on one line.
+// text as a JSON string literal, quotes included.
+std::string JsonString(std::string_view text);
+
 std::string FormatJson(const BenchOptions& options, const WorkerStats& stats,
                        const Summary& summary);
 // "[  3s]  412345 ops/s  p99 180.2 us  errors 0"
