@@ -26,7 +26,7 @@ COMMANDS = ("get set setnx setex psetex getset getdel getex mget mset msetnx inc
             "decrby append strlen getrange substr setrange incrbyfloat setbit getbit bitcount "
             "bitpos lcs del unlink exists expire pexpire expireat pexpireat ttl pttl expiretime "
             "pexpiretime persist type dbsize flushall flushdb rename renamenx copy keys scan "
-            "randomkey select ping echo quit hello auth client config info time command").split()
+            "randomkey select move swapdb ping echo quit hello auth client config info time command").split()
 SUBCOMMANDS = {
     "client": ["client|id", "client|setname", "client|getname"],
     "config": ["config|get"],

@@ -1,5 +1,5 @@
 // RespSession: the state a RESP connection keeps between its commands (CLIENT ID, CLIENT
-// SETNAME, HELLO's protocol version, whether it has authenticated).
+// SETNAME, HELLO's protocol version, whether it has authenticated, the SELECTed database).
 //
 // Threads: belongs to one connection and is used by one thread at a time (in the dispatch modes
 // it travels with the connection's batch).
@@ -17,6 +17,7 @@ struct RespSession {
   int protocol_version = 2;  // always 2: HELLO 3 is refused (memkv speaks RESP2 only)
   // False until AUTH or HELLO ... AUTH succeeds when --auth-file is set; true without it.
   bool authenticated = true;
+  uint32_t db = 0;  // SELECT: the logical database its keys are in (< the engine's databases)
 };
 
 }  // namespace memkv::server
