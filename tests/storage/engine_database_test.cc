@@ -1,10 +1,12 @@
 // Numbered databases (Redis SELECT, MOVE, SWAPDB, FLUSHDB): a key is an item per database, the
 // databases are counted and flushed apart, SwapDatabases exchanges them whole, and database 0
 // (memcached's) costs no byte per item.
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -46,9 +48,8 @@ class EngineDatabaseTest : public ::testing::Test {
     std::multiset<std::string> keys;
     uint64_t cursor = 0;
     do {
-      cursor = Db(db).Scan(cursor, 64, 1000, [&](const ItemView& item) {
-        keys.insert(std::string(item.key));
-      });
+      cursor = Db(db).Scan(cursor, 64, 1000,
+                           [&](const ItemView& item) { keys.insert(std::string(item.key)); });
     } while (cursor != 0);
     return keys;
   }
@@ -105,13 +106,16 @@ TEST_F(EngineDatabaseTest, EveryKeyOperationStaysInItsDatabase) {
   EXPECT_FALSE(Db(8).Touch("n", clock_.NowMillis() + 5000));
   EXPECT_EQ(Read(Db(7), "n")->expiry_millis, clock_.NowMillis() + 5000);
   EXPECT_EQ(Read(Db(0), "n")->expiry_millis, 0);
-  ASSERT_TRUE(Db(7).Update("u", [](const ItemView* current) {
-                     EXPECT_EQ(current, nullptr);
-                     Mutation m;
-                     m.kind = Mutation::Kind::kStore;
-                     m.parts[0] = "updated";
-                     return m;
-                   }).ok());
+  ASSERT_TRUE(Db(7)
+                  .Update("u",
+                          [](const ItemView* current) {
+                            EXPECT_EQ(current, nullptr);
+                            Mutation m;
+                            m.kind = Mutation::Kind::kStore;
+                            m.parts[0] = "updated";
+                            return m;
+                          })
+                  .ok());
   EXPECT_EQ(Value(7, "u"), "updated");
   EXPECT_EQ(Value(0, "u"), std::nullopt);
   const std::pair<std::string_view, std::string_view> pairs[] = {{"a", "1"}, {"n", "x"}};
@@ -238,19 +242,24 @@ TEST_F(EngineDatabaseTest, TransferBetweenDatabasesKeepsValueFlagsAndTtl) {
   EXPECT_EQ(Value(3, "k"), "again");
 }
 
-// The index grows by splitting buckets, which rehashes each record with its database's salt.
+// The index grows by splitting buckets, which rehashes each record with its database's salt: one
+// shard, so that its index grows past its first 1024 buckets several times over.
 TEST_F(EngineDatabaseTest, ManyKeysInManyDatabasesSurviveIndexGrowth) {
+  EngineOptions options = Options();
+  options.shard_count = 1;
+  engine_ = MakeEngine(options, &clock_);
   constexpr int kKeys = 4000;
   for (uint32_t db : {0u, 6u, 11u}) {
     for (int i = 0; i < kKeys; ++i) {
       MustStore(Db(db), "key:" + std::to_string(i), std::to_string(db));
     }
   }
+  EXPECT_GE(engine_->Stats().hash_buckets, 3u * kKeys);
   for (uint32_t db : {0u, 6u, 11u}) {
     EXPECT_EQ(Db(db).ItemCount(), static_cast<uint64_t>(kKeys));
     EXPECT_EQ(ScanAll(db).size(), static_cast<size_t>(kKeys));
-    for (int i = 0; i < kKeys; i += 97) {
-      EXPECT_EQ(Value(db, "key:" + std::to_string(i)), std::to_string(db));
+    for (int i = 0; i < kKeys; ++i) {
+      ASSERT_EQ(Value(db, "key:" + std::to_string(i)), std::to_string(db)) << db << " " << i;
     }
   }
   EXPECT_TRUE(ScanAll(1).empty());
@@ -284,6 +293,47 @@ TEST(EngineDatabaseEvictionTest, CountsMatchAWalkUnderEviction) {
     total += walked;
   }
   EXPECT_EQ(engine->Stats().curr_items, total);
+}
+
+// SWAPDB while other threads store: every item lands in one of the two databases, once, and the
+// counts stay those of a walk (a store never sees half a swap).
+TEST(EngineDatabaseSwapTest, ConcurrentSwapsLoseNothing) {
+  FakeClock clock;
+  EngineOptions options = TestOptions();
+  options.shard_count = 4;
+  std::unique_ptr<Engine> engine = MakeEngine(options, &clock);
+  constexpr int kWriters = 3;
+  constexpr int kKeysEach = 3000;
+  std::atomic<bool> done{false};
+  std::thread swapper([&] {
+    while (!done.load()) engine->SwapDatabases(1, 2);
+  });
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kKeysEach; ++i) {
+        MustStore(engine->Database(1), "w" + std::to_string(w) + ":" + std::to_string(i), "v");
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  done.store(true);
+  swapper.join();
+  std::multiset<std::string> seen;
+  for (uint32_t db : {1u, 2u}) {
+    uint64_t walked = 0;
+    uint64_t cursor = 0;
+    do {
+      cursor = engine->Database(db).Scan(cursor, 256, 1000, [&](const ItemView& item) {
+        seen.insert(std::string(item.key));
+        ++walked;
+      });
+    } while (cursor != 0);
+    EXPECT_EQ(engine->Database(db).ItemCount(), walked);
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kWriters * kKeysEach));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), seen.size());
+  EXPECT_EQ(engine->ItemCount(), 0u);
 }
 
 TEST(EngineDatabaseOptionsTest, DatabaseCountIsChecked) {

@@ -329,10 +329,10 @@ TEST_F(RespExecutorTest, ConfigGetForRedisBenchmark) {
 
 TEST_F(RespExecutorTest, CommandIntrospection) {
   std::string count = Run({"COMMAND", "COUNT"});
-  EXPECT_EQ(count, ":59\r\n");
-  EXPECT_THAT(Run({"COMMAND"}), StartsWith("*59\r\n*10\r\n$3\r\nget\r\n:2\r\n"));
-  EXPECT_THAT(Run({"COMMAND", "INFO"}), StartsWith("*59\r\n"));
-  EXPECT_THAT(Run({"COMMAND", "LIST"}), StartsWith("*59\r\n$3\r\nget\r\n$3\r\nset\r\n"));
+  EXPECT_EQ(count, ":61\r\n");
+  EXPECT_THAT(Run({"COMMAND"}), StartsWith("*61\r\n*10\r\n$3\r\nget\r\n:2\r\n"));
+  EXPECT_THAT(Run({"COMMAND", "INFO"}), StartsWith("*61\r\n"));
+  EXPECT_THAT(Run({"COMMAND", "LIST"}), StartsWith("*61\r\n$3\r\nget\r\n$3\r\nset\r\n"));
   EXPECT_THAT(Run({"COMMAND", "DOCS"}),
               StartsWith("*118\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n"));
   EXPECT_THAT(Run({"COMMAND", "DOCS", "Set", "nosuch"}), StartsWith("*2\r\n$3\r\nset\r\n"));
