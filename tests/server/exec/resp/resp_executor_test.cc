@@ -334,7 +334,7 @@ TEST_F(RespExecutorTest, CommandIntrospection) {
   EXPECT_THAT(Run({"COMMAND", "INFO"}), StartsWith("*61\r\n"));
   EXPECT_THAT(Run({"COMMAND", "LIST"}), StartsWith("*61\r\n$3\r\nget\r\n$3\r\nset\r\n"));
   EXPECT_THAT(Run({"COMMAND", "DOCS"}),
-              StartsWith("*118\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n"));
+              StartsWith("*122\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n"));
   EXPECT_THAT(Run({"COMMAND", "DOCS", "Set", "nosuch"}), StartsWith("*2\r\n$3\r\nset\r\n"));
   EXPECT_THAT(Run({"COMMAND", "INFO", "lpush", "get"}),
               StartsWith("*2\r\n$-1\r\n*10\r\n$3\r\nget"));
