@@ -1,5 +1,5 @@
 // RespSession: the state a RESP connection keeps between its commands (CLIENT ID, CLIENT
-// SETNAME, HELLO's protocol version, whether it has authenticated, the SELECTed database).
+// SETNAME, HELLO's protocol version, whether it has authenticated).
 //
 // Threads: belongs to one connection and is used by one thread at a time (in the dispatch modes
 // it travels with the connection's batch).
