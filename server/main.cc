@@ -139,6 +139,7 @@ int Serve(const Options& options) {
   storage::EngineOptions engine_options;
   engine_options.memory_limit_bytes = options.memory_limit_mb << 20;
   engine_options.max_item_bytes = options.max_item_bytes;
+  engine_options.databases = options.databases;
   absl::StatusOr<std::unique_ptr<storage::Engine>> engine =
       storage::Engine::Create(engine_options, &clock);
   if (!engine.ok()) {

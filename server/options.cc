@@ -15,6 +15,7 @@
 #include "server/config_file.h"
 #include "server/conn/client_memory_budget.h"
 #include "server/frontend/modes.h"
+#include "storage/engine_types.h"
 
 namespace memkv::server {
 namespace {
@@ -208,6 +209,13 @@ absl::Status SetProtoMaxBulkLen(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetDatabases(std::string_view v, Options* o) {
+  auto n = ParseInt("--databases", v, 1, storage::kMaxDatabases);
+  if (!n.ok()) return n.status();
+  o->databases = static_cast<int>(*n);
+  return absl::OkStatus();
+}
+
 absl::Status SetClientQueryBufferLimit(std::string_view v, Options* o) {
   auto n = ParseSize("--client-query-buffer-limit", v);
   if (!n.ok()) return n.status();
@@ -328,6 +336,8 @@ constexpr OptionSpec kOptions[] = {
     {0, "proto-max-bulk-len", "SIZE", "auto",
      "RESP: longest argument (auto = max(-I, 1m)); longer closes the connection",
      SetProtoMaxBulkLen},
+    {0, "databases", "N", "16", "RESP: number of databases (SELECT 0..N-1); memcached uses 0",
+     SetDatabases},
     {0, "client-query-buffer-limit", "SIZE", "1g",
      "RESP: largest request buffered; larger closes the connection", SetClientQueryBufferLimit},
     {'Y', "auth-file", "FILE", "",

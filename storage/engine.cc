@@ -1,5 +1,6 @@
 // ShardedEngine: the Engine behind Engine::Create. It hashes each key once, routes the call to the
-// shard picked by the hash's high bits, and owns the background reclaimer.
+// shard picked by the hash's high bits, and owns the background reclaimer. Its Keyspace methods
+// are database 0's; DatabaseKeyspace gives the others, both through the *In(db, ...) methods.
 #include "storage/engine.h"
 
 #include <sys/random.h>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "storage/database_map.h"
 #include "storage/key_hash.h"
 #include "storage/reclaimer.h"
 #include "storage/shard.h"
@@ -34,10 +36,47 @@ constexpr size_t kMinShardBudget = size_t{1} << 20;
 // Two per shard, as before, left a -m 64 server holding 29 -I-sized values of 64.
 constexpr size_t kMinLargestItemsPerShard = 8;
 
+class ShardedEngine;
+
+// Database n's Keyspace: ShardedEngine's *In methods with db = n.
+class DatabaseKeyspace final : public Keyspace {
+ public:
+  DatabaseKeyspace(ShardedEngine* engine, uint32_t db) : engine_(engine), db_(db) {}
+  LookupResult Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> on_hit) override;
+  absl::StatusOr<StoreOutcome> Store(std::string_view key, std::string_view value,
+                                     const StoreArgs& args) override;
+  ValueBuffer AllocateValue(size_t size) override;
+  absl::StatusOr<StoreOutcome> Store(std::string_view key, ValueBuffer&& value,
+                                     const StoreArgs& args) override;
+  size_t large_value_bytes() const override;
+  DeleteResult Delete(std::string_view key, uint64_t compare_cas) override;
+  bool Touch(std::string_view key, int64_t expiry_millis) override;
+  ArithmeticOutcome Increment(std::string_view key, uint64_t delta, bool decrement,
+                              uint64_t compare_cas) override;
+  absl::StatusOr<UpdateOutcome> Update(
+      std::string_view key, absl::FunctionRef<Mutation(const ItemView* current)> decide) override;
+  absl::StatusOr<bool> StoreAll(
+      absl::Span<const std::pair<std::string_view, std::string_view>> pairs,
+      StoreAllWhen when) override;
+  absl::StatusOr<TransferResult> Transfer(std::string_view source, std::string_view destination,
+                                          bool keep_source, bool replace) override;
+  uint64_t Scan(uint64_t cursor, size_t max_buckets, size_t max_items,
+                absl::FunctionRef<void(const ItemView&)> on_item) override;
+  uint64_t RandomCursor(uint64_t random) override;
+  uint64_t ItemCount() const override;
+
+ private:
+  ShardedEngine* const engine_;
+  const uint32_t db_;
+};
+
 class ShardedEngine final : public Engine {
  public:
   ShardedEngine(const EngineOptions& options, const Clock* clock, int shard_bits)
-      : options_(options), clock_(clock), shard_bits_(shard_bits) {
+      : options_(options),
+        clock_(clock),
+        shard_bits_(shard_bits),
+        databases_(static_cast<uint32_t>(options.databases)) {
     const int count = 1 << shard_bits;
     options_.shard_count = count;
     const size_t budget = options.memory_limit_bytes / count;
@@ -52,7 +91,11 @@ class ShardedEngine final : public Engine {
       config.limits = limits_;
       config.hash_seed = options.hash_seed;
       config.pins = &pins_;
+      config.databases = &databases_;
       shards_.push_back(std::make_unique<Shard>(config, clock));
+    }
+    for (int db = 1; db < options.databases; ++db) {
+      keyspaces_.push_back(std::make_unique<DatabaseKeyspace>(this, static_cast<uint32_t>(db)));
     }
     if (options.start_background_reclaimer) {
       reclaimer_ = std::make_unique<Reclaimer>(absl::Milliseconds(options.reclaim_period_millis),
@@ -67,75 +110,114 @@ class ShardedEngine final : public Engine {
     assert(pins_.pinned_values.load() == 0);
   }
 
+  // Database 0's Keyspace.
   LookupResult Get(std::string_view key, absl::FunctionRef<void(const ItemView&)> on_hit) override {
-    const uint64_t hash = Hash(key);
-    return ShardFor(hash).Get(key, hash, on_hit);
+    return GetIn(0, key, on_hit);
   }
-
   absl::StatusOr<StoreOutcome> Store(std::string_view key, std::string_view value,
                                      const StoreArgs& args) override {
-    const uint64_t hash = Hash(key);
-    return ShardFor(hash).Store(key, hash, value, args);
+    return StoreIn(0, key, value, args);
   }
-
   ValueBuffer AllocateValue(size_t size) override { return ValueBlock::NewBuffer(size, &pins_); }
-
   absl::StatusOr<StoreOutcome> Store(std::string_view key, ValueBuffer&& value,
                                      const StoreArgs& args) override {
-    // Taken over here so that a buffer not adopted is freed as this returns, after the shard's
-    // lock is released.
-    ValueBuffer buffer = std::move(value);
-    const uint64_t hash = Hash(key);
-    return ShardFor(hash).Store(key, hash, buffer.view(), args, &buffer);
+    return StoreIn(0, key, std::move(value), args);
   }
-
   size_t large_value_bytes() const override { return large_value_bytes_; }
-
   DeleteResult Delete(std::string_view key, uint64_t compare_cas) override {
-    const uint64_t hash = Hash(key);
-    return ShardFor(hash).Delete(key, hash, compare_cas);
+    return DeleteIn(0, key, compare_cas);
   }
-
   bool Touch(std::string_view key, int64_t expiry_millis) override {
-    const uint64_t hash = Hash(key);
-    return ShardFor(hash).Touch(key, hash, expiry_millis);
+    return TouchIn(0, key, expiry_millis);
   }
-
   ArithmeticOutcome Increment(std::string_view key, uint64_t delta, bool decrement,
                               uint64_t compare_cas) override {
-    const uint64_t hash = Hash(key);
-    return ShardFor(hash).Increment(key, hash, delta, decrement, compare_cas);
+    return IncrementIn(0, key, delta, decrement, compare_cas);
   }
-
   absl::StatusOr<UpdateOutcome> Update(
       std::string_view key, absl::FunctionRef<Mutation(const ItemView* current)> decide) override {
-    const uint64_t hash = Hash(key);
-    return ShardFor(hash).Update(key, hash, decide);
+    return UpdateIn(0, key, decide);
   }
-
   absl::StatusOr<bool> StoreAll(
       absl::Span<const std::pair<std::string_view, std::string_view>> pairs,
-      StoreAllWhen when) override;
-
+      StoreAllWhen when) override {
+    return StoreAllIn(0, pairs, when);
+  }
   absl::StatusOr<TransferResult> Transfer(std::string_view source, std::string_view destination,
-                                          bool keep_source, bool replace) override;
+                                          bool keep_source, bool replace) override {
+    return TransferBetween(0, source, 0, destination, keep_source, replace);
+  }
   uint64_t Scan(uint64_t cursor, size_t max_buckets, size_t max_items,
-                absl::FunctionRef<void(const ItemView&)> on_item) override;
+                absl::FunctionRef<void(const ItemView&)> on_item) override {
+    return ScanIn(0, cursor, max_buckets, max_items, on_item);
+  }
   uint64_t RandomCursor(uint64_t random) override {
     const size_t shard = static_cast<size_t>(random % shards_.size());
     // The high half picks the bucket, so that shard and bucket are not correlated.
     return MakeCursor(shard, shards_[shard]->BucketAt(random >> 32));
   }
+  uint64_t ItemCount() const override { return CountDatabase(0).keys; }
+
+  // The key operations in logical database `db`.
+  LookupResult GetIn(uint32_t db, std::string_view key,
+                     absl::FunctionRef<void(const ItemView&)> on_hit) {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Get(db, key, hash, on_hit);
+  }
+  absl::StatusOr<StoreOutcome> StoreIn(uint32_t db, std::string_view key, std::string_view value,
+                                       const StoreArgs& args) {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Store(db, key, hash, value, args);
+  }
+  absl::StatusOr<StoreOutcome> StoreIn(uint32_t db, std::string_view key, ValueBuffer&& value,
+                                       const StoreArgs& args) {
+    // Taken over here so that a buffer not adopted is freed as this returns, after the shard's
+    // lock is released.
+    ValueBuffer buffer = std::move(value);
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Store(db, key, hash, buffer.view(), args, &buffer);
+  }
+  DeleteResult DeleteIn(uint32_t db, std::string_view key, uint64_t compare_cas) {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Delete(db, key, hash, compare_cas);
+  }
+  bool TouchIn(uint32_t db, std::string_view key, int64_t expiry_millis) {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Touch(db, key, hash, expiry_millis);
+  }
+  ArithmeticOutcome IncrementIn(uint32_t db, std::string_view key, uint64_t delta, bool decrement,
+                                uint64_t compare_cas) {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Increment(db, key, hash, delta, decrement, compare_cas);
+  }
+  absl::StatusOr<UpdateOutcome> UpdateIn(
+      uint32_t db, std::string_view key,
+      absl::FunctionRef<Mutation(const ItemView* current)> decide) {
+    const uint64_t hash = Hash(key);
+    return ShardFor(hash).Update(db, key, hash, decide);
+  }
+  absl::StatusOr<bool> StoreAllIn(
+      uint32_t db, absl::Span<const std::pair<std::string_view, std::string_view>> pairs,
+      StoreAllWhen when);
+  uint64_t ScanIn(uint32_t db, uint64_t cursor, size_t max_buckets, size_t max_items,
+                  absl::FunctionRef<void(const ItemView&)> on_item);
+
+  Keyspace& Database(uint32_t db) override {
+    assert(db < static_cast<uint32_t>(options_.databases));
+    return db == 0 ? static_cast<Keyspace&>(*this) : *keyspaces_[db - 1];
+  }
+  DatabaseCounts CountDatabase(uint32_t db) const override;
+  std::vector<DatabaseCounts> CountDatabases() const override;
+  void FlushDatabase(uint32_t db) override;
+  void SwapDatabases(uint32_t a, uint32_t b) override;
+  absl::StatusOr<TransferResult> TransferBetween(uint32_t source_db, std::string_view source,
+                                                 uint32_t destination_db,
+                                                 std::string_view destination, bool keep_source,
+                                                 bool replace) override;
 
   void FlushAll(int64_t delay_millis) override {
     const int64_t when = clock_->NowMillis() + std::max<int64_t>(delay_millis, 0);
     for (auto& shard : shards_) shard->FlushAt(when);
-  }
-
-  uint64_t ItemCount() const override {
-    uint64_t count = 0;
-    for (const auto& shard : shards_) count += shard->Stats().curr_items;
-    return count;
   }
 
   EngineStats Stats() const override;
@@ -162,6 +244,12 @@ class ShardedEngine final : public Engine {
     return shard_bits_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - shard_bits_));
   }
   Shard& ShardFor(uint64_t hash) { return *shards_[ShardIndex(hash)]; }
+  // Every shard, for a MultiShardLock of them all.
+  std::vector<Shard*> AllShards() const {
+    std::vector<Shard*> all;
+    for (const auto& shard : shards_) all.push_back(shard.get());
+    return all;
+  }
   // A Scan cursor: the shard in the top bits, the bucket below (buckets stay far below 2^48).
   static constexpr int kCursorShardShift = 48;
   static uint64_t MakeCursor(size_t shard, size_t bucket) {
@@ -174,9 +262,57 @@ class ShardedEngine final : public Engine {
   PinCounters pins_;  // before the shards, whose large values count their pins here
   const Clock* const clock_;
   const int shard_bits_;
+  // Before the shards, which read it. Swapped with every shard's lock held (DatabaseMap).
+  DatabaseMap databases_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::unique_ptr<Reclaimer> reclaimer_;  // last: stopped first
+  std::vector<std::unique_ptr<DatabaseKeyspace>> keyspaces_;  // databases 1..n-1
+  std::unique_ptr<Reclaimer> reclaimer_;                      // last: stopped first
 };
+
+LookupResult DatabaseKeyspace::Get(std::string_view key,
+                                   absl::FunctionRef<void(const ItemView&)> on_hit) {
+  return engine_->GetIn(db_, key, on_hit);
+}
+absl::StatusOr<StoreOutcome> DatabaseKeyspace::Store(std::string_view key, std::string_view value,
+                                                     const StoreArgs& args) {
+  return engine_->StoreIn(db_, key, value, args);
+}
+ValueBuffer DatabaseKeyspace::AllocateValue(size_t size) { return engine_->AllocateValue(size); }
+absl::StatusOr<StoreOutcome> DatabaseKeyspace::Store(std::string_view key, ValueBuffer&& value,
+                                                     const StoreArgs& args) {
+  return engine_->StoreIn(db_, key, std::move(value), args);
+}
+size_t DatabaseKeyspace::large_value_bytes() const { return engine_->large_value_bytes(); }
+DeleteResult DatabaseKeyspace::Delete(std::string_view key, uint64_t compare_cas) {
+  return engine_->DeleteIn(db_, key, compare_cas);
+}
+bool DatabaseKeyspace::Touch(std::string_view key, int64_t expiry_millis) {
+  return engine_->TouchIn(db_, key, expiry_millis);
+}
+ArithmeticOutcome DatabaseKeyspace::Increment(std::string_view key, uint64_t delta, bool decrement,
+                                              uint64_t compare_cas) {
+  return engine_->IncrementIn(db_, key, delta, decrement, compare_cas);
+}
+absl::StatusOr<UpdateOutcome> DatabaseKeyspace::Update(
+    std::string_view key, absl::FunctionRef<Mutation(const ItemView* current)> decide) {
+  return engine_->UpdateIn(db_, key, decide);
+}
+absl::StatusOr<bool> DatabaseKeyspace::StoreAll(
+    absl::Span<const std::pair<std::string_view, std::string_view>> pairs, StoreAllWhen when) {
+  return engine_->StoreAllIn(db_, pairs, when);
+}
+absl::StatusOr<Keyspace::TransferResult> DatabaseKeyspace::Transfer(std::string_view source,
+                                                                    std::string_view destination,
+                                                                    bool keep_source,
+                                                                    bool replace) {
+  return engine_->TransferBetween(db_, source, db_, destination, keep_source, replace);
+}
+uint64_t DatabaseKeyspace::Scan(uint64_t cursor, size_t max_buckets, size_t max_items,
+                                absl::FunctionRef<void(const ItemView&)> on_item) {
+  return engine_->ScanIn(db_, cursor, max_buckets, max_items, on_item);
+}
+uint64_t DatabaseKeyspace::RandomCursor(uint64_t random) { return engine_->RandomCursor(random); }
+uint64_t DatabaseKeyspace::ItemCount() const { return engine_->CountDatabase(db_).keys; }
 
 // Locks several shards in index order (the one lock order for multi-shard operations) and
 // unlocks them on destruction.
@@ -195,8 +331,8 @@ class MultiShardLock {
   std::vector<Shard*> shards_;
 };
 
-absl::StatusOr<bool> ShardedEngine::StoreAll(
-    absl::Span<const std::pair<std::string_view, std::string_view>> pairs,
+absl::StatusOr<bool> ShardedEngine::StoreAllIn(
+    uint32_t db, absl::Span<const std::pair<std::string_view, std::string_view>> pairs,
     StoreAllWhen when) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   std::vector<uint64_t> hashes;
   std::vector<size_t> indexes;
@@ -216,19 +352,19 @@ absl::StatusOr<bool> ShardedEngine::StoreAll(
   const int64_t now = clock_->NowMillis();
   MultiShardLock lock(std::move(involved));
   for (size_t i = 0; when == StoreAllWhen::kNoneExist && i < pairs.size(); ++i) {
-    if (shards_[indexes[i]]->HasLiveLocked(pairs[i].first, hashes[i], now)) return false;
+    if (shards_[indexes[i]]->HasLiveLocked(db, pairs[i].first, hashes[i], now)) return false;
   }
   for (size_t i = 0; i < pairs.size(); ++i) {
     absl::Status status =
-        shards_[indexes[i]]->SetLocked(pairs[i].first, hashes[i], pairs[i].second, now);
+        shards_[indexes[i]]->SetLocked(db, pairs[i].first, hashes[i], pairs[i].second, now);
     if (!status.ok()) return status;  // out of memory: the pairs before this one stay stored
   }
   return true;
 }
 
-absl::StatusOr<Engine::TransferResult> ShardedEngine::Transfer(
-    std::string_view source, std::string_view destination, bool keep_source,
-    bool replace) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+absl::StatusOr<Engine::TransferResult> ShardedEngine::TransferBetween(
+    uint32_t source_db, std::string_view source, uint32_t destination_db,
+    std::string_view destination, bool keep_source, bool replace) ABSL_NO_THREAD_SAFETY_ANALYSIS {
   const uint64_t source_hash = Hash(source);
   const uint64_t destination_hash = Hash(destination);
   Shard& from = ShardFor(source_hash);
@@ -244,23 +380,24 @@ absl::StatusOr<Engine::TransferResult> ShardedEngine::Transfer(
   MultiShardLock lock(std::move(involved));
   std::string value;
   ItemMeta meta;
-  if (!from.CopyLiveLocked(source, source_hash, now, &value, &meta)) {
+  if (!from.CopyLiveLocked(source_db, source, source_hash, now, &value, &meta)) {
     return TransferResult::kNoSource;
   }
-  if (source == destination) return TransferResult::kDone;
-  if (!replace && to.HasLiveLocked(destination, destination_hash, now)) {
+  if (source == destination && source_db == destination_db) return TransferResult::kDone;
+  if (!replace && to.HasLiveLocked(destination_db, destination, destination_hash, now)) {
     return TransferResult::kDestinationExists;
   }
-  if (absl::Status status = to.PutCopyLocked(destination, destination_hash, value, meta, now);
+  if (absl::Status status =
+          to.PutCopyLocked(destination_db, destination, destination_hash, value, meta, now);
       !status.ok()) {
     return status;
   }
-  if (!keep_source) from.DeleteLocked(source, source_hash);
+  if (!keep_source) from.DeleteLocked(source_db, source, source_hash);
   return TransferResult::kDone;
 }
 
-uint64_t ShardedEngine::Scan(uint64_t cursor, size_t max_buckets, size_t max_items,
-                             absl::FunctionRef<void(const ItemView&)> on_item) {
+uint64_t ShardedEngine::ScanIn(uint32_t db, uint64_t cursor, size_t max_buckets, size_t max_items,
+                               absl::FunctionRef<void(const ItemView&)> on_item) {
   size_t shard = static_cast<size_t>(cursor >> kCursorShardShift);
   size_t bucket = static_cast<size_t>(cursor & ((uint64_t{1} << kCursorShardShift) - 1));
   size_t shown = 0;
@@ -275,7 +412,7 @@ uint64_t ShardedEngine::Scan(uint64_t cursor, size_t max_buckets, size_t max_ite
     const size_t buckets_left = visited < max_buckets ? max_buckets - visited : 1;
     const size_t items_left = shown < max_items ? max_items - shown : 0;
     const Shard::ScanStep step =
-        shards_[shard]->Scan(bucket, buckets_left, items_left, count_and_show);
+        shards_[shard]->Scan(db, bucket, buckets_left, items_left, count_and_show);
     visited += step.next_bucket - bucket;
     if (step.done) {
       ++shard;
@@ -286,6 +423,70 @@ uint64_t ShardedEngine::Scan(uint64_t cursor, size_t max_buckets, size_t max_ite
     if (visited >= max_buckets || shown >= max_items) break;
   }
   return shard < shards_.size() ? MakeCursor(shard, bucket) : 0;
+}
+
+namespace {
+
+// What INFO shows of a database whose items add up to `sum`, at `now_millis`.
+Engine::DatabaseCounts ToDatabaseCounts(const DbCounts& sum, int64_t now_millis) {
+  Engine::DatabaseCounts out;
+  out.keys = sum.curr_items;
+  out.expires = sum.with_expiry;
+  if (sum.with_expiry != 0) {
+    // expiry_sum is kept modulo 2^64 relative to the epoch; as a signed sum it is exact while
+    // the TTLs are not of millennia.
+    const int64_t mean =
+        static_cast<int64_t>(sum.expiry_sum) / static_cast<int64_t>(sum.with_expiry) +
+        kExpirySumEpochMillis;
+    out.avg_ttl_millis = std::max<int64_t>(mean - now_millis, 0);
+  }
+  return out;
+}
+
+}  // namespace
+
+Engine::DatabaseCounts ShardedEngine::CountDatabase(uint32_t db) const
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  DbCounts sum;
+  {
+    MultiShardLock lock(AllShards());
+    for (const auto& shard : shards_) {
+      const DbCounts counts = shard->CountsLocked(db);
+      sum.curr_items += counts.curr_items;
+      sum.with_expiry += counts.with_expiry;
+      sum.expiry_sum += counts.expiry_sum;
+    }
+  }
+  return ToDatabaseCounts(sum, clock_->NowMillis());
+}
+
+std::vector<Engine::DatabaseCounts> ShardedEngine::CountDatabases() const
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  std::vector<DbCounts> by_physical(databases_.count());
+  std::vector<uint32_t> physical_of(databases_.count());
+  {
+    MultiShardLock lock(AllShards());
+    for (const auto& shard : shards_) shard->AddCountsLocked(&by_physical);
+    for (uint32_t db = 0; db < databases_.count(); ++db) physical_of[db] = databases_.Physical(db);
+  }
+  const int64_t now = clock_->NowMillis();
+  std::vector<DatabaseCounts> out;
+  out.reserve(by_physical.size());
+  for (uint32_t db = 0; db < databases_.count(); ++db) {
+    out.push_back(ToDatabaseCounts(by_physical[physical_of[db]], now));
+  }
+  return out;
+}
+
+void ShardedEngine::FlushDatabase(uint32_t db) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  MultiShardLock lock(AllShards());
+  for (auto& shard : shards_) shard->FlushDbLocked(db);
+}
+
+void ShardedEngine::SwapDatabases(uint32_t a, uint32_t b) {
+  // Every shard's lock: each shard maps databases under its own lock only (DatabaseMap).
+  MultiShardLock lock(AllShards());
+  databases_.Swap(a, b);
 }
 
 namespace {
@@ -358,6 +559,9 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
   }
   if (options.shard_count < 1 || options.shard_count > kMaxShards) {
     return absl::InvalidArgumentError(absl::StrCat("shard_count must be in 1..", kMaxShards));
+  }
+  if (options.databases < 1 || options.databases > kMaxDatabases) {
+    return absl::InvalidArgumentError(absl::StrCat("databases must be in 1..", kMaxDatabases));
   }
   if (options.reclaim_period_millis <= 0 || options.reclaim_buckets_per_pass <= 0) {
     return absl::InvalidArgumentError("reclaim period and buckets per pass must be > 0");

@@ -14,6 +14,9 @@
 
 namespace memkv::storage {
 
+// The most databases an engine may have (EngineOptions::databases).
+inline constexpr int kMaxDatabases = 1 << 16;
+
 struct EngineOptions {
   // Upper bound on the memory holding items and the index (memcached -m).
   size_t memory_limit_bytes = size_t{64} << 20;
@@ -21,6 +24,8 @@ struct EngineOptions {
   size_t max_item_bytes = size_t{1} << 20;
   // Number of shards; rounded up to a power of two.
   int shard_count = 16;
+  // Number of databases (Redis `databases`, SELECT 0..n-1); 1..kMaxDatabases.
+  int databases = 16;
   // Background reclaim of expired items: period and the most buckets one pass may visit per shard.
   int reclaim_period_millis = 100;
   int reclaim_buckets_per_pass = 1024;

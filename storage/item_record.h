@@ -3,13 +3,14 @@
 //
 // Layout, from an 8-byte aligned start (offsets in bytes):
 //    0  uint32  next: reference of the next record in the same hash bucket (0 = end of chain)
-//    4  uint32  value length
+//    4  uint32  value length; its top bit (kHasDbBit) says the database field is present
 //    8  uint64  CAS unique
 //   16  uint32  last access, unix seconds
 //   20  uint8   key length (255 = the real length is in the uint32 "long key length" field)
 //   21  uint8   bits (Bit below)
 //   22  uint32  client flags          only if kHasFlags
 //       int64   expiry, unix ms       only if kHasExpiry
+//       uint32  database (physical)   only if the item is not in database 0
 //       uint32  long key length       only if key length >= 255
 //       key bytes
 //       value bytes, or, if kExternal, the address of the ValueBlock holding them
@@ -17,6 +18,9 @@
 // Why: 22 fixed bytes + a 4-byte bucket slot is the whole per-item cost (no malloc header, no
 // 8-byte pointers); flags and expiry are zero for most cache items and then take no space. For a
 // 20-byte key and a 100-byte value the record is 144 bytes: 24 bytes of overhead.
+// The database (Redis SELECT) is part of the item's identity like the key, but database 0, where
+// every memcached item lives, takes no byte: values are at most 1 GiB (Engine::Create), so the
+// value length's top bit is free to say that a 4-byte database number follows.
 //
 // Threads: none of its own; used under the owning shard's lock.
 #ifndef MEMKV_STORAGE_ITEM_RECORD_H_
@@ -47,9 +51,10 @@ class ItemRecord {
   static constexpr size_t kAlignment = 8;
   static constexpr size_t kFixedBytes = 22;
   static constexpr size_t kLongKey = 255;
-  // The most a record can spend beyond its key: the fixed fields, flags, expiry, a long key's
-  // length and a large value's block address.
-  static constexpr size_t kMaxBytesBesideKey = kFixedBytes + 4 + 8 + 4 + sizeof(ValueBlock*);
+  static constexpr uint32_t kHasDbBit = uint32_t{1} << 31;
+  // The most a record can spend beyond its key: the fixed fields, flags, expiry, database, a
+  // long key's length and a large value's block address.
+  static constexpr size_t kMaxBytesBesideKey = kFixedBytes + 4 + 8 + 4 + 4 + sizeof(ValueBlock*);
 
   // The longest key whose record, with every optional field and its value in a block of its own,
   // fits in record_bytes (a multiple of kAlignment): a key that fits so fits whatever its value
@@ -60,23 +65,27 @@ class ItemRecord {
 
   explicit ItemRecord(char* start) : p_(start) {}
 
-  // Bytes a record needs (aligned) for these lengths and the fields `meta` needs.
-  static size_t SizeFor(size_t key_len, size_t value_len, const ItemMeta& meta, bool external) {
+  // Bytes a record needs (aligned) for these lengths, the fields `meta` needs and database `db`.
+  static size_t SizeFor(size_t key_len, size_t value_len, const ItemMeta& meta, bool external,
+                        uint32_t db = 0) {
     const size_t raw = kFixedBytes + (meta.client_flags != 0 ? 4 : 0) +
-                       (meta.expiry_millis != 0 ? 8 : 0) + (key_len >= kLongKey ? 4 : 0) + key_len +
+                       (meta.expiry_millis != 0 ? 8 : 0) + (db != 0 ? 4 : 0) +
+                       (key_len >= kLongKey ? 4 : 0) + key_len +
                        (external ? sizeof(ValueBlock*) : value_len);
     return (raw + kAlignment - 1) & ~(kAlignment - 1);
   }
 
   // Writes the header and key; the caller then fills value_data() (or sets the external block).
-  void Init(std::string_view key, size_t value_len, const ItemMeta& meta, bool external) {
+  void Init(std::string_view key, size_t value_len, const ItemMeta& meta, bool external,
+            uint32_t db = 0) {
     uint8_t bits = external ? kExternal : 0;
     if (meta.client_flags != 0) bits |= kHasFlags;
     if (meta.expiry_millis != 0) bits |= kHasExpiry;
     Put<uint32_t>(0, 0);
-    Put<uint32_t>(4, static_cast<uint32_t>(value_len));
+    Put<uint32_t>(4, static_cast<uint32_t>(value_len) | (db != 0 ? kHasDbBit : 0));
     p_[20] = static_cast<char>(key.size() >= kLongKey ? kLongKey : key.size());
     p_[21] = static_cast<char>(bits);
+    if (db != 0) Put<uint32_t>(DbOffset(), db);
     if (key.size() >= kLongKey) Put<uint32_t>(LongKeyOffset(), static_cast<uint32_t>(key.size()));
     WriteMeta(meta);
     if (!key.empty()) std::memcpy(p_ + KeyOffset(), key.data(), key.size());
@@ -92,7 +101,9 @@ class ItemRecord {
     const size_t short_len = static_cast<uint8_t>(p_[20]);
     return short_len == kLongKey ? Get<uint32_t>(LongKeyOffset()) : short_len;
   }
-  size_t value_len() const { return Get<uint32_t>(4); }
+  size_t value_len() const { return Get<uint32_t>(4) & ~kHasDbBit; }
+  // The (physical) database the item belongs to.
+  uint32_t db() const { return has_db() ? Get<uint32_t>(DbOffset()) : 0; }
   std::string_view key() const { return {p_ + KeyOffset(), key_len()}; }
   std::string_view value() const { return {value_data(), value_len()}; }
   char* value_data() const {
@@ -137,7 +148,9 @@ class ItemRecord {
 
  private:
   size_t ExpiryOffset() const { return kFixedBytes + (has(kHasFlags) ? 4 : 0); }
-  size_t LongKeyOffset() const { return ExpiryOffset() + (has(kHasExpiry) ? 8 : 0); }
+  bool has_db() const { return (Get<uint32_t>(4) & kHasDbBit) != 0; }
+  size_t DbOffset() const { return ExpiryOffset() + (has(kHasExpiry) ? 8 : 0); }
+  size_t LongKeyOffset() const { return DbOffset() + (has_db() ? 4 : 0); }
   size_t KeyOffset() const {
     return LongKeyOffset() + (static_cast<uint8_t>(p_[20]) == kLongKey ? 4 : 0);
   }

@@ -57,7 +57,64 @@ ItemStore::ItemStore(size_t budget_bytes, uint64_t hash_seed, PinCounters* pins)
 
 ItemStore::~ItemStore() { Clear(); }
 
-uint64_t ItemStore::HashOf(std::string_view key) const { return KeyHash(key, hash_seed_); }
+uint64_t ItemStore::HashOf(Ref ref) const {
+  const ItemRecord record = Record(ref);
+  return DatabaseHash(KeyHash(record.key(), hash_seed_), record.db(), hash_seed_);
+}
+
+void ItemStore::CountExpiryChange(uint32_t db, int64_t before, int64_t after) {
+  // Unsigned: the sum is kept modulo 2^64 (StoreStats::expiry_sum).
+  const uint64_t added = after != 0 ? static_cast<uint64_t>(after - kExpirySumEpochMillis) : 0;
+  const uint64_t removed = before != 0 ? static_cast<uint64_t>(before - kExpirySumEpochMillis) : 0;
+  const uint64_t count_delta = (after != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
+  stats_.with_expiry += count_delta;
+  stats_.expiry_sum += added - removed;
+  if (db != 0) {
+    DbCounts& counts = db_counts_[db];
+    counts.with_expiry += count_delta;
+    counts.expiry_sum += added - removed;
+  }
+}
+
+void ItemStore::CountItem(uint32_t db, int delta, int64_t expiry_millis) {
+  stats_.curr_items += static_cast<uint64_t>(static_cast<int64_t>(delta));
+  if (db != 0) db_counts_[db].curr_items += static_cast<uint64_t>(static_cast<int64_t>(delta));
+  if (delta > 0) {
+    CountExpiryChange(db, 0, expiry_millis);
+  } else {
+    CountExpiryChange(db, expiry_millis, 0);
+    if (db != 0) {
+      // A database left empty gives its entry back: the map holds only databases in use.
+      if (auto it = db_counts_.find(db); it != db_counts_.end() && it->second.curr_items == 0) {
+        db_counts_.erase(it);
+      }
+    }
+  }
+}
+
+void ItemStore::AddCountsTo(std::vector<DbCounts>* by_db) const {
+  auto add = [](const DbCounts& from, DbCounts* to) {
+    to->curr_items += from.curr_items;
+    to->with_expiry += from.with_expiry;
+    to->expiry_sum += from.expiry_sum;
+  };
+  add(CountsOf(0), &(*by_db)[0]);
+  for (const auto& [db, counts] : db_counts_) add(counts, &(*by_db)[db]);
+}
+
+DbCounts ItemStore::CountsOf(uint32_t db) const {
+  if (db != 0) {
+    const auto it = db_counts_.find(db);
+    return it == db_counts_.end() ? DbCounts{} : it->second;
+  }
+  DbCounts counts{stats_.curr_items, stats_.with_expiry, stats_.expiry_sum};
+  for (const auto& [other, c] : db_counts_) {
+    counts.curr_items -= c.curr_items;
+    counts.with_expiry -= c.with_expiry;
+    counts.expiry_sum -= c.expiry_sum;
+  }
+  return counts;
+}
 
 size_t ItemStore::LongestChainForTest() const {
   size_t longest = 0;
@@ -73,18 +130,18 @@ void ItemStore::ForEachInBucket(size_t bucket, absl::FunctionRef<void(Ref ref)> 
   for (Ref ref = index_.Head(bucket); ref != kNull; ref = Record(ref).next()) on_item(ref);
 }
 
-uint32_t* ItemStore::LinkTo(std::string_view key, uint64_t hash) {
+uint32_t* ItemStore::LinkTo(std::string_view key, uint32_t db, uint64_t hash) {
   uint32_t* link = BucketFor(hash);
   while (*link != kNull) {
-    char* record = log_.At(*link);
-    if (ItemRecord(record).key() == key) return link;
+    const ItemRecord record(log_.At(*link));
+    if (record.key() == key && record.db() == db) return link;
     link = NextOf(*link);
   }
   return link;
 }
 
 uint32_t* ItemStore::LinkTo(Ref ref) {
-  uint32_t* link = BucketFor(HashOf(Record(ref).key()));
+  uint32_t* link = BucketFor(HashOf(ref));
   while (*link != ref) {
     assert(*link != kNull);
     link = NextOf(*link);
@@ -92,8 +149,8 @@ uint32_t* ItemStore::LinkTo(Ref ref) {
   return link;
 }
 
-ItemStore::Ref ItemStore::Find(std::string_view key, uint64_t hash) const {
-  return *const_cast<ItemStore*>(this)->LinkTo(key, hash);
+ItemStore::Ref ItemStore::Find(std::string_view key, uint32_t db, uint64_t hash) const {
+  return *const_cast<ItemStore*>(this)->LinkTo(key, db, hash);
 }
 
 void ItemStore::MarkAccessed(Ref ref, uint32_t now_sec) {
@@ -106,7 +163,7 @@ void ItemStore::MarkAccessed(Ref ref, uint32_t now_sec) {
 absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_millis) {
   ItemRecord record = Record(ref);
   if (record.FitsMeta(meta)) {
-    CountExpiryChange(record.expiry_millis(), meta.expiry_millis);
+    CountExpiryChange(record.db(), record.expiry_millis(), meta.expiry_millis);
     record.WriteMeta(meta);
     return absl::OkStatus();
   }
@@ -116,9 +173,10 @@ absl::Status ItemStore::SetMeta(Ref ref, const ItemMeta& meta, int64_t now_milli
   const std::string key(record.key());
   const std::string value(record.value());
   const std::string_view parts[2] = {value, {}};
-  const uint64_t hash = HashOf(key);
-  absl::Status status = Put(key, hash, parts, meta, now_millis);
-  if (status.ok() && accessed) Record(Find(key, hash)).set(ItemRecord::kAccessed, true);
+  const uint32_t db = record.db();
+  const uint64_t hash = HashOf(ref);
+  absl::Status status = Put(key, db, hash, parts, meta, now_millis);
+  if (status.ok() && accessed) Record(Find(key, db, hash)).set(ItemRecord::kAccessed, true);
   return status;
 }
 
@@ -151,7 +209,7 @@ bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], cons
     record.set_external_block(BlockFor(parts, value_len, adopt));
     old->DropOwner(value_len);
   }
-  CountExpiryChange(record.expiry_millis(), meta.expiry_millis);
+  CountExpiryChange(record.db(), record.expiry_millis(), meta.expiry_millis);
   record.WriteMeta(meta);
   // A rewrite is a use: without a second chance the item, which keeps its old place in the log,
   // could be evicted as soon as the cleaner reaches that place, unlike a freshly appended one.
@@ -163,8 +221,7 @@ bool ItemStore::RewriteInPlace(Ref ref, const std::string_view (&parts)[2], cons
 void ItemStore::Retire(Ref ref, RemoveReason reason) {
   ItemRecord record = Record(ref);
   record.set(ItemRecord::kDead, true);
-  --stats_.curr_items;
-  CountExpiryChange(record.expiry_millis(), 0);
+  CountItem(record.db(), -1, record.expiry_millis());
   stats_.bytes -= record.size();
   if (record.has(ItemRecord::kExternal)) {
     record.external_block()->DropOwner(record.value_len());
@@ -194,7 +251,7 @@ bool ItemStore::KeepForFrequency(const ItemRecord& record, size_t size) {
   const size_t charge =
       size + (record.has(ItemRecord::kExternal) ? ExternalCharge(record.value_len()) : 0);
   if (kept_for_frequency_ + charge > log_.segment_bytes() / 2 ||
-      sketch_.Estimate(HashOf(record.key())) < kKeepLookups) {
+      sketch_.Estimate(KeyHash(record.key(), hash_seed_)) < kKeepLookups) {
     return false;
   }
   kept_for_frequency_ += charge;
@@ -293,14 +350,16 @@ bool ItemStore::PartsPointInto(Ref ref, const std::string_view (&parts)[2]) cons
   return Overlaps(parts[0], value) || Overlaps(parts[1], value);
 }
 
-absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
-                            const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt) {
+absl::Status ItemStore::Put(std::string_view key, uint32_t db, uint64_t hash,
+                            const std::string_view (&parts)[2], const ItemMeta& meta,
+                            int64_t now_millis, ValueBuffer* adopt) {
   // The item replaced, if any; valid until Allocate below may clean or move it.
-  const Ref replaced = Find(key, hash);
+  const Ref replaced = Find(key, db, hash);
   if (replaced != kNull && RewriteInPlace(replaced, parts, meta, adopt)) return absl::OkStatus();
   const size_t value_len = parts[0].size() + parts[1].size();
-  const bool external = ItemRecord::SizeFor(key.size(), value_len, meta, false) > max_inline_bytes_;
-  const size_t size = ItemRecord::SizeFor(key.size(), value_len, meta, external);
+  const bool external =
+      ItemRecord::SizeFor(key.size(), value_len, meta, false, db) > max_inline_bytes_;
+  const size_t size = ItemRecord::SizeFor(key.size(), value_len, meta, external, db);
   const size_t charge = external ? ExternalCharge(value_len) : 0;
   // A record longer than a segment can never be placed: fail before evicting anything for it.
   if (size > log_.segment_bytes() || size + charge + 2 * log_.segment_bytes() > budget_bytes_) {
@@ -328,20 +387,19 @@ absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::stri
     return status;
   }
   ItemRecord record(log_.At(ref));
-  record.Init(key, value_len, meta, external);
+  record.Init(key, value_len, meta, external, db);
   if (external) {
     record.set_external_block(BlockFor(source, value_len, adopt));
   } else {
     CopyParts(record.value_data(), source);
   }
 
-  uint32_t* link = LinkTo(key, hash);
+  uint32_t* link = LinkTo(key, db, hash);
   const Ref old = *link;
   record.set_next(old == kNull ? kNull : Record(old).next());
   *link = ref;
-  ++stats_.curr_items;
   ++stats_.total_items;
-  CountExpiryChange(0, meta.expiry_millis);
+  CountItem(db, +1, meta.expiry_millis);
   stats_.bytes += size + (external ? value_len : 0);
   if (old != kNull) Retire(old, RemoveReason::kDeleted);
   if (stats_.curr_items > index_.bucket_count()) Grow(now_millis);
@@ -349,8 +407,7 @@ absl::Status ItemStore::Put(std::string_view key, uint64_t hash, const std::stri
 }
 
 void ItemStore::Grow(int64_t now_millis) {
-  index_.Split([&](Ref ref) { return HashOf(Record(ref).key()); },
-               [&](Ref ref) { return NextOf(ref); });
+  index_.Split([&](Ref ref) { return HashOf(ref); }, [&](Ref ref) { return NextOf(ref); });
   stats_.hash_buckets = index_.bucket_count();
   // The index counts against the budget: give back segments if it no longer holds.
   (void)FitBudget(now_millis);
@@ -371,7 +428,31 @@ void ItemStore::Clear() {
   external_bytes_ = 0;
   stats_.curr_items = 0;
   stats_.with_expiry = 0;
+  stats_.expiry_sum = 0;
   stats_.bytes = 0;
+  db_counts_.clear();
+}
+
+void ItemStore::ClearDb(uint32_t db) {
+  const uint64_t in_db = CountsOf(db).curr_items;
+  if (in_db == 0) return;
+  if (in_db == stats_.curr_items) {
+    Clear();
+    return;
+  }
+  for (size_t bucket = 0; bucket < index_.bucket_count(); ++bucket) {
+    uint32_t* link = &index_.Head(bucket);
+    while (*link != kNull) {
+      const Ref ref = *link;
+      const ItemRecord record = Record(ref);
+      if (record.db() == db) {
+        *link = record.next();
+        Retire(ref, RemoveReason::kDeleted);
+      } else {
+        link = NextOf(ref);
+      }
+    }
+  }
 }
 
 void ItemStore::ReclaimExpired(int64_t now_millis, size_t max_buckets) {

@@ -29,6 +29,12 @@
 // that reference, and a block still pinned (ValuePin) lives on until its last pin goes. A pinned
 // block is never written again: a same-length rewrite (RewriteInPlace) gives the item a new block.
 //
+// Items belong to a database (Redis SELECT; memcached's items are all in database 0): the
+// (physical) database number is part of an item's identity, compared with the key, and the
+// caller's hash is DatabaseHash of both (key_hash.h). Database 0 costs no byte in a record, and
+// its counts are the totals less the other databases' (DbCounts), which only items outside
+// database 0 update.
+//
 // The budget covers segments (all of them, including free and reserve ones), the large values
 // the store references and the index; a dropped but still pinned block is no longer charged
 // (PinCounters counts it instead).
@@ -42,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "storage/bucket_index.h"
@@ -63,9 +70,22 @@ struct StoreStats {
   uint64_t expired_unfetched = 0;
   uint64_t evicted_unfetched = 0;
   uint64_t hash_buckets = 0;
-  uint64_t with_expiry = 0;    // live items that have an expiry time (Redis INFO's "expires")
+  uint64_t with_expiry = 0;  // live items that have an expiry time (Redis INFO's "expires")
+  // Of those, the sum of (expiry_millis - kExpirySumEpochMillis), modulo 2^64: Redis INFO's
+  // avg_ttl is this over with_expiry, less the time now. Relative to an epoch so that it stays
+  // far from overflowing for TTLs of years.
+  uint64_t expiry_sum = 0;
   uint64_t memory_bytes = 0;   // filled in by Shard::Stats from ItemStore::memory_bytes()
   uint64_t segment_bytes = 0;  // filled in by Shard::Stats: the size of this store's segments
+};
+
+inline constexpr int64_t kExpirySumEpochMillis = 1'700'000'000'000;
+
+// One database's share of a store's items (the fields of StoreStats of the same names).
+struct DbCounts {
+  uint64_t curr_items = 0;
+  uint64_t with_expiry = 0;
+  uint64_t expiry_sum = 0;
 };
 
 class ItemStore {
@@ -98,9 +118,12 @@ class ItemStore {
   ItemStore(const ItemStore&) = delete;
   ItemStore& operator=(const ItemStore&) = delete;
 
-  // The item stored under key (whose KeyHash is `hash`), or kNull. Does not look at expiry.
-  Ref Find(std::string_view key, uint64_t hash) const;
+  // The item stored under key in database `db` (`hash` is their DatabaseHash), or kNull. Does
+  // not look at expiry.
+  Ref Find(std::string_view key, uint32_t db, uint64_t hash) const;
+  Ref Find(std::string_view key, uint64_t hash) const { return Find(key, 0, hash); }
   std::string_view Key(Ref ref) const { return Record(ref).key(); }
+  uint32_t Db(Ref ref) const { return Record(ref).db(); }
   std::string_view Value(Ref ref) const { return Record(ref).value(); }
   // The block holding the item's value, or null if the value lives in the record (ItemView).
   ValueBlock* Block(Ref ref) const {
@@ -128,12 +151,25 @@ class ItemStore {
   // adopt: a buffer holding the value (parts[0] is its view, parts[1] empty), whose block the
   // item takes instead of a copy if its value lives in a block of its own and the buffer comes
   // from these PinCounters' engine; the buffer is then empty. Otherwise it is left as it was.
+  absl::Status Put(std::string_view key, uint32_t db, uint64_t hash,
+                   const std::string_view (&parts)[2], const ItemMeta& meta, int64_t now_millis,
+                   ValueBuffer* adopt = nullptr);
+  // Put in database 0.
   absl::Status Put(std::string_view key, uint64_t hash, const std::string_view (&parts)[2],
-                   const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt = nullptr);
+                   const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt = nullptr) {
+    return Put(key, 0, hash, parts, meta, now_millis, adopt);
+  }
 
   void Remove(Ref ref, RemoveReason reason);
   // Removes every item (flush_all). Memory stays with the store for reuse.
   void Clear();
+  // Removes every item of database `db` (Redis FLUSHDB): a walk of the whole index, unless the
+  // database holds every item or none.
+  void ClearDb(uint32_t db);
+  // The counts of database `db`'s items (expired ones not yet removed included).
+  DbCounts CountsOf(uint32_t db) const;
+  // Adds each database's counts to (*by_db)[its number] (which must have room for all).
+  void AddCountsTo(std::vector<DbCounts>* by_db) const;
   // Removes expired items from at most max_buckets buckets, continuing where the last call
   // stopped.
   void ReclaimExpired(int64_t now_millis, size_t max_buckets);
@@ -162,7 +198,7 @@ class ItemStore {
   }
   // The link (bucket or record `next`) holding the reference of key's record, or the chain's
   // terminating 0 if key is absent.
-  uint32_t* LinkTo(std::string_view key, uint64_t hash);
+  uint32_t* LinkTo(std::string_view key, uint32_t db, uint64_t hash);
   // The link holding `ref` (which must be linked).
   uint32_t* LinkTo(Ref ref);
   // Overwrites the record's value and meta when the new value has the same length, the meta
@@ -174,10 +210,11 @@ class ItemStore {
                       ValueBuffer* adopt);
   // A block holding parts[0] + parts[1]: adopt's, if it can be taken, else a new copy.
   ValueBlock* BlockFor(const std::string_view (&parts)[2], size_t value_len, ValueBuffer* adopt);
-  // Keeps stats_.with_expiry right when a live record's expiry goes from `before` to `after`.
-  void CountExpiryChange(int64_t before, int64_t after) {
-    stats_.with_expiry += (after != 0 ? 1 : 0) - (before != 0 ? 1 : 0);
-  }
+  // Keeps the expiry counts right when a live record of database `db` has its expiry go from
+  // `before` to `after` (0 = none).
+  void CountExpiryChange(uint32_t db, int64_t before, int64_t after);
+  // Counts a record of database `db` coming (+1) or going (-1).
+  void CountItem(uint32_t db, int delta, int64_t expiry_millis);
   // Marks an unlinked record dead, drops its large value and counts the removal.
   void Retire(Ref ref, RemoveReason reason);
   size_t used_bytes() const {
@@ -204,7 +241,8 @@ class ItemStore {
   bool KeepForFrequency(const ItemRecord& record, size_t size);
   void Grow(int64_t now_millis);
   int MaxPasses() const;
-  uint64_t HashOf(std::string_view key) const;
+  // The DatabaseHash of a stored record.
+  uint64_t HashOf(Ref ref) const;
 
   const size_t budget_bytes_;
   const uint64_t hash_seed_;
@@ -223,6 +261,8 @@ class ItemStore {
   size_t kept_for_frequency_ = 0;  // bytes (records and blocks) of unread records kept by the
                                    // current cleaning
   StoreStats stats_;
+  // The counts of each database but 0 that holds items (database 0's are the rest).
+  absl::flat_hash_map<uint32_t, DbCounts> db_counts_;
 };
 
 }  // namespace memkv::storage

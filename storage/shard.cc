@@ -3,6 +3,7 @@
 #include <string>
 
 #include "storage/decimal.h"
+#include "storage/key_hash.h"
 
 namespace memkv::storage {
 namespace {
@@ -31,11 +32,15 @@ void Shard::ApplyDueFlush(int64_t now_millis) {
   }
 }
 
-ItemStore::Ref Shard::FindLive(std::string_view key, uint64_t hash, int64_t now_millis,
-                               bool* expired) {
+Shard::Located Shard::Locate(uint32_t db, std::string_view key, uint64_t hash) const {
+  const uint32_t physical = config_.databases->Physical(db);
+  return Located{key, physical, DatabaseHash(hash, physical, config_.hash_seed)};
+}
+
+ItemStore::Ref Shard::FindLive(const Located& at, int64_t now_millis, bool* expired) {
   ApplyDueFlush(now_millis);
   *expired = false;
-  ItemStore::Ref ref = store_.Find(key, hash);
+  ItemStore::Ref ref = store_.Find(at.key, at.db, at.hash);
   if (ref != ItemStore::kNull && IsExpired(store_.Meta(ref).expiry_millis, now_millis)) {
     store_.Remove(ref, RemoveReason::kExpired);
     *expired = true;
@@ -60,31 +65,30 @@ ItemView Shard::View(ItemStore::Ref ref) const {
   return view;
 }
 
-absl::Status Shard::PutLocked(std::string_view key, uint64_t hash,
-                              const std::string_view (&parts)[2], const ItemMeta& meta,
-                              int64_t now_millis, ValueBuffer* adopt) {
+absl::Status Shard::PutLocked(const Located& at, const std::string_view (&parts)[2],
+                              const ItemMeta& meta, int64_t now_millis, ValueBuffer* adopt) {
   if (IsExpired(meta.expiry_millis, now_millis)) {
     // memcached answers STORED and the item is gone at once; so is any older value.
-    RemoveIfPresent(key, hash);
+    RemoveIfPresent(at);
     return absl::OkStatus();
   }
-  return store_.Put(key, hash, parts, meta, now_millis, adopt);
+  return store_.Put(at.key, at.db, at.hash, parts, meta, now_millis, adopt);
 }
 
-LookupResult Shard::Get(std::string_view key, uint64_t hash,
+LookupResult Shard::Get(uint32_t db, std::string_view key, uint64_t hash,
                         absl::FunctionRef<void(const ItemView&)> on_hit) {
   const int64_t now = clock_->NowMillis();
   absl::MutexLock lock(&mu_);
   store_.RecordLookup(hash);
   bool expired;
-  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  ItemStore::Ref ref = FindLive(Locate(db, key, hash), now, &expired);
   if (ref == ItemStore::kNull) return expired ? LookupResult::kExpired : LookupResult::kMiss;
   on_hit(View(ref));
   store_.MarkAccessed(ref, Seconds(now));
   return LookupResult::kHit;
 }
 
-absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
+absl::StatusOr<StoreOutcome> Shard::Store(uint32_t db, std::string_view key, uint64_t hash,
                                           std::string_view value, const StoreArgs& args,
                                           ValueBuffer* adopt) {
   const int64_t now = clock_->NowMillis();
@@ -93,12 +97,13 @@ absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
   // whatever the mode, and a plain set also drops the old value so that it is not served stale.
   const bool plain_set = args.mode == StoreMode::kSet && args.compare_cas == 0;
   absl::MutexLock lock(&mu_);
+  const Located at = Locate(db, key, hash);
   if (!concatenate && !config_.limits.Fits(key.size(), value.size())) {
-    if (plain_set) RemoveIfPresent(key, hash);
+    if (plain_set) RemoveIfPresent(at);
     return TooLargeError();
   }
   bool expired;
-  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  ItemStore::Ref ref = FindLive(at, now, &expired);
   const bool present = ref != ItemStore::kNull;
   if (args.compare_cas != 0) {
     if (!present) return StoreOutcome{StoreResult::kNotFound, 0};
@@ -127,36 +132,36 @@ absl::StatusOr<StoreOutcome> Shard::Store(std::string_view key, uint64_t hash,
   meta.cas = args.new_cas != 0 ? args.new_cas : NextCas();
   meta.last_access_sec = Seconds(now);
   // Append and prepend make a new value: there is nothing to adopt.
-  if (absl::Status status = PutLocked(key, hash, parts, meta, now, concatenate ? nullptr : adopt);
+  if (absl::Status status = PutLocked(at, parts, meta, now, concatenate ? nullptr : adopt);
       !status.ok()) {
-    if (plain_set) RemoveIfPresent(key, hash);
+    if (plain_set) RemoveIfPresent(at);
     return status;
   }
   return StoreOutcome{StoreResult::kStored, meta.cas};
 }
 
-void Shard::RemoveIfPresent(std::string_view key, uint64_t hash) {
-  if (ItemStore::Ref old = store_.Find(key, hash); old != ItemStore::kNull) {
+void Shard::RemoveIfPresent(const Located& at) {
+  if (ItemStore::Ref old = store_.Find(at.key, at.db, at.hash); old != ItemStore::kNull) {
     store_.Remove(old, RemoveReason::kDeleted);
   }
 }
 
-DeleteResult Shard::Delete(std::string_view key, uint64_t hash, uint64_t compare_cas) {
+DeleteResult Shard::Delete(uint32_t db, std::string_view key, uint64_t hash, uint64_t compare_cas) {
   const int64_t now = clock_->NowMillis();
   absl::MutexLock lock(&mu_);
   bool expired;
-  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  ItemStore::Ref ref = FindLive(Locate(db, key, hash), now, &expired);
   if (ref == ItemStore::kNull) return DeleteResult::kNotFound;
   if (compare_cas != 0 && store_.Meta(ref).cas != compare_cas) return DeleteResult::kExists;
   store_.Remove(ref, RemoveReason::kDeleted);
   return DeleteResult::kDeleted;
 }
 
-bool Shard::Touch(std::string_view key, uint64_t hash, int64_t expiry_millis) {
+bool Shard::Touch(uint32_t db, std::string_view key, uint64_t hash, int64_t expiry_millis) {
   const int64_t now = clock_->NowMillis();
   absl::MutexLock lock(&mu_);
   bool expired;
-  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  ItemStore::Ref ref = FindLive(Locate(db, key, hash), now, &expired);
   if (ref == ItemStore::kNull) return false;
   store_.MarkAccessed(ref, Seconds(now));
   ItemMeta meta = store_.Meta(ref);
@@ -164,12 +169,13 @@ bool Shard::Touch(std::string_view key, uint64_t hash, int64_t expiry_millis) {
   return store_.SetMeta(ref, meta, now).ok();
 }
 
-ArithmeticOutcome Shard::Increment(std::string_view key, uint64_t hash, uint64_t delta,
+ArithmeticOutcome Shard::Increment(uint32_t db, std::string_view key, uint64_t hash, uint64_t delta,
                                    bool decrement, uint64_t compare_cas) {
   const int64_t now = clock_->NowMillis();
   absl::MutexLock lock(&mu_);
+  const Located at = Locate(db, key, hash);
   bool expired;
-  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  ItemStore::Ref ref = FindLive(at, now, &expired);
   if (ref == ItemStore::kNull) return {ArithmeticResult::kNotFound, 0, 0};
   ItemMeta meta = store_.Meta(ref);
   if (compare_cas != 0 && meta.cas != compare_cas) return {ArithmeticResult::kExists, 0, 0};
@@ -184,17 +190,20 @@ ArithmeticOutcome Shard::Increment(std::string_view key, uint64_t hash, uint64_t
   // Only a longer number needs memory; if none can be found the old value stays and the caller
   // sees a miss (the interface has no out-of-memory outcome for incr).
   const std::string_view parts[2] = {text, {}};
-  if (!store_.Put(key, hash, parts, meta, now).ok()) return {ArithmeticResult::kNotFound, 0, 0};
+  if (!store_.Put(at.key, at.db, at.hash, parts, meta, now).ok()) {
+    return {ArithmeticResult::kNotFound, 0, 0};
+  }
   return {ArithmeticResult::kOk, result, meta.cas};
 }
 
 absl::StatusOr<UpdateOutcome> Shard::Update(
-    std::string_view key, uint64_t hash,
+    uint32_t db, std::string_view key, uint64_t hash,
     absl::FunctionRef<Mutation(const ItemView* current)> decide) {
   const int64_t now = clock_->NowMillis();
   absl::MutexLock lock(&mu_);
+  const Located at = Locate(db, key, hash);
   bool expired;
-  ItemStore::Ref ref = FindLive(key, hash, now, &expired);
+  ItemStore::Ref ref = FindLive(at, now, &expired);
   Mutation mutation;
   if (ref == ItemStore::kNull) {
     mutation = decide(nullptr);
@@ -202,12 +211,11 @@ absl::StatusOr<UpdateOutcome> Shard::Update(
     const ItemView view = View(ref);
     mutation = decide(&view);
   }
-  return ApplyMutation(key, hash, ref, mutation, now);
+  return ApplyMutation(at, ref, mutation, now);
 }
 
-absl::StatusOr<UpdateOutcome> Shard::ApplyMutation(std::string_view key, uint64_t hash,
-                                                   ItemStore::Ref ref, const Mutation& m,
-                                                   int64_t now_millis) {
+absl::StatusOr<UpdateOutcome> Shard::ApplyMutation(const Located& at, ItemStore::Ref ref,
+                                                   const Mutation& m, int64_t now_millis) {
   const bool existed = ref != ItemStore::kNull;
   switch (m.kind) {
     case Mutation::Kind::kNone:
@@ -218,7 +226,7 @@ absl::StatusOr<UpdateOutcome> Shard::ApplyMutation(std::string_view key, uint64_
       if (existed) store_.Remove(ref, RemoveReason::kDeleted);
       return UpdateOutcome{existed, 0};
     case Mutation::Kind::kStore: {
-      if (!config_.limits.Fits(key.size(), m.parts[0].size() + m.parts[1].size())) {
+      if (!config_.limits.Fits(at.key.size(), m.parts[0].size() + m.parts[1].size())) {
         return TooLargeError();
       }
       ItemMeta meta;
@@ -228,12 +236,12 @@ absl::StatusOr<UpdateOutcome> Shard::ApplyMutation(std::string_view key, uint64_
       meta.last_access_sec = Seconds(now_millis);
       meta.stale = m.set_stale;
       meta.win_token_sent = m.set_win_token_sent;
-      if (absl::Status s = PutLocked(key, hash, m.parts, meta, now_millis); !s.ok()) return s;
+      if (absl::Status s = PutLocked(at, m.parts, meta, now_millis); !s.ok()) return s;
       if (IsExpired(meta.expiry_millis, now_millis)) return UpdateOutcome{existed, 0};
       if (m.mark_accessed) {
         // Put does not say where the record went; finding it again under the lock costs one
         // bucket walk, where the caller's own Get would cost a hash and a lock too.
-        store_.MarkAccessed(store_.Find(key, hash), Seconds(now_millis));
+        store_.MarkAccessed(store_.Find(at.key, at.db, at.hash), Seconds(now_millis));
       }
       return UpdateOutcome{existed, meta.cas};
     }
@@ -266,6 +274,15 @@ void Shard::FlushAt(int64_t when_millis) {
   ApplyDueFlush(now);
 }
 
+void Shard::FlushDbLocked(uint32_t db) {
+  ApplyDueFlush(clock_->NowMillis());
+  store_.ClearDb(config_.databases->Physical(db));
+}
+
+DbCounts Shard::CountsLocked(uint32_t db) const {
+  return store_.CountsOf(config_.databases->Physical(db));
+}
+
 void Shard::ReclaimPass(size_t max_buckets) {
   const int64_t now = clock_->NowMillis();
   absl::MutexLock lock(&mu_);
@@ -286,14 +303,15 @@ size_t Shard::LongestChainForTest() const {
   return store_.LongestChainForTest();
 }
 
-Shard::ScanStep Shard::Scan(size_t first_bucket, size_t max_buckets, size_t max_items,
+Shard::ScanStep Shard::Scan(uint32_t db, size_t first_bucket, size_t max_buckets, size_t max_items,
                             absl::FunctionRef<void(const ItemView&)> on_item) {
   const int64_t now = clock_->NowMillis();
   absl::MutexLock lock(&mu_);
   ApplyDueFlush(now);
-  // An empty shard is passed at once, its buckets uncounted: a walk of a small keyspace then
-  // takes as few steps as its items need (an empty one ends in one).
-  const size_t count = store_.stats().curr_items == 0 ? 0 : store_.bucket_count();
+  const uint32_t physical = config_.databases->Physical(db);
+  // A shard without items in the database is passed at once, its buckets uncounted: a walk of a
+  // small keyspace then takes as few steps as its items need (an empty one ends in one).
+  const size_t count = store_.CountsOf(physical).curr_items == 0 ? 0 : store_.bucket_count();
   size_t bucket = first_bucket;
   size_t shown = 0;
   // A bucket is shown whole even past max_items: the next step starts at a bucket boundary.
@@ -301,7 +319,7 @@ Shard::ScanStep Shard::Scan(size_t first_bucket, size_t max_buckets, size_t max_
        bucket < count && (visited == 0 || (visited < max_buckets && shown < max_items));
        ++bucket, ++visited) {
     store_.ForEachInBucket(bucket, [&](ItemStore::Ref ref) {
-      if (IsExpired(store_.Meta(ref).expiry_millis, now)) return;
+      if (store_.Db(ref) != physical || IsExpired(store_.Meta(ref).expiry_millis, now)) return;
       const ItemView view = View(ref);
       on_item(view);
       ++shown;
@@ -315,18 +333,19 @@ size_t Shard::BucketAt(uint64_t random) const {
   return static_cast<size_t>(random % store_.bucket_count());
 }
 
-bool Shard::CopyLiveLocked(std::string_view key, uint64_t hash, int64_t now_millis,
+bool Shard::CopyLiveLocked(uint32_t db, std::string_view key, uint64_t hash, int64_t now_millis,
                            std::string* value, ItemMeta* meta) {
   bool expired;
-  const ItemStore::Ref ref = FindLive(key, hash, now_millis, &expired);
+  const ItemStore::Ref ref = FindLive(Locate(db, key, hash), now_millis, &expired);
   if (ref == ItemStore::kNull) return false;
   value->assign(store_.Value(ref));
   *meta = store_.Meta(ref);
   return true;
 }
 
-absl::Status Shard::PutCopyLocked(std::string_view key, uint64_t hash, std::string_view value,
-                                  const ItemMeta& meta, int64_t now_millis) {
+absl::Status Shard::PutCopyLocked(uint32_t db, std::string_view key, uint64_t hash,
+                                  std::string_view value, const ItemMeta& meta,
+                                  int64_t now_millis) {
   if (!config_.limits.Fits(key.size(), value.size())) return TooLargeError();
   ItemMeta fresh;
   fresh.client_flags = meta.client_flags;
@@ -334,21 +353,21 @@ absl::Status Shard::PutCopyLocked(std::string_view key, uint64_t hash, std::stri
   fresh.cas = NextCas();
   fresh.last_access_sec = Seconds(now_millis);
   const std::string_view parts[2] = {value, {}};
-  return PutLocked(key, hash, parts, fresh, now_millis);
+  return PutLocked(Locate(db, key, hash), parts, fresh, now_millis);
 }
 
-bool Shard::HasLiveLocked(std::string_view key, uint64_t hash, int64_t now_millis) {
+bool Shard::HasLiveLocked(uint32_t db, std::string_view key, uint64_t hash, int64_t now_millis) {
   bool expired;
-  return FindLive(key, hash, now_millis, &expired) != ItemStore::kNull;
+  return FindLive(Locate(db, key, hash), now_millis, &expired) != ItemStore::kNull;
 }
 
-absl::Status Shard::SetLocked(std::string_view key, uint64_t hash, std::string_view value,
-                              int64_t now_millis) {
+absl::Status Shard::SetLocked(uint32_t db, std::string_view key, uint64_t hash,
+                              std::string_view value, int64_t now_millis) {
   ItemMeta meta;
   meta.cas = NextCas();
   meta.last_access_sec = Seconds(now_millis);
   const std::string_view parts[2] = {value, {}};
-  return PutLocked(key, hash, parts, meta, now_millis);
+  return PutLocked(Locate(db, key, hash), parts, meta, now_millis);
 }
 
 }  // namespace memkv::storage

@@ -142,6 +142,21 @@ TEST(OptionsTest, ClientMemoryLimitsTakeSizesAndRedisUnits) {
   EXPECT_FALSE(Parse({"--client-query-buffer-limit", "1"}).ok());
 }
 
+TEST(OptionsTest, DatabasesDefaultToRedisSixteen) {
+  absl::StatusOr<Options> o = Parse({});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->databases, 16);
+  o = Parse({"--databases", "1"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->databases, 1);
+  o = Parse({"--databases=65536"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->databases, 65536);
+  EXPECT_FALSE(Parse({"--databases", "0"}).ok());
+  EXPECT_FALSE(Parse({"--databases", "65537"}).ok());
+  EXPECT_FALSE(Parse({"--databases", "many"}).ok());
+}
+
 TEST(OptionsTest, BadCommandLinesSayWhichFlag) {
   struct Case {
     std::vector<std::string> args;

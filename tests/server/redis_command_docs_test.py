@@ -29,7 +29,7 @@ COMMANDS = ("get set setnx setex psetex getset getdel getex mget mset msetnx inc
             "bitpos bitop bitfield bitfield_ro lcs del unlink exists expire pexpire expireat "
             "pexpireat ttl pttl expiretime "
             "pexpiretime persist type touch dbsize flushall flushdb rename renamenx copy keys scan "
-            "randomkey select ping echo quit hello auth client config info time wait command").split()
+            "randomkey select move swapdb ping echo quit hello auth client config info time wait command").split()
 SUBCOMMANDS = {
     "client": ["client|id", "client|setname", "client|getname"],
     "config": ["config|get"],

@@ -1,7 +1,8 @@
 """The RESP string and keyspace commands against a real redis-server 7.0.15, byte for byte.
 
 Each scenario is a list of requests sent, on a fresh connection after FLUSHALL, to memkv and to a
-redis-server this test starts (`--databases 1`, since memkv has one database); every reply must
+redis-server this test starts (both with `--databases 1`, so that COPY ... DB 1 is out of range on
+both; databases_oracle_test.py covers several databases); every reply must
 be the same bytes. Covered: INCRBYFLOAT, GETRANGE, SUBSTR, SETRANGE, SETBIT, GETBIT, BITCOUNT,
 BITPOS, LCS, RENAME, RENAMENX, COPY, KEYS, SCAN, RANDOMKEY and TIME, with their error cases (wrong arity, bad numbers, bad options),
 edge cases (negative offsets, ranges past the end, missing keys, zero padding) and TTLs.
@@ -461,7 +462,7 @@ def run_concurrent_rewrites(check, memkv_port):
 def main():
     args = test_arguments()
     check = Checker()
-    with MemkvServer(args.binary, ["-I", "1m"]) as memkv:
+    with MemkvServer(args.binary, ["-I", "1m", "--databases", "1"]) as memkv:
         redis_server = shutil.which("redis-server")
         if redis_server is None:
             print("SKIP redis comparison: redis-server not installed")

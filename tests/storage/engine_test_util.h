@@ -47,13 +47,13 @@ inline std::unique_ptr<Engine> MakeEngine(const EngineOptions& options, const Cl
   return std::move(engine).value();
 }
 
-inline std::optional<Item> Read(Engine& engine, std::string_view key) {
+inline std::optional<Item> Read(Keyspace& engine, std::string_view key) {
   std::optional<Item> item;
   engine.Get(key, [&](const ItemView& view) { item = Copy(view); });
   return item;
 }
 
-inline StoreOutcome MustStore(Engine& engine, std::string_view key, std::string_view value,
+inline StoreOutcome MustStore(Keyspace& engine, std::string_view key, std::string_view value,
                               const StoreArgs& args = {}) {
   auto outcome = engine.Store(key, value, args);
   EXPECT_TRUE(outcome.ok()) << outcome.status();

@@ -272,7 +272,7 @@ void BitFieldGeneric(Call& call, bool read_only) {
     return;
   }
   const std::string_view key = call.args[1];
-  if (key.size() + needed > call.engine().options().max_item_bytes) {
+  if (key.size() + needed > call.context.engine->options().max_item_bytes) {
     // Refused before anything is built; Redis (no per-item limit) would grow the string.
     AppendStoreError(absl::ResourceExhaustedError("object too large for cache"), call.out);
     return;

@@ -97,7 +97,7 @@ void SetBitCommand(Call& call) {
   const std::string_view key = call.args[1];
   const size_t byte = static_cast<size_t>(offset >> 3);
   const uint8_t mask = static_cast<uint8_t>(0x80 >> (offset & 7));
-  if (key.size() + byte + 1 > call.engine().options().max_item_bytes) {
+  if (key.size() + byte + 1 > call.context.engine->options().max_item_bytes) {
     // Refused before anything is built; Redis (no per-item limit) would grow the string.
     AppendStoreError(absl::ResourceExhaustedError("object too large for cache"), call.out);
     return;

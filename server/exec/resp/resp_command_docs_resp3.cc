@@ -816,6 +816,27 @@ constexpr std::array kDocs = {
                "nnection\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$10\r\nconnection\r"
                "\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n%2\r\n$4\r\nnam"
                "e\r\n$5\r\nindex\r\n$4\r\ntype\r\n$7\r\ninteger\r\n"},
+    CommandDoc{"move",
+               "*10\r\n$4\r\nmove\r\n:3\r\n~2\r\n+write\r\n+fast\r\n:1\r\n:1\r\n:1\r\n~3\r\n+"
+               "@keyspace\r\n+@write\r\n+@fast\r\n~0\r\n~1\r\n%3\r\n$5\r\nflags\r\n~3\r\n+RW"
+               "\r\n+access\r\n+update\r\n$12\r\nbegin_search\r\n%2\r\n$4\r\ntype\r\n$5\r\nin"
+               "dex\r\n$4\r\nspec\r\n%1\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n%2\r\n$4\r"
+               "\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n%3\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkey"
+               "step\r\n:1\r\n$5\r\nlimit\r\n:0\r\n~0\r\n",
+               "%5\r\n$7\r\nsummary\r\n$30\r\nMove a key to another database\r\n$5\r\nsince\r"
+               "\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$7\r\ngeneric\r\n$10\r\ncomplexity\r\n$4\r\nO"
+               "(1)\r\n$9\r\narguments\r\n*2\r\n%3\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r"
+               "\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n%2\r\n$4\r\nname\r\n$2\r\ndb\r"
+               "\n$4\r\ntype\r\n$7\r\ninteger\r\n"},
+    CommandDoc{"swapdb",
+               "*10\r\n$6\r\nswapdb\r\n:3\r\n~2\r\n+write\r\n+fast\r\n:0\r\n:0\r\n:0\r\n~4\r"
+               "\n+@keyspace\r\n+@write\r\n+@fast\r\n+@dangerous\r\n~0\r\n~0\r\n~0\r\n",
+               "%5\r\n$7\r\nsummary\r\n$25\r\nSwaps two Redis databases\r\n$5\r\nsince\r\n$5"
+               "\r\n4.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n$86\r\nO(N) "
+               "where N is the count of clients watching or blocking on keys from both databa"
+               "ses.\r\n$9\r\narguments\r\n*2\r\n%2\r\n$4\r\nname\r\n$6\r\nindex1\r\n$4\r\nty"
+               "pe\r\n$7\r\ninteger\r\n%2\r\n$4\r\nname\r\n$6\r\nindex2\r\n$4\r\ntype\r\n$7\r"
+               "\ninteger\r\n"},
     CommandDoc{"ping",
                "*10\r\n$4\r\nping\r\n:-1\r\n~1\r\n+fast\r\n:0\r\n:0\r\n:0\r\n~2\r\n+@fast\r\n"
                "+@connection\r\n~2\r\n$25\r\nrequest_policy:all_shards\r\n$29\r\nresponse_pol"

@@ -32,7 +32,9 @@ struct Call {
   std::string* out;
   ExecOutcome outcome = ExecOutcome::kContinue;
 
-  storage::Engine& engine() const { return *context.engine; }
+  // The keyspace of the database the connection has SELECTed (key commands act there); the
+  // whole engine (statistics, FLUSHALL, other databases) is *context.engine.
+  storage::Keyspace& engine() const { return context.engine->Database(session.db); }
   CommandStats& stats() const { return *context.stats; }
   int64_t NowMillis() const { return context.engine->clock().NowMillis(); }
   // The connection's protocol, for the replies RESP3 spells differently (null, map, set, ...).
@@ -94,7 +96,7 @@ struct KeyPeek {
   int64_t expiry_millis = 0;  // 0 = no TTL
   size_t value_size = 0;
 };
-KeyPeek PeekKey(storage::Engine& engine, std::string_view key);
+KeyPeek PeekKey(storage::Keyspace& engine, std::string_view key);
 
 // What COMMAND INFO and COMMAND DOCS answer for one command, as the exact RESP bytes
 // redis-server 7.0.15 answers (generated into resp_command_docs.cc; container commands keep only
@@ -161,6 +163,16 @@ void DbSizeCommand(Call& call);
 void FlushAllCommand(Call& call);
 // resp_touch.cc
 void TouchCommand(Call& call);
+// resp_databases.cc
+void SelectCommand(Call& call);
+void MoveCommand(Call& call);
+void SwapDbCommand(Call& call);
+void FlushDbCommand(Call& call);
+// A database index argument (SELECT, MOVE, COPY ... DB): true with *db set, or Redis's error
+// appended and false.
+bool ParseDbIndexOrReply(Call& call, std::string_view arg, uint32_t* db);
+// INFO's keyspace section: "db<n>:keys=..,expires=..,avg_ttl=.." for each database with keys.
+void AppendKeyspaceLines(storage::Engine& engine, std::string* text);
 // resp_keyspace_copy.cc
 void RenameCommand(Call& call);
 void RenameNxCommand(Call& call);
@@ -172,7 +184,6 @@ void RandomKeyCommand(Call& call);
 // resp_server.cc, resp_info.cc (INFO)
 void PingCommand(Call& call);
 void EchoCommand(Call& call);
-void SelectCommand(Call& call);
 void QuitCommand(Call& call);
 void HelloCommand(Call& call);
 void ClientCommand(Call& call);

@@ -59,7 +59,7 @@ constexpr std::array kCommands = {
     CommandSpec{"touch", -2, TouchCommand},
     CommandSpec{"dbsize", 1, DbSizeCommand},
     CommandSpec{"flushall", -1, FlushAllCommand},
-    CommandSpec{"flushdb", -1, FlushAllCommand},
+    CommandSpec{"flushdb", -1, FlushDbCommand},
     CommandSpec{"rename", 3, RenameCommand},
     CommandSpec{"renamenx", 3, RenameNxCommand},
     CommandSpec{"copy", -3, CopyCommand},
@@ -67,6 +67,8 @@ constexpr std::array kCommands = {
     CommandSpec{"scan", -2, ScanCommand},
     CommandSpec{"randomkey", 1, RandomKeyCommand},
     CommandSpec{"select", 2, SelectCommand},
+    CommandSpec{"move", 3, MoveCommand},
+    CommandSpec{"swapdb", 3, SwapDbCommand},
     CommandSpec{"ping", -1, PingCommand},
     CommandSpec{"echo", 2, EchoCommand},
     CommandSpec{"quit", -1, QuitCommand, /*no_auth=*/true},
@@ -201,7 +203,7 @@ void AppendStoreError(const absl::Status& status, std::string* out) {
   }
 }
 
-KeyPeek PeekKey(storage::Engine& engine, std::string_view key) {
+KeyPeek PeekKey(storage::Keyspace& engine, std::string_view key) {
   KeyPeek peek;
   // Update with a no-op decision reads the item without marking it fetched or accessed, as
   // Redis's LOOKUP_NOTOUCH does for TTL, EXISTS and TYPE.

@@ -1,9 +1,10 @@
 // The RESP executor: turns one parsed RESP2 request plus the storage engine into Redis 7's reply
 // bytes (the string, keyspace/TTL, and server/connection commands listed in docs/resp.md).
 //
-// RESP keys are memcached items in the one shared keyspace: values are stored with client flags 0,
-// and Redis TTLs become the engine's expiry_millis (unix ms), so a key set with SET EX is seen by
-// memcached `get` with the same expiry and the other way round. Commands of other Redis types
+// RESP keys are memcached items: database 0 (SELECT 0, the default) is the keyspace memcached's
+// dialects use, and SELECT n picks another (resp_databases.cc). Values are stored with client flags
+// 0, and Redis TTLs become the engine's expiry_millis (unix ms), so a key set with SET EX is seen
+// by memcached `get` with the same expiry and the other way round. Commands of other Redis types
 // (lists, sets, hashes, ...) answer Redis's "unknown command" error.
 //
 // Threads: ExecuteResp may run on any number of threads at once, each with its own ExecContext;

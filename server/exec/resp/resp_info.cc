@@ -113,7 +113,7 @@ void AppendServerSection(const Call& call, std::string* text) {
 void InfoCommand(Call& call) {
   unsigned sections = ParseSections(call.args);
   Totals totals = SumStats(call);
-  storage::EngineStats engine = call.engine().Stats();
+  storage::EngineStats engine = call.context.engine->Stats();
   std::string text;
   auto begin_section = [&text](std::string_view header) {
     if (!text.empty()) text.append("\r\n");
@@ -156,11 +156,7 @@ void InfoCommand(Call& call) {
   }
   if (sections & kKeyspace) {
     begin_section("# Keyspace\r\n");
-    // avg_ttl stays 0, which Redis also reports until its expiry cycle has sampled keys.
-    if (engine.curr_items > 0) {
-      absl::StrAppendFormat(&text, "db0:keys=%d,expires=%d,avg_ttl=0\r\n", engine.curr_items,
-                            engine.with_expiry);
-    }
+    AppendKeyspaceLines(*call.context.engine, &text);
   }
   protocol::AppendVerbatim("txt", text, call.resp(), call.out);
 }

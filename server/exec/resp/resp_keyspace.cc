@@ -190,7 +190,7 @@ void FlushAllCommand(Call& call) {
     return;
   }
   call.stats().cmd_flush.Add();
-  call.engine().FlushAll(0);
+  call.context.engine->FlushAll(0);  // every database
   protocol::AppendSimpleString("OK", call.out);
 }
 

@@ -66,7 +66,7 @@ void LcsCommand(Call& call) {
   const uint64_t blen = b.size();
   const uint64_t table_bytes = (alen + 1) * (blen + 1) * sizeof(uint32_t);
   const uint64_t limit =
-      std::max<uint64_t>(call.engine().options().max_item_bytes, uint64_t{1} << 20);
+      std::max<uint64_t>(call.context.engine->options().max_item_bytes, uint64_t{1} << 20);
   if (table_bytes > limit) {
     AppendError("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
                 call.out);

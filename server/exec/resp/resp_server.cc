@@ -1,5 +1,5 @@
 // RESP server and connection commands: PING, ECHO, SELECT, QUIT, HELLO, CLIENT, CONFIG GET,
-// TIME and INFO, worded as Redis 7.0 words them. memkv has one database (SELECT 0 only); HELLO 2
+// TIME and INFO, worded as Redis 7.0 words them (SELECT is in resp_databases.cc); HELLO 2
 // and HELLO 3 choose the connection's protocol, as in Redis.
 #include <time.h>
 
@@ -25,12 +25,12 @@ using protocol::AppendSimpleString;
 // The configuration CONFIG GET shows: what redis-benchmark and common clients ask for, with
 // memkv's real values where it has them.
 std::vector<std::pair<std::string_view, std::string>> ConfigValues(Call& call) {
-  const storage::EngineOptions& options = call.engine().options();
+  const storage::EngineOptions& options = call.context.engine->options();
   ServerInfo* server = call.context.server;
   return {
       {"save", ""},
       {"appendonly", "no"},
-      {"databases", "1"},
+      {"databases", std::to_string(options.databases)},
       {"maxmemory", std::to_string(options.memory_limit_bytes)},
       {"maxmemory-policy", "allkeys-lru"},
       {"maxclients", std::to_string(server != nullptr ? server->max_connections() : 0)},
@@ -107,7 +107,7 @@ constexpr std::array kClientSubcommands = {
 // The engine's clock, the one TTLs are kept by (a fake one in tests and the fuzzers, so that a
 // replay answers the same): milliseconds, so the microseconds end in 000.
 void TimeCommand(Call& call) {
-  const int64_t now_millis = call.engine().clock().NowMillis();
+  const int64_t now_millis = call.NowMillis();
   protocol::AppendArrayHeader(2, call.out);
   AppendBulk(std::to_string(now_millis / 1000), call.out);
   AppendBulk(std::to_string((now_millis % 1000) * 1000), call.out);
@@ -124,20 +124,6 @@ void PingCommand(Call& call) {
 }
 
 void EchoCommand(Call& call) { AppendBulk(call.args[1], call.out); }
-
-void SelectCommand(Call& call) {
-  int64_t index = 0;
-  if (!protocol::RedisStringToInt64(call.args[1], &index)) {
-    AppendError(kNotInteger, call.out);
-  } else if (index < INT32_MIN || index > INT32_MAX) {
-    AppendError("ERR value is out of range, value must between -2147483648 and 2147483647",
-                call.out);
-  } else if (index != 0) {  // memkv has one keyspace: Redis with `databases 1`
-    AppendError("ERR DB index is out of range", call.out);
-  } else {
-    AppendSimpleString("OK", call.out);
-  }
-}
 
 void QuitCommand(Call& call) {
   AppendSimpleString("OK", call.out);

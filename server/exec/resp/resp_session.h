@@ -20,6 +20,7 @@ struct RespSession {
   protocol::RespVersion protocol_version = protocol::RespVersion::kResp2;
   // False until AUTH or HELLO ... AUTH succeeds when --auth-file is set; true without it.
   bool authenticated = true;
+  uint32_t db = 0;  // SELECT: the logical database its keys are in (< the engine's databases)
 };
 
 }  // namespace memkv::server

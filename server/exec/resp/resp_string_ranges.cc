@@ -118,7 +118,7 @@ void SetRangeCommand(Call& call) {
   }
   const std::string_view key = call.args[1];
   const std::string_view patch = call.args[3];
-  const size_t max_item_bytes = call.engine().options().max_item_bytes;
+  const size_t max_item_bytes = call.context.engine->options().max_item_bytes;
   enum class Result { kLength, kRedisLimit, kItemLimit } result = Result::kLength;
   int64_t length = 0;
   std::string value;  // the new value, built under the lock (at most max_item_bytes)

@@ -180,11 +180,12 @@ TEST_F(RespExecutorTest, OtherRedisTypesAreUnknownCommands) {
   EXPECT_EQ(Run({"MULTI"}), "-ERR unknown command 'MULTI', with args beginning with: \r\n");
 }
 
-TEST_F(RespExecutorTest, OneDatabaseOnly) {
+TEST_F(RespExecutorTest, SixteenDatabasesByDefault) {
   EXPECT_EQ(Run({"SELECT", "0"}), "+OK\r\n");
-  // Redis with `databases 1` answers this.
-  EXPECT_EQ(Run({"SELECT", "1"}), "-ERR DB index is out of range\r\n");
-  EXPECT_EQ(Run({"CONFIG", "GET", "databases"}), "*2\r\n$9\r\ndatabases\r\n$1\r\n1\r\n");
+  // 16 databases, as Redis's default.
+  EXPECT_EQ(Run({"SELECT", "15"}), "+OK\r\n");
+  EXPECT_EQ(Run({"SELECT", "16"}), "-ERR DB index is out of range\r\n");
+  EXPECT_EQ(Run({"CONFIG", "GET", "databases"}), "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n");
 }
 
 TEST_F(RespExecutorTest, HelloChoosesTheProtocol) {
@@ -283,20 +284,21 @@ TEST_F(RespExecutorTest, CountsIntoTheThreadStats) {
 }
 
 // Redis counts the keys that have a TTL in INFO's keyspace line; so does memkv, through every way
-// a TTL comes and goes.
+// a TTL comes and goes. avg_ttl is their exact mean time left (Redis's is an estimate its expiry
+// cycle refines, 0 until it has sampled).
 TEST_F(RespExecutorTest, InfoKeyspaceCountsKeysWithATtl) {
   Run({"SET", "plain", "v"});
   Run({"SET", "a", "v", "EX", "100"});
   Run({"SET", "b", "v"});
   Run({"EXPIRE", "b", "100"});  // adds the field: the record is rewritten
   Run({"SETEX", "c", "100", "vv"});
-  EXPECT_THAT(Run({"INFO", "keyspace"}), HasSubstr("db0:keys=4,expires=3,avg_ttl=0\r\n"));
+  EXPECT_THAT(Run({"INFO", "keyspace"}), HasSubstr("db0:keys=4,expires=3,avg_ttl=100000\r\n"));
   Run({"SET", "a", "w"});  // a plain SET drops the TTL (in place: same length)
   Run({"PERSIST", "b"});
   Run({"DEL", "c"});
   EXPECT_THAT(Run({"INFO", "keyspace"}), HasSubstr("db0:keys=3,expires=0,avg_ttl=0\r\n"));
   Run({"SET", "plain", "v", "PX", "100000"});
-  EXPECT_THAT(Run({"INFO", "keyspace"}), HasSubstr("db0:keys=3,expires=1,avg_ttl=0\r\n"));
+  EXPECT_THAT(Run({"INFO", "keyspace"}), HasSubstr("db0:keys=3,expires=1,avg_ttl=100000\r\n"));
 }
 
 TEST_F(RespExecutorTest, InfoSections) {
@@ -338,12 +340,12 @@ TEST_F(RespExecutorTest, ConfigGetForRedisBenchmark) {
 
 TEST_F(RespExecutorTest, CommandIntrospection) {
   std::string count = Run({"COMMAND", "COUNT"});
-  EXPECT_EQ(count, ":59\r\n");
-  EXPECT_THAT(Run({"COMMAND"}), StartsWith("*59\r\n*10\r\n$3\r\nget\r\n:2\r\n"));
-  EXPECT_THAT(Run({"COMMAND", "INFO"}), StartsWith("*59\r\n"));
-  EXPECT_THAT(Run({"COMMAND", "LIST"}), StartsWith("*59\r\n$3\r\nget\r\n$3\r\nset\r\n"));
+  EXPECT_EQ(count, ":61\r\n");
+  EXPECT_THAT(Run({"COMMAND"}), StartsWith("*61\r\n*10\r\n$3\r\nget\r\n:2\r\n"));
+  EXPECT_THAT(Run({"COMMAND", "INFO"}), StartsWith("*61\r\n"));
+  EXPECT_THAT(Run({"COMMAND", "LIST"}), StartsWith("*61\r\n$3\r\nget\r\n$3\r\nset\r\n"));
   EXPECT_THAT(Run({"COMMAND", "DOCS"}),
-              StartsWith("*118\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n"));
+              StartsWith("*122\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n"));
   EXPECT_THAT(Run({"COMMAND", "DOCS", "Set", "nosuch"}), StartsWith("*2\r\n$3\r\nset\r\n"));
   EXPECT_THAT(Run({"COMMAND", "INFO", "lpush", "get"}),
               StartsWith("*2\r\n$-1\r\n*10\r\n$3\r\nget"));
