@@ -48,7 +48,7 @@ struct Options {
   // resolved after parsing, from -m (ClientMemoryBudget::DefaultLimit).
   size_t max_client_memory = 0;
   bool max_client_memory_auto = false;
-  size_t proto_max_bulk_len = 0;         // --proto-max-bulk-len: 0 = auto, max(-I, 1 MiB)
+  size_t proto_max_bulk_len = size_t{512} << 20;  // --proto-max-bulk-len (Redis's default)
   size_t client_query_buffer_limit = 0;  // --client-query-buffer-limit: largest RESP request
   std::string config_file;               // --config: settings read before the command line's
   bool help = false;                     // -h: print usage and exit 0
