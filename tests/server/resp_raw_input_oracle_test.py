@@ -69,6 +69,7 @@ MULTIBULK_CASES = [
     ("not a dollar", [b"*1\r\nx\r\n"]),
     ("empty bulk command", [b"*1\r\n$0\r\n\r\n" + PING]),
     ("header in two writes", [b"*1\r", b"\n$4\r\nPING\r\n"]),
+    ("default proto-max-bulk-len", [resp_request("CONFIG", "GET", "proto-max-bulk-len")]),
 ]
 
 # Only on the --resp-port (the memcached port takes RESP only from a first byte '*').
@@ -196,6 +197,10 @@ def check_big_set_fits(check, label, port):
         sock.sendall(resp_request("SET", "big", value) + resp_request("STRLEN", "big"))
         got = read_exactly(sock, 5 + 10)
         check.expect(got == b"+OK\r\n:4000000\r\n", f"[{label}] 4 MB SET at -I 8m: {got!r}")
+        want = b"*2\r\n$18\r\nproto-max-bulk-len\r\n$7\r\n5242880\r\n"
+        sock.sendall(resp_request("CONFIG", "GET", "proto-max-bulk-len"))
+        got = read_exactly(sock, len(want))
+        check.expect(got == want, f"[{label}] CONFIG GET proto-max-bulk-len: {got!r}")
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5242881\r\n")
         got = read_exactly(sock, 100)
