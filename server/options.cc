@@ -201,8 +201,6 @@ absl::Status SetMaxClientMemory(std::string_view v, Options* o) {
 }
 
 absl::Status SetProtoMaxBulkLen(std::string_view v, Options* o) {
-  o->proto_max_bulk_len = 0;
-  if (v == "auto") return absl::OkStatus();
   auto n = ParseSize("--proto-max-bulk-len", v);
   if (!n.ok()) return n.status();
   o->proto_max_bulk_len = *n;
@@ -333,8 +331,9 @@ constexpr OptionSpec kOptions[] = {
      "memory all connections may hold; past it the largest are closed "
      "(auto = max(-m/4, 32m); 0 = no limit)",
      SetMaxClientMemory},
-    {0, "proto-max-bulk-len", "SIZE", "auto",
-     "RESP: longest argument (auto = max(-I, 1m)); longer closes the connection",
+    {0, "proto-max-bulk-len", "SIZE", "512m",
+     "RESP: longest argument; longer closes the connection (one over max(-I, 1m) is skipped "
+     "and refused)",
      SetProtoMaxBulkLen},
     {0, "databases", "N", "16", "RESP: number of databases (SELECT 0..N-1); memcached uses 0",
      SetDatabases},
@@ -390,7 +389,7 @@ absl::Status Validate(const Options& o) {
     return absl::InvalidArgumentError(
         "--max-item-size cannot be larger than half of --memory-limit");
   }
-  if (o.proto_max_bulk_len != 0 && o.proto_max_bulk_len < 1024) {
+  if (o.proto_max_bulk_len < 1024) {
     return absl::InvalidArgumentError("--proto-max-bulk-len must be at least 1k");
   }
   if (o.client_query_buffer_limit < 1024) {
@@ -720,7 +719,7 @@ FrontendConfig FrontendConfigOf(const Options& options) {
 protocol::RespRequestParserLimits RespLimitsOf(const Options& options) {
   protocol::RespRequestParserLimits limits =
       protocol::RespRequestParserLimits::ForMaxItemBytes(options.max_item_bytes, false);
-  if (options.proto_max_bulk_len != 0) limits.max_bulk_bytes = options.proto_max_bulk_len;
+  limits.max_bulk_bytes = options.proto_max_bulk_len;
   limits.max_request_bytes = options.client_query_buffer_limit;
   return limits;
 }

@@ -48,8 +48,8 @@ struct Options {
   // resolved after parsing, from -m (ClientMemoryBudget::DefaultLimit).
   size_t max_client_memory = 0;
   bool max_client_memory_auto = false;
-  size_t proto_max_bulk_len = 0;         // --proto-max-bulk-len: 0 = auto, max(-I, 1 MiB)
-  int databases = 16;                    // --databases: RESP SELECT 0..N-1
+  size_t proto_max_bulk_len = size_t{512} << 20;  // --proto-max-bulk-len (Redis's default)
+  int databases = 16;                             // --databases: RESP SELECT 0..N-1
   size_t client_query_buffer_limit = 0;  // --client-query-buffer-limit: largest RESP request
   std::string config_file;               // --config: settings read before the command line's
   bool help = false;                     // -h: print usage and exit 0

@@ -13,6 +13,7 @@ RunningServerInfo::RunningServerInfo(const Options& options, IoEngine io, int64_
       tcp_port_(options.port),
       idle_timeout_seconds_(options.idle_timeout_seconds),
       listen_address_(options.listen_address),
+      proto_max_bulk_len_(options.proto_max_bulk_len),
       verbosity_(options.verbosity),
       client_memory_(client_memory) {}
 

@@ -38,6 +38,7 @@ class RunningServerInfo final : public ServerInfo {
   int tcp_port() const override { return tcp_port_; }
   int64_t idle_timeout_seconds() const override { return idle_timeout_seconds_; }
   std::string_view listen_address() const override { return listen_address_; }
+  uint64_t proto_max_bulk_len() const override { return proto_max_bulk_len_; }
   void AddThreadStats(std::string name, const CommandStats* stats, ThreadRole role) override;
   std::vector<std::pair<std::string, const CommandStats*>> AllThreadStats() const override;
   ClientMemoryFacts client_memory() const override;
@@ -54,6 +55,7 @@ class RunningServerInfo final : public ServerInfo {
   const int tcp_port_;
   const int64_t idle_timeout_seconds_;
   const std::string listen_address_;
+  const uint64_t proto_max_bulk_len_;
   std::atomic<int> verbosity_;
   const ClientMemoryBudget* const client_memory_;
 

@@ -14,9 +14,10 @@ constexpr std::string_view kTooBigCount = "-ERR Protocol error: too big mbulk co
 constexpr std::string_view kTooBigBulkCount = "-ERR Protocol error: too big bulk count string";
 constexpr std::string_view kTooBigInline = "-ERR Protocol error: too big inline request";
 constexpr std::string_view kUnbalancedQuotes = "-ERR Protocol error: unbalanced quotes in request";
-// Redis does not check the two bytes after a bulk's data and would run the next request from the
-// wrong place; memkv refuses them (a client that sends them is broken anyway).
-constexpr std::string_view kMissingBulkCrlf = "-ERR Protocol error: expected CRLF after bulk data";
+constexpr std::string_view kUnauthenticatedCount =
+    "-ERR Protocol error: unauthenticated multibulk length";
+constexpr std::string_view kUnauthenticatedBulk =
+    "-ERR Protocol error: unauthenticated bulk length";
 // Redis closes a client over client-query-buffer-limit (1 GB) without a reply (it only logs
 // "Closing client that reached max query buffer length"): memkv closes without one too.
 constexpr std::string_view kTooBigRequest = "";
@@ -31,19 +32,29 @@ std::string UnexpectedByte(char expected, char got) {
   return message;
 }
 
-// Where the header line starting at `pos` ends, as Redis finds it: the first '\r' anywhere after
-// `pos` with at least one more byte after it. Sets *line_end to the '\r'. A line of more than
-// `max_line` bytes before its '\r' is too long whether or not the '\r' has arrived (Redis looks
-// only while it has not, so a long line would be refused or read depending on how it arrived).
+// The first `stop` byte at or after `pos`, as Redis's strchr finds it in its NUL-terminated
+// buffer: a NUL before it hides it (npos), and the line waits for more input until it is too long.
+size_t StrChr(std::string_view input, size_t pos, char stop) {
+  const void* hit = std::memchr(input.data() + pos, stop, input.size() - pos);
+  const size_t end = hit == nullptr ? input.size() : static_cast<const char*>(hit) - input.data();
+  if (std::memchr(input.data() + pos, '\0', end - pos) != nullptr) return std::string_view::npos;
+  return hit == nullptr ? std::string_view::npos : end;
+}
+
+// Where the header line starting at `pos` ends, as Redis finds it: the first '\r' after `pos`
+// (unless a NUL comes first) with at least one more byte after it, which is skipped whatever it
+// is. Sets *line_end to the '\r'. A line of more than `max_line` bytes before its '\r' is too
+// long whether or not the '\r' has arrived (Redis looks only while it has not, so a long line
+// would be refused or read depending on how it arrived).
 enum class LineScan { kFound, kIncomplete, kTooLong };
 LineScan FindHeaderEnd(std::string_view input, size_t pos, size_t max_line, size_t* line_end) {
-  const char* begin = input.data() + pos;
   size_t remaining = input.size() - pos;
-  const void* cr = std::memchr(begin, '\r', remaining);
-  if (cr == nullptr) return remaining > max_line ? LineScan::kTooLong : LineScan::kIncomplete;
-  size_t at = static_cast<const char*>(cr) - input.data();
+  size_t at = StrChr(input, pos, '\r');
+  if (at == std::string_view::npos) {
+    return remaining > max_line ? LineScan::kTooLong : LineScan::kIncomplete;
+  }
   if (at - pos > max_line) return LineScan::kTooLong;
-  if (at + 1 >= input.size()) return LineScan::kIncomplete;  // the '\n' has not arrived
+  if (at + 1 >= input.size()) return LineScan::kIncomplete;  // the byte after it has not arrived
   *line_end = at;
   return LineScan::kFound;
 }
@@ -131,7 +142,7 @@ bool SplitQuotedArgs(std::string_view line, std::string* storage,
 RespRequestParserLimits RespRequestParserLimits::ForMaxItemBytes(size_t max_item_bytes,
                                                                  bool allow_inline) {
   RespRequestParserLimits limits;
-  limits.max_bulk_bytes = std::max(max_item_bytes, size_t{1} << 20);
+  limits.max_kept_bulk_bytes = std::max(max_item_bytes, size_t{1} << 20);
   limits.allow_inline = allow_inline;
   return limits;
 }
@@ -140,7 +151,10 @@ RespRequestParser::RespRequestParser(RespRequestParserLimits limits) : limits_(l
 
 void RespRequestParser::Reset() {
   pending_count_ = 0;
+  pending_read_ = 0;
   pending_offset_ = 0;
+  discarding_ = false;
+  pending_tail_ = false;
   // After a request of far more arguments than usual, give the memory back rather than keep
   // the peak for the connection's life (16 bytes per argument: 16 MB after a million).
   if (pending_args_.capacity() > kKeepArgs) {
@@ -181,9 +195,14 @@ bool RespRequestParser::StartMultibulk(std::string_view input, RespRequest* out,
       break;
   }
   int64_t count = 0;
-  if (!RedisStringToInt64(input.substr(1, line_end - 1), &count) || input[line_end + 1] != '\n' ||
+  if (!RedisStringToInt64(input.substr(1, line_end - 1), &count) ||
       (count > 0 && static_cast<uint64_t>(count) > limits_.max_multibulk_count)) {
     *result = Fail(kInvalidMultibulkLength);
+    return false;
+  }
+  if (!authenticated_ && count > 0 &&
+      static_cast<uint64_t>(count) > limits_.unauthenticated_max_multibulk_count) {
+    *result = Fail(kUnauthenticatedCount);
     return false;
   }
   if (count <= 0) {  // Redis skips `*0` and `*-1` without running anything
@@ -193,7 +212,9 @@ bool RespRequestParser::StartMultibulk(std::string_view input, RespRequest* out,
     return false;
   }
   pending_count_ = count;
+  pending_read_ = 0;
   pending_offset_ = line_end + 2;
+  discarding_ = false;
   pending_args_.clear();
   return true;
 }
@@ -201,7 +222,13 @@ bool RespRequestParser::StartMultibulk(std::string_view input, RespRequest* out,
 ParseResult RespRequestParser::ParseMultibulk(std::string_view input, RespRequest* out) {
   ParseResult result;
   if (pending_count_ == 0 && !StartMultibulk(input, out, &result)) return result;
-  while (pending_args_.size() < static_cast<size_t>(pending_count_)) {
+  while (pending_read_ < pending_count_) {
+    if (pending_tail_) {  // the two bytes after a skipped argument's data
+      if (input.size() < pending_offset_ + 2) return NeedMore();
+      pending_offset_ += 2;
+      pending_tail_ = false;
+      if (++pending_read_ == pending_count_) break;
+    }
     size_t pos = pending_offset_;
     size_t line_end = 0;
     switch (FindHeaderEnd(input, pos, limits_.max_inline_bytes, &line_end)) {
@@ -217,16 +244,35 @@ ParseResult RespRequestParser::ParseMultibulk(std::string_view input, RespReques
     }
     int64_t length = 0;
     if (!RedisStringToInt64(input.substr(pos + 1, line_end - pos - 1), &length) || length < 0 ||
-        static_cast<uint64_t>(length) > limits_.max_bulk_bytes || input[line_end + 1] != '\n') {
+        static_cast<uint64_t>(length) > limits_.max_bulk_bytes) {
       return Fail(kInvalidBulkLength);
     }
+    if (!authenticated_ && static_cast<uint64_t>(length) > limits_.unauthenticated_max_bulk_bytes) {
+      return Fail(kUnauthenticatedBulk);
+    }
     size_t data_start = line_end + 2;
+    if (static_cast<uint64_t>(length) > limits_.max_kept_bulk_bytes) {
+      // Too long to ever store: the connection drops its data as it arrives, and the next call
+      // starts at the two bytes after it, read as those of a kept argument. The reply goes with
+      // the step that reads the request's last byte, when Redis would answer it.
+      discarding_ = true;
+      pending_args_.clear();
+      pending_offset_ = 0;
+      pending_tail_ = true;
+      return ClientErrorWith(data_start, {}, static_cast<size_t>(length));
+    }
     size_t data_end = data_start + static_cast<size_t>(length);
     if (data_end + 2 > limits_.max_request_bytes) return Fail(kTooBigRequest);
+    // Redis takes the two bytes after the data as its CRLF without looking at them.
     if (input.size() < data_end + 2) return NeedMore();
-    if (input[data_end] != '\r' || input[data_end + 1] != '\n') return Fail(kMissingBulkCrlf);
-    pending_args_.emplace_back(data_start, static_cast<size_t>(length));
+    if (!discarding_) pending_args_.emplace_back(data_start, static_cast<size_t>(length));
+    ++pending_read_;
     pending_offset_ = data_end + 2;
+  }
+  if (discarding_) {
+    result = ClientErrorWith(pending_offset_, kTooLargeArgument);
+    Reset();
+    return result;
   }
   // resize + assign: measurably cheaper than push_back per argument on this path.
   out->args.resize(pending_args_.size());
@@ -240,18 +286,17 @@ ParseResult RespRequestParser::ParseMultibulk(std::string_view input, RespReques
 }
 
 ParseResult RespRequestParser::ParseInline(std::string_view input, RespRequest* out) {
-  const void* newline = std::memchr(input.data(), '\n', input.size());
-  if (newline == nullptr) {
+  // Redis finds the end with strchr: a NUL before the '\n' keeps the line waiting.
+  const size_t newline = StrChr(input, 0, '\n');
+  if (newline == std::string_view::npos) {
     return input.size() > limits_.max_inline_bytes ? Fail(kTooBigInline) : NeedMore();
   }
-  size_t consumed = static_cast<const char*>(newline) - input.data() + 1;
+  size_t consumed = newline + 1;
   // Judged by the line's length (its CR included, as Redis counts the bytes buffered before the
   // '\n'), not by whether the '\n' came in the same read: see FindHeaderEnd.
   if (consumed - 1 > limits_.max_inline_bytes) return Fail(kTooBigInline);
   std::string_view line = input.substr(0, consumed - 1);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  // Redis splits a C string: an embedded NUL ends the line.
-  line = line.substr(0, std::min(line.size(), line.find('\0')));
   out->args.clear();
   out->is_inline = true;
   if (line.find_first_of("\"'") != std::string_view::npos) {

@@ -2,20 +2,31 @@
 // has received so far and yields one request at a time from their front: a multibulk
 // (`*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`, what every Redis client sends) or, when allowed, an
 // inline command line (`PING\r\n`, split on blanks with Redis's quoting rules), as Redis 7's
-// processMultibulkBuffer / processInlineBuffer do.
+// processMultibulkBuffer / processInlineBuffer do, byte for byte: a header line ends at its first
+// '\r' and the byte after it is skipped whatever it is, the two bytes after a bulk's data are
+// skipped whatever they are, and a NUL before a line's end makes the line wait for more input
+// (Redis looks for the end with strchr), until it is too long.
 //
 // Incremental and resumable: after kNeedMore the parser remembers how far it got in the current
 // multibulk (as offsets, never pointers), so a request with many arguments arriving in small reads
 // is scanned once, not once per read. REQUIRES: after kNeedMore, the next call passes the same
-// unconsumed bytes, possibly with more appended (they may have moved in memory); call Reset() to
-// start over on unrelated input. A request cut at any byte parses the same as whole.
+// unconsumed bytes, possibly with more appended (they may have moved in memory); after
+// kClientError, the bytes after the consumed and swallowed ones. Call Reset() to start over on
+// unrelated input. A request cut at any byte parses the same as whole.
 //
-// Malformed input (bad or negative lengths, a bulk longer than the limit, a count above the limit,
-// a header line without its CRLF, unbalanced quotes) is kMustClose with Redis's exact
-// "-ERR Protocol error: ..." reply line (ParseResult::error, with its '-', without CRLF); a
-// request over max_request_bytes is kMustClose with no reply, as in Redis. Nothing
-// is ever reserved from a length or count the client declares: memory grows only with the bytes
-// actually received (by the connection's buffer) and the arguments actually parsed.
+// Malformed input (bad or negative lengths, a bulk longer than proto-max-bulk-len, a count above
+// INT_MAX, a header line too long, unbalanced quotes; before authentication, more than 10
+// arguments or a bulk over 16 KB) is kMustClose with Redis's exact "-ERR Protocol error: ..." reply
+// line (ParseResult::error, with its '-', without CRLF); a request over max_request_bytes is
+// kMustClose with no reply, as in Redis. Nothing is ever reserved from a length or count the
+// client declares: memory grows only with the bytes actually received (by the connection's buffer)
+// and the arguments actually parsed.
+//
+// A bulk within proto-max-bulk-len but longer than max_kept_bulk_bytes (the largest a store can
+// keep) is never buffered: the parser answers kClientError with no reply and `swallow` = its
+// length, so that the connection drops its bytes as they arrive; the request's other arguments
+// are read and dropped too, and the step that reads the request's last byte is kClientError with
+// kTooLargeArgument (as Redis answers once the whole request is in). The connection lives on.
 //
 // Threads: one parser per connection, used by one thread at a time.
 #ifndef MEMKV_PROTOCOL_RESP_RESP_REQUEST_PARSER_H_
@@ -37,9 +48,15 @@ struct RespRequestParserLimits {
   // Longest bulk argument (Redis proto-max-bulk-len, 512 MB there). A longer declared length is
   // "-ERR Protocol error: invalid bulk length" and the connection closes.
   size_t max_bulk_bytes = size_t{512} << 20;
-  // Most arguments in one multibulk (Redis 7 allows INT_MAX; Redis before 3.2 capped it at 1M,
-  // with the same "invalid multibulk length" error, which memkv keeps).
-  size_t max_multibulk_count = size_t{1} << 20;
+  // Longest bulk argument that is buffered and parsed; a longer one (up to max_bulk_bytes) is
+  // skipped as it arrives and its request refused with kTooLargeArgument (see the top).
+  size_t max_kept_bulk_bytes = SIZE_MAX;
+  // Most arguments in one multibulk: Redis 7 allows INT_MAX ("invalid multibulk length" above).
+  size_t max_multibulk_count = 2147483647;
+  // Before authentication (set_authenticated(false)), Redis 7 caps a multibulk at 10 arguments
+  // and a bulk at 16 KB, closing with "unauthenticated multibulk/bulk length" past them.
+  size_t unauthenticated_max_multibulk_count = 10;
+  size_t unauthenticated_max_bulk_bytes = 16384;
   // Longest inline line, and longest `*N` / `$N` header line (Redis PROTO_INLINE_MAX_SIZE),
   // counted up to the line's CR (inline: up to its LF) whether or not that has arrived yet.
   size_t max_inline_bytes = size_t{64} << 10;
@@ -53,10 +70,16 @@ struct RespRequestParserLimits {
   bool allow_inline = false;
 
   // Limits for a server whose largest item is `max_item_bytes`: an argument longer than the
-  // largest item can never be stored, so it is refused as Redis refuses one over
-  // proto-max-bulk-len (at least 1 MB, so that ECHO and keys are never the limit).
+  // largest item can never be stored, so it is skipped rather than buffered (max_kept_bulk_bytes
+  // = max(-I, 1 MB), so that ECHO and keys are never the limit); proto-max-bulk-len stays Redis's.
   static RespRequestParserLimits ForMaxItemBytes(size_t max_item_bytes, bool allow_inline);
 };
+
+// The reply to a request with an argument longer than max_kept_bulk_bytes: Redis's words for a
+// string over its size limit, naming memkv's limit (the item size, -I); the RESP executor answers
+// a stored value over -I the same way.
+inline constexpr std::string_view kTooLargeArgument =
+    "-ERR string exceeds maximum allowed size (item size limit)";
 
 class RespRequestParser {
  public:
@@ -70,6 +93,10 @@ class RespRequestParser {
 
   // Forgets any partly parsed multibulk.
   void Reset();
+
+  // Whether the client has authenticated (or needs not): until it has, Redis's smaller
+  // unauthenticated limits apply. True unless set otherwise.
+  void set_authenticated(bool authenticated) { authenticated_ = authenticated; }
 
   const RespRequestParserLimits& limits() const { return limits_; }
   // Bytes the resume state of a partial multibulk holds (16 per argument parsed so far).
@@ -87,10 +114,15 @@ class RespRequestParser {
   static constexpr size_t kKeepArgs = 1024;
 
   RespRequestParserLimits limits_;
-  // Resume state of the multibulk being parsed: declared count (0 = not started), offset of the
-  // next unparsed byte, and (offset, length) of each argument parsed so far.
+  // Resume state of the multibulk being parsed: declared count (0 = not started), arguments
+  // read so far, offset of the next unparsed byte, whether an argument was too long to keep (the
+  // rest is read and dropped), and (offset, length) of each argument kept so far.
   int64_t pending_count_ = 0;
+  int64_t pending_read_ = 0;
   size_t pending_offset_ = 0;
+  bool discarding_ = false;
+  bool pending_tail_ = false;  // next: the two bytes after a skipped argument's data
+  bool authenticated_ = true;
   absl::InlinedVector<std::pair<size_t, size_t>, kRespInlineArgs> pending_args_;
   std::string error_;
 };

@@ -153,7 +153,7 @@ size_t Connection::Consume(std::string_view input) {
         if (step.outcome == ExecOutcome::kClose) closing_ = true;
         break;
       case ParseStatus::kClientError:
-        CountRefusal(step.auth);
+        if (!step.partial) CountRefusal(step.auth);
         swallow_ = step.swallow;
         break;
       case ParseStatus::kMustClose:

@@ -145,6 +145,7 @@ class Connection : public StreamHandler {
   int fd() const { return fd_; }
   CommandStats* stats() const { return env_.stats; }
   RequestPipeline& pipeline() { return pipeline_; }
+  const RequestPipeline& pipeline() const { return pipeline_; }
   // The buffer replies are appended to now (its bytes, and where spliced values go), and its
   // size, spliced values included.
   std::string& output() { return out_[active_].bytes(); }

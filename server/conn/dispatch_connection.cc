@@ -28,6 +28,9 @@ void DispatchConnection::OnBatchDone(DispatchBatch batch) {
   pipeline().session() = std::move(batch.session);
   output_buffer().Append(std::move(batch.replies));  // no copy when the output was empty
   if (batch.paused()) KeepPausedRest(batch);
+  // Framing stopped after an authentication attempt: once it has run (it was the last request
+  // framed, so nothing is left unsubmitted), the session says which limits apply next.
+  if (pending_.items.empty() && resumed_.items.empty()) pipeline().AuthSettled();
   if (batch.close) {
     StartClosing();  // quit ran: what was framed after it is never executed
     pending_.Clear();

@@ -80,7 +80,9 @@ class DispatchConnection final : public Connection {
   // Framing stops at a full batch, and while the replies waiting to be written are over the
   // high-water mark: a parse error's reply goes straight to the output, so without the second
   // condition a client that sends garbage and never reads would grow it without bound.
-  bool ReadyForRequest() const override { return !PendingFull() && !OutputFull(); }
+  bool ReadyForRequest() const override {
+    return !PendingFull() && !OutputFull() && !pipeline().auth_in_flight();
+  }
   PipelineStep TakeRequest(std::string_view input) override;
   bool Advance() override;
   bool WorkInFlight() const override {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/ascii.h"
 #include "protocol/memcache/auth_request_parser.h"
 #include "protocol/memcache/binary_reply_encoder.h"
 #include "server/conn/input_buffer.h"
@@ -30,6 +31,13 @@ ExecOutcome Timed(const PipelineConfig& config, const Request& request, ExecCont
   context.stats->latency[static_cast<size_t>(FamilyOf(request))].Record(
       static_cast<uint64_t>(nanos.count()));
   return outcome;
+}
+
+// AUTH or HELLO, in any case: the commands that can authenticate a RESP connection.
+bool IsAuthCommand(std::string_view name) {
+  std::string lower(name.substr(0, 6));
+  absl::AsciiStrToLower(&lower);
+  return (name.size() == 4 && lower == "auth") || (name.size() == 5 && lower == "hello");
 }
 
 }  // namespace
@@ -132,6 +140,14 @@ void RequestPipeline::AppendError(std::string_view error, std::string* out) {
 
 PipelineStep RequestPipeline::Frame(std::string_view input, std::string* out) {
   PipelineStep step = Parse(input, out);
+  // An authentication attempt framed here runs later, on another thread; what follows it must
+  // be framed with the limits its outcome sets (Redis's unauthenticated ones, or not), so
+  // framing waits for it (auth_in_flight()).
+  if (step.status == ParseStatus::kOk && step.dialect == Dialect::kResp &&
+      !session_.authenticated && !resp_request_.args.empty() &&
+      IsAuthCommand(resp_request_.args[0])) {
+    auth_in_flight_ = true;
+  }
   // The dispatch modes keep only the request's bytes: its parsed form is done with.
   if (step.status == ParseStatus::kOk) ReleaseOversizedRequests();
   return step;
@@ -153,10 +169,15 @@ PipelineStep RequestPipeline::Parse(std::string_view input, std::string* out) {
     ParseAuth(input, out, &step);
     return step;
   }
+  if (step.dialect == Dialect::kResp) {
+    resp_parser_.set_authenticated(session_.authenticated);
+  }
   ParseResult result = ParseOne(step.dialect, input);
   step.status = result.status;
   step.consumed = result.consumed;
   step.swallow = result.swallow;
+  step.partial = step.dialect == Dialect::kResp && result.status == ParseStatus::kClientError &&
+                 result.error.empty();
   if (result.status == ParseStatus::kClientError || result.status == ParseStatus::kMustClose) {
     AppendError(result.error, out);
   }

@@ -108,6 +108,9 @@ struct PipelineStep {
   Dialect dialect = Dialect::kUndecided;         // of the request taken (kOk)
   ExecOutcome outcome = ExecOutcome::kContinue;  // kClose after quit / QUIT (ParseAndExecute)
   AuthStep auth = AuthStep::kNone;
+  // kClientError that is one step of a refused request whose reply comes with a later step (a
+  // RESP argument too long to keep, skipped): the request is counted once, with its reply.
+  bool partial = false;
 };
 
 class RequestPipeline {
@@ -144,6 +147,11 @@ class RequestPipeline {
   MultiKeyCursor& cursor() { return cursor_; }
   bool resp_inline_allowed() const { return port_ == PortDialect::kRespOnly; }
   RespSession& session() { return session_; }
+  // Frame() took a RESP AUTH or HELLO of a connection not yet authenticated: frame nothing more
+  // until it has run and session() holds its outcome (then AuthSettled()), since the RESP limits
+  // before authentication are smaller (Redis 7's 10 arguments and 16 KB bulks).
+  bool auth_in_flight() const { return auth_in_flight_; }
+  void AuthSettled() { auth_in_flight_ = false; }
 
  private:
   // Which parser takes the next request: decides the connection's dialect on its first byte.
@@ -168,6 +176,7 @@ class RequestPipeline {
   Dialect dialect_ = Dialect::kUndecided;    // kText stands for "memcached" (text or meta)
   bool memcache_authenticated_;              // past the authentication phase (or none)
   bool denied_ = false;                      // refused by protected mode
+  bool auth_in_flight_ = false;              // Frame() took an unauthenticated RESP AUTH/HELLO
   protocol::RespRequestParser resp_parser_;  // stateful: resumes a partial multibulk
   RespSession session_;
   MultiKeyCursor cursor_;

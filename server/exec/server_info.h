@@ -39,6 +39,7 @@ class ServerInfo {
   virtual int tcp_port() const = 0;
   virtual int64_t idle_timeout_seconds() const = 0;               // --idle-timeout; 0 = off
   virtual std::string_view listen_address() const { return {}; }  // -l; empty: every address
+  virtual uint64_t proto_max_bulk_len() const { return uint64_t{512} << 20; }  // RESP, as Redis
 
   // Registers one thread's counters under `name` ("worker0", "acceptor", ...). `stats` must
   // outlive every later reader: front ends register the stats of threads that live until the

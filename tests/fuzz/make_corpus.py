@@ -142,6 +142,14 @@ RESP = {
     "error_multibulk_length": b"*abc\r\n",
     "error_expected_dollar": b"*1\r\nX4\r\n",
     "error_missing_crlf": b"*1\r\n$4\r\nPINGXX",
+    # Redis skips the byte after a header's CR and the two after a bulk's data unread.
+    "lax_crlf": b"*1\rX$4\rYPINGab" + b"*1\r\n$4\r\nPING\r\n",
+    # A NUL hides a header's CR: the line waits.
+    "nul_header": b"*\x00\r\n" + b"*1\r\n$\x00\r\n",
+    "huge_count": b"*2147483647\r\n$1\r\na\r\n",
+    # Over the small limits' 50-byte kept bulk: skipped, the request refused, the next one run.
+    "skip_too_large": resp("SET", "k", "v" * 80) + resp("SET", "k", "v" * 60, "EX", "10") +
+                      resp("PING"),
     "error_after_good": resp("PING") + b"*1\r\n$04\r\nPING\r\n",
     "big_bulk": resp("SET", "k", "v" * 300),
     "many_args": resp("DEL", *["k%d" % i for i in range(20)]),
@@ -190,6 +198,7 @@ PIPELINE = {
     "swallow_meta": b"ms big 9000 q\r\n" + b"v" * 50,
     "swallow_refused_meta": b"ms k 30 Z\r\n" + b"v" * 32 + b"mn\r\n",
     "resp_too_large": resp("SET", "big", "v" * 8300) + resp("GET", "big"),
+    "resp_too_large_middle": resp("SET", "big", "v" * 8300, "EX", "10") + resp("PING"),
     "stored_and_spliced": b"set mid 0 0 5000\r\n" + b"m" * 5000 + b"\r\nget mid\r\n",
     # The warm-up's most recent 5000-byte items, hot0 to hot7: multi-key replies over the
     # target's 8 KiB output limit pause and resume, their values spliced.
@@ -207,6 +216,10 @@ RESP_REGRESSIONS = {
     # A line over the limit was read when whole and refused when cut.
     "regression_long_inline_line": (b"ECHO " + b"x" * 100 + b"\r\n", b"\x0a", OPTION1 | OPTION2),
     "regression_long_header_line": (b"*1\r\n$" + b"1" * 100 + b"\r\n", b"\x0a", OPTION1),
+    # Options 1 and 2: an unauthenticated client, over its count and bulk limits.
+    "unauthenticated_count": (resp(*["k"] * 7), b"", OPTION1 | OPTION2),
+    "unauthenticated_bulk": (resp("SET", "k", "v" * 60) + resp("ECHO", "v" * 101), b"\x02",
+                             OPTION1 | OPTION2),
 }
 PIPELINE_REGRESSIONS = {
     "regression_resp_cr_in_error": (b"*1\r\n\r\n", b"", 0),
@@ -216,7 +229,7 @@ PIPELINE_REGRESSIONS = {
 
 # Seeds with option 1 (small parser limits), where a limit is the point.
 SMALL_LIMITS = {"too_large", "long_line", "long_get", "error_key_too_long", "big_bulk",
-                "many_args"}
+                "many_args", "skip_too_large"}
 
 
 def write(directory, seeds, options=0, start=0):

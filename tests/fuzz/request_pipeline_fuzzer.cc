@@ -32,6 +32,7 @@
 
 #include "protocol/parse_result.h"
 #include "protocol/resp/resp_reply_parser.h"
+#include "protocol/resp/resp_request_parser.h"
 #include "server/conn/input_buffer.h"
 #include "server/conn/output_buffer.h"
 #include "server/conn/port_dialect.h"
@@ -84,13 +85,22 @@ std::unique_ptr<storage::Engine> FilledEngine(const storage::Clock* clock) {
   return std::move(*engine);
 }
 
+// The server's RESP limits, but with arguments over the item size skipped rather than kept (the
+// server keeps up to 1 MiB, more than a fuzz input holds), so that skipping is exercised.
+protocol::RespRequestParserLimits PipelineRespLimits() {
+  protocol::RespRequestParserLimits limits =
+      protocol::RespRequestParserLimits::ForMaxItemBytes(kMaxItemBytes, false);
+  limits.max_kept_bulk_bytes = kMaxItemBytes;
+  return limits;
+}
+
 // One connection over its own engine (see the file comment). One thread.
 class FuzzConnection {
  public:
   explicit FuzzConnection(server::PortDialect port)
       : engine_(FilledEngine(&clock_)),
         info_({{"fuzz", &stats_}}),
-        config_(kMaxItemBytes),
+        config_(kMaxItemBytes, PipelineRespLimits()),
         pipeline_(&config_, port) {
     exec_.engine = engine_.get();
     exec_.stats = &stats_;

@@ -3,9 +3,11 @@
 // The parser keeps state between calls (it resumes a partial multibulk), so each run gets its
 // own parser, fed as a connection feeds it. The stream parsed whole and in the fuzzer's pieces
 // must keep the ParseResult contract and agree, and every argument must point into the bytes
-// consumed or into the request's own storage (inline arguments rewritten by quotes). Option 1
-// selects small limits (bulk, count, line and request sizes); option 2 allows inline commands,
-// as on the --resp-port.
+// consumed or into the request's own storage (inline arguments rewritten by quotes); a refused
+// request (a bulk too long to keep, skipped by `swallow`) keeps the contract too. Option 1
+// selects small limits (bulk, kept bulk, count, line and request sizes); option 2 allows inline
+// commands, as on the --resp-port; both make the client unauthenticated (Redis's smaller limits
+// before AUTH, made smaller still).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,6 +28,9 @@ RespRequestParserLimits LimitsFor(const FuzzInput& input) {
   RespRequestParserLimits limits;
   if (input.option1()) {
     limits.max_bulk_bytes = 200;
+    limits.max_kept_bulk_bytes = 50;
+    limits.unauthenticated_max_multibulk_count = 6;
+    limits.unauthenticated_max_bulk_bytes = 100;
     limits.max_multibulk_count = 12;
     limits.max_inline_bytes = 96;
     limits.max_request_bytes = 600;
@@ -49,8 +54,15 @@ void Run(const uint8_t* data, size_t size) {
   const FuzzInput input = SplitFuzzInput(data, size);
   const RespRequestParserLimits limits = LimitsFor(input);
   // A fresh parser per run: it keeps the state of a partial request between calls.
+  const bool authenticated = !(input.option1() && input.option2());
   CheckParser<RespRequest>(
-      input, [&limits] { return protocol::RespRequestParser(limits); }, Describe);
+      input,
+      [&limits, authenticated] {
+        protocol::RespRequestParser parser(limits);
+        parser.set_authenticated(authenticated);
+        return parser;
+      },
+      Describe);
 }
 
 }  // namespace

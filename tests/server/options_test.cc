@@ -118,21 +118,23 @@ TEST(OptionsTest, ClientMemoryLimitsDefaultFromMemoryAndItemSize) {
   EXPECT_EQ(o->max_client_memory, size_t{32} << 20) << "max(-m/4, 32m) at -m 64";
   EXPECT_EQ(o->client_query_buffer_limit, size_t{1} << 30);
   protocol::RespRequestParserLimits resp = RespLimitsOf(*o);
-  EXPECT_EQ(resp.max_bulk_bytes, size_t{1} << 20) << "max(-I, 1m)";
+  EXPECT_EQ(resp.max_bulk_bytes, size_t{512} << 20) << "Redis's proto-max-bulk-len default";
+  EXPECT_EQ(resp.max_kept_bulk_bytes, size_t{1} << 20) << "max(-I, 1m)";
   EXPECT_EQ(resp.max_request_bytes, size_t{1} << 30);
 
   o = Parse({"-m", "1024", "-I", "4m"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->max_client_memory, size_t{256} << 20);
-  EXPECT_EQ(RespLimitsOf(*o).max_bulk_bytes, size_t{4} << 20);
+  EXPECT_EQ(RespLimitsOf(*o).max_bulk_bytes, size_t{512} << 20);
+  EXPECT_EQ(RespLimitsOf(*o).max_kept_bulk_bytes, size_t{4} << 20);
 }
 
 TEST(OptionsTest, ClientMemoryLimitsTakeSizesAndRedisUnits) {
-  absl::StatusOr<Options> o = Parse({"--max-client-memory", "0", "--proto-max-bulk-len", "512mb",
+  absl::StatusOr<Options> o = Parse({"--max-client-memory", "0", "--proto-max-bulk-len", "256mb",
                                      "--client-query-buffer-limit", "2gb"});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->max_client_memory, 0u) << "0: no limit";
-  EXPECT_EQ(RespLimitsOf(*o).max_bulk_bytes, size_t{512} << 20);
+  EXPECT_EQ(RespLimitsOf(*o).max_bulk_bytes, size_t{256} << 20);
   EXPECT_EQ(RespLimitsOf(*o).max_request_bytes, size_t{2} << 30);
   o = Parse({"--max-client-memory=16m"});
   ASSERT_TRUE(o.ok()) << o.status();

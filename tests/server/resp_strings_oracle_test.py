@@ -376,7 +376,8 @@ def run_shared_keyspace(check, memkv_port):
     got = conn.call("SETBIT", "bigbits", str(8 * 2 * 1024 * 1024), "1")
     check.expect(got == b"-ERR string exceeds maximum allowed size (item size limit)\r\n",
                  f"SETBIT past -I: {got!r}")
-    # LCS's transient table is bounded by memkv's proto-max-bulk-len (max(-I, 1 MiB)), not 512 MB.
+    # LCS's transient table is bounded by max(-I, 1 MiB), the longest argument memkv keeps,
+    # not by Redis's 512 MB proto-max-bulk-len.
     conn.call("SET", "lcs-a", "a" * 600)
     conn.call("SET", "lcs-b", "b" * 600)
     got = conn.call("LCS", "lcs-a", "lcs-b")

@@ -37,6 +37,8 @@ std::vector<std::pair<std::string_view, std::string>> ConfigValues(Call& call) {
       {"port", std::to_string(server != nullptr ? server->tcp_port() : 0)},
       {"io-threads", std::to_string(server != nullptr ? server->thread_count() : 1)},
       {"timeout", "0"},
+      {"proto-max-bulk-len",
+       std::to_string(server != nullptr ? server->proto_max_bulk_len() : uint64_t{512} << 20)},
   };
 }
 

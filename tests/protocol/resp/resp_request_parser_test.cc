@@ -61,19 +61,30 @@ std::ostream& operator<<(std::ostream& os, const Outcome& o) {
             << "' leftover=" << o.leftover;
 }
 
+// A request refused with kClientError shows in Outcome::requests as {kRefused, its error}.
+constexpr std::string_view kRefused = "<refused>";
+
 // Feeds `input` `fragment` bytes at a time, as a connection appends each read to its buffer and
-// parses as many requests as it can. Each call sees a fresh copy of the buffer, so a parser that
-// kept pointers into an old buffer across kNeedMore would read freed memory (and fail under ASan).
-Outcome Feed(std::string_view input, size_t fragment, RespRequestParserLimits limits = {}) {
+// parses as many requests as it can, dropping a refused argument's `swallow` bytes as they arrive
+// without buffering them. Each call sees a fresh copy of the buffer, so a parser that kept
+// pointers into an old buffer across kNeedMore would read freed memory (and fail under ASan).
+Outcome Feed(std::string_view input, size_t fragment, RespRequestParserLimits limits = {},
+             bool authenticated = true) {
   RespRequestParser parser(limits);
+  parser.set_authenticated(authenticated);
   Outcome outcome;
   std::string buffer;
+  size_t swallow = 0;
   size_t pos = 0;
   while (pos < input.size()) {
     size_t n = std::min(fragment, input.size() - pos);
     buffer.append(input.substr(pos, n));
     pos += n;
     while (true) {
+      const size_t dropped = std::min(swallow, buffer.size());
+      buffer.erase(0, dropped);
+      swallow -= dropped;
+      if (swallow > 0) break;
       std::string copy = buffer;
       RespRequest request;
       ParseResult result = parser.Parse(copy, &request);
@@ -89,6 +100,13 @@ Outcome Feed(std::string_view input, size_t fragment, RespRequestParserLimits li
         EXPECT_EQ(result.consumed, 0u);
         break;
       }
+      if (result.status == ParseStatus::kClientError) {
+        outcome.requests.push_back({std::string(kRefused), std::string(result.error)});
+        outcome.inline_flags.push_back(false);
+        buffer.erase(0, result.consumed);
+        swallow = result.swallow;
+        continue;
+      }
       outcome.last = result.status;
       outcome.error = std::string(result.error);
       outcome.leftover = 0;
@@ -99,8 +117,9 @@ Outcome Feed(std::string_view input, size_t fragment, RespRequestParserLimits li
   return outcome;
 }
 
-Outcome Whole(std::string_view input, RespRequestParserLimits limits = {}) {
-  return Feed(input, input.size() + 1, limits);
+Outcome Whole(std::string_view input, RespRequestParserLimits limits = {},
+              bool authenticated = true) {
+  return Feed(input, input.size() + 1, limits, authenticated);
 }
 
 RespRequestParserLimits Inline() {
@@ -110,10 +129,11 @@ RespRequestParserLimits Inline() {
 }
 
 // Every case, at every fragment size, must parse as the whole buffer does.
-void ExpectSameAtEveryFragmentSize(std::string_view input, RespRequestParserLimits limits = {}) {
-  Outcome whole = Whole(input, limits);
+void ExpectSameAtEveryFragmentSize(std::string_view input, RespRequestParserLimits limits = {},
+                                   bool authenticated = true) {
+  Outcome whole = Whole(input, limits, authenticated);
   for (size_t fragment : {1, 2, 3, 5, 7, 10, 100}) {
-    EXPECT_EQ(Feed(input, fragment, limits), whole) << "fragment " << fragment;
+    EXPECT_EQ(Feed(input, fragment, limits, authenticated), whole) << "fragment " << fragment;
   }
 }
 
@@ -199,9 +219,12 @@ TEST(RespRequestParserTest, ManyArgumentsArrivingSlowly) {
 }
 
 TEST(RespRequestParserTest, IncompleteInputNeedsMore) {
-  for (std::string input :
-       {"*", "*1", "*1\r", "*1\r\n", "*1\r\n$", "*1\r\n$4", "*1\r\n$4\r", "*1\r\n$4\r\n",
-        "*1\r\n$4\r\nPI", "*1\r\n$4\r\nPING", "*1\r\n$4\r\nPING\r"}) {
+  for (const std::string& input : std::vector<std::string>{
+           "*", "*1", "*1\r", "*1\r\n", "*1\r\n$", "*1\r\n$4", "*1\r\n$4\r", "*1\r\n$4\r\n",
+           "*1\r\n$4\r\nPI", "*1\r\n$4\r\nPING", "*1\r\n$4\r\nPING\r", "*1\r\n$4\r\nPINGx",
+           // Redis finds a line's end with strchr: a NUL before it hides it.
+           std::string("*\0\r\n", 4), std::string("*1\r\n$\0\r\n", 8),
+           std::string("*1\0\r\n$4\r\nPING\r\n", 16)}) {
     RespRequestParser parser;
     RespRequest request;
     ParseResult result = parser.Parse(input, &request);
@@ -263,13 +286,18 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"*" + std::string(70000, '1'), "-ERR Protocol error: too big mbulk count string"},
         ErrorCase{"*1\r\n$" + std::string(70000, '1'),
                   "-ERR Protocol error: too big bulk count string"},
-        // Where Redis is lax (it skips two bytes without looking), memkv refuses.
-        ErrorCase{"*1\r\n$4\r\nPINGXX*1\r\n$4\r\nPING\r\n",
-                  "-ERR Protocol error: expected CRLF after bulk data"},
-        ErrorCase{"*1\rX$4\r\nPING\r\n", "-ERR Protocol error: invalid multibulk length"},
-        ErrorCase{"*1\r\n$4\rXPING\r\n", "-ERR Protocol error: invalid bulk length"},
-        // A multibulk of 10 million elements: over memkv's 1M limit.
-        ErrorCase{"*10000000\r\n", "-ERR Protocol error: invalid multibulk length"},
+        // The byte after a header's CR is skipped whatever it is: here it is the CR of "\r\r\n".
+        ErrorCase{"*1\r\r\n$4\r\nPING\r\n", "-ERR Protocol error: expected '$', got ' '"},
+        // Over INT_MAX arguments.
+        ErrorCase{"*2147483648\r\n", "-ERR Protocol error: invalid multibulk length"},
+        ErrorCase{"*-0\r\n", "-ERR Protocol error: invalid multibulk length"},
+        ErrorCase{"*\r\n", "-ERR Protocol error: invalid multibulk length"},
+        ErrorCase{"*1\r\n$\r\n", "-ERR Protocol error: invalid bulk length"},
+        // A NUL hides a line's end until the buffered line is too long.
+        ErrorCase{std::string("*\0\r\n", 4) + std::string(70000, 'x'),
+                  "-ERR Protocol error: too big mbulk count string"},
+        ErrorCase{std::string("*1\r\n$\0\r\n", 8) + std::string(70000, 'x'),
+                  "-ERR Protocol error: too big bulk count string"},
         // A 1 GB bulk: over the 512 MB proto-max-bulk-len default.
         ErrorCase{"*1\r\n$1073741824\r\n", "-ERR Protocol error: invalid bulk length"}));
 
@@ -301,11 +329,145 @@ TEST(RespRequestParserTest, LimitsAreConfigurable) {
 
 TEST(RespRequestParserTest, ForMaxItemBytes) {
   RespRequestParserLimits small = RespRequestParserLimits::ForMaxItemBytes(1000, true);
-  EXPECT_EQ(small.max_bulk_bytes, size_t{1} << 20);  // never below 1 MB
+  EXPECT_EQ(small.max_kept_bulk_bytes, size_t{1} << 20);  // never below 1 MB
+  EXPECT_EQ(small.max_bulk_bytes, size_t{512} << 20);     // Redis's proto-max-bulk-len
   EXPECT_TRUE(small.allow_inline);
   RespRequestParserLimits big = RespRequestParserLimits::ForMaxItemBytes(size_t{8} << 20, false);
-  EXPECT_EQ(big.max_bulk_bytes, size_t{8} << 20);
+  EXPECT_EQ(big.max_kept_bulk_bytes, size_t{8} << 20);
   EXPECT_FALSE(big.allow_inline);
+}
+
+// --- What Redis reads loosely, read the same way. ---
+
+TEST(RespRequestParserTest, BytesAfterCrAndAfterDataAreSkippedUnread) {
+  // Redis 7.0.15 answers +PONG to each of these.
+  for (std::string input :
+       {"*1\r\n$4\r\nPINGXX*1\r\n$4\r\nPING\r\n", "*1\rX$4\rYPINGab*1\r\n$4\r\nPING\r\n"}) {
+    Outcome o = Whole(input);
+    EXPECT_THAT(o.requests, ElementsAre(Args({"PING"}), Args({"PING"}))) << o;
+    EXPECT_EQ(o.last, ParseStatus::kNeedMore);
+    ExpectSameAtEveryFragmentSize(input);
+  }
+}
+
+TEST(RespRequestParserTest, CountsUpToIntMaxAreAccepted) {
+  // Redis 7 waits for the arguments of any count up to INT_MAX.
+  for (std::string input : {"*1048577\r\n", "*2147483647\r\n$1\r\na\r\n"}) {
+    Outcome o = Whole(input);
+    EXPECT_EQ(o.last, ParseStatus::kNeedMore) << o;
+    EXPECT_TRUE(o.requests.empty());
+    ExpectSameAtEveryFragmentSize(input);
+  }
+}
+
+TEST(RespRequestParserTest, NulBeforeLineEndWaits) {
+  // strchr stops at the NUL: Redis waits for more input, then refuses once the line is too long.
+  const std::string inline_nul("PI\0NG\r\n", 7);
+  Outcome o = Whole(inline_nul, Inline());
+  EXPECT_TRUE(o.requests.empty());
+  EXPECT_EQ(o.last, ParseStatus::kNeedMore);
+  EXPECT_EQ(o.leftover, inline_nul.size());
+  ExpectSameAtEveryFragmentSize(inline_nul, Inline());
+  const std::string long_nul = inline_nul + std::string(70000, 'x');
+  EXPECT_EQ(Whole(long_nul, Inline()).error, "-ERR Protocol error: too big inline request");
+  ExpectSameAtEveryFragmentSize(long_nul, Inline());
+}
+
+TEST(RespRequestParserTest, UnauthenticatedLimits) {
+  // Redis 7 (authRequired): at most 10 arguments and 16 KB bulks before AUTH.
+  const std::string ten = "*10\r\n";
+  EXPECT_EQ(Whole(ten, {}, false).last, ParseStatus::kNeedMore);
+  EXPECT_EQ(Whole("*11\r\n", {}, false).error,
+            "-ERR Protocol error: unauthenticated multibulk length");
+  EXPECT_EQ(Whole("*11\r\n").last, ParseStatus::kNeedMore);
+  EXPECT_EQ(Whole("*1\r\n$16384\r\n", {}, false).last, ParseStatus::kNeedMore);
+  EXPECT_EQ(Whole("*1\r\n$16385\r\n", {}, false).error,
+            "-ERR Protocol error: unauthenticated bulk length");
+  // proto-max-bulk-len is checked first, as Redis does.
+  EXPECT_EQ(Whole("*1\r\n$536870913\r\n", {}, false).error,
+            "-ERR Protocol error: invalid bulk length");
+  EXPECT_EQ(Whole("*2147483648\r\n", {}, false).error,
+            "-ERR Protocol error: invalid multibulk length");
+  // Empty and null multibulks pass.
+  EXPECT_THAT(Whole("*-20\r\n*0\r\n", {}, false).requests, ElementsAre(IsEmpty(), IsEmpty()));
+  ExpectSameAtEveryFragmentSize("*1\r\n$4\r\nPING\r\n*11\r\n", {}, false);
+}
+
+// --- A bulk too long to keep is skipped, not buffered, and its request refused. ---
+
+RespRequestParserLimits KeepAtMost(size_t bytes) {
+  RespRequestParserLimits limits;
+  limits.max_kept_bulk_bytes = bytes;
+  return limits;
+}
+
+const std::string kTooLarge(kTooLargeArgument);
+
+TEST(RespRequestParserTest, TooLargeLastArgumentIsSkipped) {
+  const std::string big(20, 'v');
+  const std::string input = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20\r\n" + big +
+                            "\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\n0123456789\r\n";
+  Outcome o = Whole(input, KeepAtMost(10));
+  // The skip (no reply yet), then the step that reads the request's last two bytes (the reply).
+  EXPECT_THAT(o.requests, ElementsAre(Args({std::string(kRefused), ""}),
+                                      Args({std::string(kRefused), kTooLarge}),
+                                      Args({"SET", "k", "0123456789"})))
+      << o;
+  EXPECT_EQ(o.last, ParseStatus::kNeedMore);
+  EXPECT_EQ(o.leftover, 0u);
+  ExpectSameAtEveryFragmentSize(input, KeepAtMost(10));
+}
+
+TEST(RespRequestParserTest, TooLargeArgumentsAnywhereRefuseTheRequestOnce) {
+  const std::string big(30, 'v');
+  const std::string input = "*5\r\n$3\r\nSET\r\n$30\r\n" + big + "\r\n$30\r\n" + big +
+                            "\r\n$2\r\nEX\r\n$2\r\n10\r\n*1\r\n$4\r\nPING\r\n";
+  Outcome o = Whole(input, KeepAtMost(10));
+  // One step per skipped bulk; only the request's last step carries the reply.
+  EXPECT_THAT(o.requests,
+              ElementsAre(Args({std::string(kRefused), ""}), Args({std::string(kRefused), ""}),
+                          Args({std::string(kRefused), kTooLarge}), Args({"PING"})))
+      << o;
+  ExpectSameAtEveryFragmentSize(input, KeepAtMost(10));
+}
+
+TEST(RespRequestParserTest, ProtocolErrorAfterASkippedBulkStillCloses) {
+  const std::string input = "*3\r\n$3\r\nSET\r\n$20\r\n" + std::string(20, 'v') + "\r\n$-5\r\n";
+  Outcome o = Whole(input, KeepAtMost(10));
+  EXPECT_THAT(o.requests, ElementsAre(Args({std::string(kRefused), ""})));
+  EXPECT_EQ(o.last, ParseStatus::kMustClose);
+  EXPECT_EQ(o.error, "-ERR Protocol error: invalid bulk length");
+  ExpectSameAtEveryFragmentSize(input, KeepAtMost(10));
+}
+
+TEST(RespRequestParserTest, SkippedBulkIsNeitherBufferedNorAllocated) {
+  // 4 MB announced with 1 MB kept: the header is consumed and the data left to swallow, so the
+  // caller never holds more than what one read brought.
+  RespRequestParser parser(KeepAtMost(size_t{1} << 20));
+  RespRequest request;
+  const std::string head = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4000000\r\n";
+  const std::string input = head + std::string(1000, 'v');
+  g_largest = 0;
+  g_track = true;
+  ParseResult result = parser.Parse(input, &request);
+  g_track = false;
+  EXPECT_EQ(result.status, ParseStatus::kClientError);
+  EXPECT_EQ(result.consumed, head.size());
+  EXPECT_EQ(result.swallow, 4000000u);
+  EXPECT_EQ(result.error, "");  // answered once the rest of the request is in
+  EXPECT_LT(g_largest.load(), 4096u);
+  // The two bytes after the data end the request: now the reply.
+  result = parser.Parse("\r\n", &request);
+  EXPECT_EQ(result.status, ParseStatus::kClientError);
+  EXPECT_EQ(result.consumed, 2u);
+  EXPECT_EQ(result.error, kTooLargeArgument);
+  // Until they are in, nothing.
+  EXPECT_EQ(parser.Parse(head, &request).status, ParseStatus::kClientError);
+  EXPECT_EQ(parser.Parse("x", &request).status, ParseStatus::kNeedMore);
+  // Past proto-max-bulk-len it is still the protocol error.
+  RespRequestParserLimits limits = KeepAtMost(10);
+  limits.max_bulk_bytes = 100;
+  EXPECT_EQ(Whole("*1\r\n$101\r\n", limits).error, "-ERR Protocol error: invalid bulk length");
 }
 
 // --- Nothing a client claims is allocated before it arrives. ---
@@ -326,8 +488,9 @@ TEST(RespRequestParserTest, ClaimedSizesAreNotAllocated) {
   EXPECT_LT(LargestAllocationWhileParsing("*1\r\n$536870912\r\nabc"), 4096u);
   // A million arguments (allowed) announced, one sent.
   EXPECT_LT(LargestAllocationWhileParsing("*1048576\r\n$1\r\na\r\n"), 4096u);
+  EXPECT_LT(LargestAllocationWhileParsing("*2147483647\r\n$1\r\na\r\n"), 4096u);
   // Refused claims.
-  EXPECT_LT(LargestAllocationWhileParsing("*10000000\r\n$1\r\na\r\n"), 4096u);
+  EXPECT_LT(LargestAllocationWhileParsing("*3000000000\r\n$1\r\na\r\n"), 4096u);
   EXPECT_LT(LargestAllocationWhileParsing("*1\r\n$1073741824\r\n"), 4096u);
 }
 
@@ -352,18 +515,18 @@ TEST_P(RespInlineTest, SplitsAsSdssplitargs) {
 
 INSTANTIATE_TEST_SUITE_P(
     Redis, RespInlineTest,
-    ::testing::Values(
-        InlineCase{"PING\r\n", {"PING"}}, InlineCase{"PING\n", {"PING"}},
-        InlineCase{"  set   k \t v  \r\n", {"set", "k", "v"}}, InlineCase{"\r\n", {}},
-        InlineCase{"   \n", {}}, InlineCase{"SET \"a b\" 'c d'\r\n", {"SET", "a b", "c d"}},
-        InlineCase{"ECHO \"a\\x41\\n\\t\\\\\\\"\"\r\n", {"ECHO", "aA\n\t\\\""}},
-        InlineCase{"ECHO \"\\xZZ\"\r\n", {"ECHO", "xZZ"}},
-        InlineCase{"ECHO 'it\\'s' ''\r\n", {"ECHO", "it's", ""}},
-        InlineCase{"ECHO 'a\\nb'\r\n", {"ECHO", "a\\nb"}},
-        InlineCase{"ECHO a\"b c\"\r\n", {"ECHO", "ab c"}},
-        InlineCase{"ECHO \"\"\r\n", {"ECHO", ""}}, InlineCase{"ECHO a\vb\r\n", {"ECHO", "a\vb"}},
-        InlineCase{std::string("ECHO a\0b c\r\n", 12), {"ECHO", "a"}},  // a NUL ends the line
-        InlineCase{"ECHO a\rb\r\n", {"ECHO", "a", "b"}}));
+    ::testing::Values(InlineCase{"PING\r\n", {"PING"}}, InlineCase{"PING\n", {"PING"}},
+                      InlineCase{"  set   k \t v  \r\n", {"set", "k", "v"}}, InlineCase{"\r\n", {}},
+                      InlineCase{"   \n", {}},
+                      InlineCase{"SET \"a b\" 'c d'\r\n", {"SET", "a b", "c d"}},
+                      InlineCase{"ECHO \"a\\x41\\n\\t\\\\\\\"\"\r\n", {"ECHO", "aA\n\t\\\""}},
+                      InlineCase{"ECHO \"\\xZZ\"\r\n", {"ECHO", "xZZ"}},
+                      InlineCase{"ECHO 'it\\'s' ''\r\n", {"ECHO", "it's", ""}},
+                      InlineCase{"ECHO 'a\\nb'\r\n", {"ECHO", "a\\nb"}},
+                      InlineCase{"ECHO a\"b c\"\r\n", {"ECHO", "ab c"}},
+                      InlineCase{"ECHO \"\"\r\n", {"ECHO", ""}},
+                      InlineCase{"ECHO a\vb\r\n", {"ECHO", "a\vb"}},
+                      InlineCase{"ECHO a\rb\r\n", {"ECHO", "a", "b"}}));
 
 TEST(RespRequestParserTest, InlineAndMultibulkMix) {
   std::string input = "PING\r\n*1\r\n$4\r\nPING\r\nECHO hi\n";

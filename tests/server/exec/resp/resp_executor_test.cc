@@ -334,6 +334,8 @@ TEST_F(RespExecutorTest, ConfigGetForRedisBenchmark) {
   EXPECT_EQ(Run({"CONFIG", "GET", "[sa]ave"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
   EXPECT_EQ(Run({"CONFIG", "GET", "[^a]ave"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
   EXPECT_EQ(Run({"CONFIG", "GET", "?AVE"}), "*2\r\n$4\r\nsave\r\n$0\r\n\r\n");
+  EXPECT_EQ(Run({"CONFIG", "GET", "proto-max-bulk-len"}),
+            "*2\r\n$18\r\nproto-max-bulk-len\r\n$9\r\n536870912\r\n");
   EXPECT_EQ(Run({"CONFIG", "SET", "save", ""}),
             "-ERR unknown subcommand 'SET'. Try CONFIG HELP.\r\n");
 }
