@@ -2,7 +2,7 @@
 
 memkv answers COMMAND INFO / COMMAND DOCS (redis-cli 7 reads COMMAND DOCS at start for its help
 and hints) from server/exec/resp/resp_command_docs.cc, which this script generates from a real redis-server:
-the same entries, with container commands (CLIENT, CONFIG, COMMAND) cut down to the subcommands
+the same entries, with container commands (CLIENT, CONFIG, COMMAND, OBJECT, MEMORY) cut down to the subcommands
 memkv has. As a test it checks that memkv's answers still equal redis-server's after that cut.
 
     python3 redis_command_docs_test.py --binary build/server/memkv      # the test
@@ -26,11 +26,15 @@ COMMANDS = ("get set setnx setex psetex getset getdel getex mget mset msetnx inc
             "decrby append strlen getrange substr setrange incrbyfloat setbit getbit bitcount "
             "bitpos lcs del unlink exists expire pexpire expireat pexpireat ttl pttl expiretime "
             "pexpiretime persist type dbsize flushall flushdb rename renamenx copy keys scan "
-            "randomkey select ping echo quit hello auth client config info time command").split()
+            "randomkey select ping echo quit hello auth client config info object memory time command").split()
 SUBCOMMANDS = {
     "client": ["client|id", "client|setname", "client|getname"],
-    "config": ["config|get"],
+    "config": ["config|get", "config|resetstat"],
     "command": ["command|count", "command|docs", "command|info", "command|list"],
+    "object": ["object|encoding", "object|freq", "object|help", "object|idletime",
+               "object|refcount"],
+    "memory": ["memory|doctor", "memory|help", "memory|malloc-stats", "memory|purge",
+               "memory|usage"],
 }
 
 
