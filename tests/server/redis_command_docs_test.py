@@ -34,7 +34,7 @@ SUBCOMMANDS = {
     "object": ["object|encoding", "object|freq", "object|help", "object|idletime",
                "object|refcount"],
     "memory": ["memory|doctor", "memory|help", "memory|malloc-stats", "memory|purge",
-               "memory|usage"],
+               "memory|stats", "memory|usage"],
 }
 
 

@@ -13,7 +13,7 @@
    total_error_replies equal redis-server's: on memkv in every mode x I/O engine, the commands on
    one connection and INFO on another (so on another thread in the threaded modes).
 4. OBJECT ENCODING / REFCOUNT / FREQ / HELP, MEMORY USAGE's errors / HELP / DOCTOR / PURGE, byte
-   for byte; OBJECT IDLETIME and MEMORY USAGE values as integers (MEMORY USAGE is the item's own
+   for byte; MEMORY STATS's names in order (empty, and with a key); OBJECT IDLETIME and MEMORY USAGE values as integers (MEMORY USAGE is the item's own
    size in memkv's store: record plus large-value block, which is what used_memory adds up).
    (IDLETIME as the clock moves: resp_executor_test.cc, on a fake clock.)
 5. redis-cli `info everything` and redis-py `info('all')` / `info('everything')` parse memkv's
@@ -237,6 +237,34 @@ def check_object_memory(checker, memkv, redis):
                        f"{request}: {mine!r} / {theirs!r}")
 
 
+def flat_names(conn):
+    """The names of MEMORY STATS's map (a flat array in RESP2), nested maps' too."""
+    conn.sock.sendall(resp_request("MEMORY", "STATS"))
+    names = []
+
+    def read(depth):
+        line = conn.file.readline()
+        if line[:1] == b"*":
+            items = [read(depth + 1) for _ in range(int(line[1:-2]))]
+            for i in range(0, len(items), 2):
+                names.append(("  " * depth) + items[i].decode())
+            return b""
+        if line[:1] == b"$":
+            return conn.file.read(int(line[1:-2]) + 2)[:-2]
+        return line[1:-2]
+
+    read(0)
+    return names
+
+
+def check_memory_stats(checker, memkv, redis):
+    for label in ("empty", "with a key"):
+        mine, theirs = flat_names(memkv), flat_names(redis)
+        checker.expect(mine == theirs, f"MEMORY STATS {label}: {mine} != {theirs}")
+        memkv.raw("SET", "k", "v")
+        redis.raw("SET", "k", "v")
+
+
 def check_memory_usage_and_idletime(checker, port):
     conn = Conn(port)
     conn.raw("SET", "small", "v")
@@ -296,6 +324,9 @@ def main():
                 memkv, redis = Conn(server.port), Conn(oracle.port)
                 check_selectors(checker, memkv, redis)
                 check_fields(checker, memkv, redis)
+                for conn in (memkv, redis):
+                    conn.raw("FLUSHALL")
+                check_memory_stats(checker, memkv, redis)
                 for conn in (memkv, redis):
                     conn.raw("FLUSHALL")
                 check_object_memory(checker, memkv, redis)

@@ -886,7 +886,7 @@ constexpr std::array kDocs = {
                "\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n"},
     CommandDoc{"memory",
                "*10\r\n$6\r\nmemory\r\n:-2\r\n*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n*0\r\n*"
-               "0\r\n*5\r\n*10\r\n$13\r\nmemory|doctor\r\n:2\r\n*0\r\n:0\r\n:0\r\n:0\r\n*1\r"
+               "0\r\n*6\r\n*10\r\n$13\r\nmemory|doctor\r\n:2\r\n*0\r\n:0\r\n:0\r\n:0\r\n*1\r"
                "\n+@slow\r\n*3\r\n$23\r\nnondeterministic_output\r\n$25\r\nrequest_policy:all"
                "_shards\r\n$23\r\nresponse_policy:special\r\n*0\r\n*0\r\n*10\r\n$11\r\nmemory"
                "|help\r\n:2\r\n*2\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n"
@@ -895,15 +895,17 @@ constexpr std::array kDocs = {
                "t_policy:all_shards\r\n$23\r\nresponse_policy:special\r\n*0\r\n*0\r\n*10\r\n$"
                "12\r\nmemory|purge\r\n:2\r\n*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n+@slow\r\n*2\r\n$25"
                "\r\nrequest_policy:all_shards\r\n$29\r\nresponse_policy:all_succeeded\r\n*0\r"
-               "\n*0\r\n*10\r\n$12\r\nmemory|usage\r\n:-3\r\n*1\r\n+readonly\r\n:2\r\n:2\r\n:"
-               "1\r\n*2\r\n+@read\r\n+@slow\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n"
-               "$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r"
-               "\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n"
-               "$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit"
-               "\r\n:0\r\n*0\r\n",
+               "\n*0\r\n*10\r\n$12\r\nmemory|stats\r\n:2\r\n*0\r\n:0\r\n:0\r\n:0\r\n*1\r\n+@s"
+               "low\r\n*3\r\n$23\r\nnondeterministic_output\r\n$25\r\nrequest_policy:all_shar"
+               "ds\r\n$23\r\nresponse_policy:special\r\n*0\r\n*0\r\n*10\r\n$12\r\nmemory|usag"
+               "e\r\n:-3\r\n*1\r\n+readonly\r\n:2\r\n:2\r\n:1\r\n*2\r\n+@read\r\n+@slow\r\n*0"
+               "\r\n*1\r\n*6\r\n$5\r\nflags\r\n*1\r\n+RO\r\n$12\r\nbegin_search\r\n*4\r\n$4\r"
+               "\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_"
+               "keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey"
+               "\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n",
                "*10\r\n$7\r\nsummary\r\n$43\r\nA container for memory diagnostics commands\r"
                "\n$5\r\nsince\r\n$5\r\n4.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplex"
-               "ity\r\n$22\r\nDepends on subcommand.\r\n$11\r\nsubcommands\r\n*10\r\n$13\r\nm"
+               "ity\r\n$22\r\nDepends on subcommand.\r\n$11\r\nsubcommands\r\n*12\r\n$13\r\nm"
                "emory|doctor\r\n*8\r\n$7\r\nsummary\r\n$30\r\nOutputs memory problems report"
                "\r\n$5\r\nsince\r\n$5\r\n4.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncompl"
                "exity\r\n$4\r\nO(1)\r\n$11\r\nmemory|help\r\n*8\r\n$7\r\nsummary\r\n$49\r\nSh"
@@ -915,13 +917,15 @@ constexpr std::array kDocs = {
                "\n$12\r\nmemory|purge\r\n*8\r\n$7\r\nsummary\r\n$35\r\nAsk the allocator to r"
                "elease memory\r\n$5\r\nsince\r\n$5\r\n4.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r"
                "\n$10\r\ncomplexity\r\n$54\r\nDepends on how much memory is allocated, could "
-               "be slow\r\n$12\r\nmemory|usage\r\n*10\r\n$7\r\nsummary\r\n$34\r\nEstimate the"
-               " memory usage of a key\r\n$5\r\nsince\r\n$5\r\n4.0.0\r\n$5\r\ngroup\r\n$6\r\n"
-               "server\r\n$10\r\ncomplexity\r\n$38\r\nO(N) where N is the number of samples."
-               "\r\n$9\r\narguments\r\n*2\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$"
-               "3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n*8\r\n$4\r\nname\r\n$5\r\ncount\r"
-               "\n$4\r\ntype\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n$7\r\nSAMPLES\r\n$5\r\nflags"
-               "\r\n*1\r\n+optional\r\n"},
+               "be slow\r\n$12\r\nmemory|stats\r\n*8\r\n$7\r\nsummary\r\n$25\r\nShow memory u"
+               "sage details\r\n$5\r\nsince\r\n$5\r\n4.0.0\r\n$5\r\ngroup\r\n$6\r\nserver\r\n"
+               "$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$12\r\nmemory|usage\r\n*10\r\n$7\r\nsummar"
+               "y\r\n$34\r\nEstimate the memory usage of a key\r\n$5\r\nsince\r\n$5\r\n4.0.0"
+               "\r\n$5\r\ngroup\r\n$6\r\nserver\r\n$10\r\ncomplexity\r\n$38\r\nO(N) where N i"
+               "s the number of samples.\r\n$9\r\narguments\r\n*2\r\n*6\r\n$4\r\nname\r\n$3\r"
+               "\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$14\r\nkey_spec_index\r\n:0\r\n*8\r\n$4\r"
+               "\nname\r\n$5\r\ncount\r\n$4\r\ntype\r\n$7\r\ninteger\r\n$5\r\ntoken\r\n$7\r\n"
+               "SAMPLES\r\n$5\r\nflags\r\n*1\r\n+optional\r\n"},
     CommandDoc{"time",
                "*10\r\n$4\r\ntime\r\n:1\r\n*3\r\n+loading\r\n+stale\r\n+fast\r\n:0\r\n:0\r\n:"
                "0\r\n*1\r\n+@fast\r\n*1\r\n$23\r\nnondeterministic_output\r\n*0\r\n*0\r\n",

@@ -56,6 +56,8 @@ std::string ExecutablePath() {
   return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string();
 }
 
+}  // namespace
+
 // Resident set size, as Redis's zmalloc_get_rss reads it (/proc/self/stat's rss field; statm's
 // second field is the same number of pages).
 uint64_t ResidentBytes() {
@@ -65,6 +67,8 @@ uint64_t ResidentBytes() {
   if (!(statm >> size_pages >> resident_pages)) return 0;
   return resident_pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
 }
+
+namespace {
 
 uint64_t SystemMemory() {
   const long pages = sysconf(_SC_PHYS_PAGES);

@@ -32,6 +32,9 @@ void AppendCpuSection(std::string* text);
 // Replication's master_replid: 40 hex digits for this run, as run_id.
 std::string MasterReplId(const ServerInfo* server);
 
+// The process's resident set size (used_memory_rss), from /proc/self/statm.
+uint64_t ResidentBytes();
+
 // Redis's bytesToHuman: "512B", "1.50K", "64.00M", ...
 std::string BytesToHuman(uint64_t n);
 

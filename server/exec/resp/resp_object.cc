@@ -1,12 +1,16 @@
-// OBJECT (ENCODING, FREQ, IDLETIME, REFCOUNT, HELP) and MEMORY (USAGE, DOCTOR, MALLOC-STATS,
-// PURGE, HELP) for memkv's one value type, the string, answered as Redis 7.0 answers them with
-// maxmemory set and maxmemory-policy allkeys-lru (what memkv does: INFO maxmemory_policy).
+// OBJECT (ENCODING, FREQ, IDLETIME, REFCOUNT, HELP) and MEMORY (USAGE, STATS, DOCTOR,
+// MALLOC-STATS, PURGE, HELP) for memkv's one value type, the string, answered as Redis 7.0 answers
+// them with maxmemory set and maxmemory-policy allkeys-lru (what memkv does: INFO
+// maxmemory_policy).
+#include <algorithm>
 #include <array>
 #include <string>
 
+#include "absl/strings/str_format.h"
 #include "protocol/resp/resp_reply_encoder.h"
 #include "protocol/resp/resp_request_parser.h"
 #include "server/exec/resp/resp_commands.h"
+#include "server/exec/resp/resp_info_sections.h"
 #include "storage/item_record.h"
 
 namespace memkv::server::resp {
@@ -167,6 +171,73 @@ void MemoryMallocStats(Call& call) {
   protocol::AppendBulk("Stats not supported for the current allocator", call.out);
 }
 
+// MEMORY STATS: Redis 7.0's map (a flat array in RESP2) with INFO memory's figures
+// (resp_info_process.cc says what each is in memkv); ratios are Redis's floats, printed as its
+// addReplyDouble prints them (%.17g of the float).
+void MemoryStats(Call& call) {
+  const storage::EngineStats engine = call.engine().Stats();
+  const uint64_t used = engine.memory_bytes;
+  const uint64_t dataset = std::min(engine.bytes, used);
+  const uint64_t rss = ResidentBytes();
+  const uint64_t clients =
+      call.context.server != nullptr ? call.context.server->client_memory().used : 0;
+  std::string body;
+  size_t fields = 0;
+  auto integer = [&](std::string_view name, int64_t value) {
+    protocol::AppendBulk(name, &body);
+    AppendInteger(value, &body);
+    ++fields;
+  };
+  auto real = [&](std::string_view name, double value) {
+    protocol::AppendBulk(name, &body);
+    protocol::AppendBulk(absl::StrFormat("%.17g", static_cast<double>(static_cast<float>(value))),
+                         &body);
+    ++fields;
+  };
+  const auto u = [](uint64_t v) { return static_cast<int64_t>(v); };
+  integer("peak.allocated", u(used));
+  integer("total.allocated", u(used));
+  integer("startup.allocated", 0);
+  integer("replication.backlog", 0);
+  integer("clients.slaves", 0);
+  integer("clients.normal", u(clients));
+  integer("cluster.links", 0);
+  integer("aof.buffer", 0);
+  integer("lua.caches", 0);
+  integer("functions.caches", 0);
+  if (engine.curr_items > 0) {
+    // Redis's per-database hash tables; memkv's one index holds 4 bytes per bucket.
+    protocol::AppendBulk("db.0", &body);
+    protocol::AppendArrayHeader(6, &body);
+    protocol::AppendBulk("overhead.hashtable.main", &body);
+    AppendInteger(u(engine.hash_buckets * 4), &body);
+    protocol::AppendBulk("overhead.hashtable.expires", &body);
+    AppendInteger(0, &body);
+    protocol::AppendBulk("overhead.hashtable.slot-to-keys", &body);  // cluster mode only
+    AppendInteger(0, &body);
+    ++fields;
+  }
+  integer("overhead.total", u(used - dataset));
+  integer("keys.count", u(engine.curr_items));
+  integer("keys.bytes-per-key", engine.curr_items > 0 ? u(used / engine.curr_items) : 0);
+  integer("dataset.bytes", u(dataset));
+  real("dataset.percentage", used > 0 ? static_cast<double>(dataset) * 100 / used : 0);
+  real("peak.percentage", 100);
+  integer("allocator.allocated", 0);
+  integer("allocator.active", 0);
+  integer("allocator.resident", 0);
+  real("allocator-fragmentation.ratio", 1);
+  integer("allocator-fragmentation.bytes", 0);
+  real("allocator-rss.ratio", 1);
+  integer("allocator-rss.bytes", 0);
+  real("rss-overhead.ratio", 1);
+  integer("rss-overhead.bytes", 0);
+  real("fragmentation", used > 0 ? static_cast<double>(rss) / used : 0);
+  integer("fragmentation.bytes", u(rss) - u(used));
+  protocol::AppendArrayHeader(fields * 2, call.out);
+  call.out->append(body);
+}
+
 void MemoryPurge(Call& call) { protocol::AppendSimpleString("OK", call.out); }
 
 void MemoryHelp(Call& call) {
@@ -186,6 +257,7 @@ constexpr std::array kMemorySubcommands = {
     CommandSpec{"memory|help", 2, MemoryHelp},
     CommandSpec{"memory|malloc-stats", 2, MemoryMallocStats},
     CommandSpec{"memory|purge", 2, MemoryPurge},
+    CommandSpec{"memory|stats", 2, MemoryStats},
     CommandSpec{"memory|usage", -3, MemoryUsage},
 };
 
