@@ -11,7 +11,9 @@
 3. After CONFIG RESETSTAT and one known command sequence (hits, misses, arity errors, unknown
    commands and subcommands, failed calls), commandstats (usec masked), errorstats and
    total_error_replies equal redis-server's: on memkv in every mode x I/O engine, the commands on
-   one connection and INFO on another (so on another thread in the threaded modes).
+   one connection and INFO on another (so on another thread in the threaded modes). With a
+   password required (memkv's --auth-file, redis-server's requirepass): NOAUTH refusals are
+   rejected calls, a wrong AUTH a failed call, errorstats NOAUTH and WRONGPASS.
 4. OBJECT ENCODING / REFCOUNT / FREQ / HELP, MEMORY USAGE's errors / HELP / DOCTOR / PURGE, byte
    for byte; MEMORY STATS's names in order (empty, and with a key); OBJECT IDLETIME and MEMORY USAGE values as integers (MEMORY USAGE is the item's own
    size in memkv's store: record plus large-value block, which is what used_memory adds up).
@@ -23,11 +25,13 @@ Usage: resp_info_oracle_test.py --binary path/to/memkv [--mode M ...] [--io urin
 Skips the oracle comparisons, saying so, when no redis-server is on PATH.
 """
 
+import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 
 from memkv_server import (Checker, MemkvServer, available_modes, redis_oracle, resp_request,
                           test_arguments)
@@ -172,6 +176,37 @@ SEQUENCE = [
     ["DEL", "k"], ["SET", "n", "10"], ["INCRBY", "n", "5"], ["APPEND", "n", "x"],
     ["SETRANGE", "n", "-1", "x"], ["GETRANGE", "n", "0"], ["STRLEN", "n"],
 ]
+
+
+AUTH_SEQUENCE = [["GET", "k"], ["AUTH", "default", "wrong"], ["AUTH", "nobody", "pw"],
+                 ["AUTH", "default", "pw"], ["GET", "k"]]
+
+
+def auth_counts(port):
+    """CONFIG RESETSTAT, then AUTH_SEQUENCE on a new connection: (replies, commandstats,
+    errorstats) with the password `pw` required."""
+    admin = Conn(port)
+    admin.raw("AUTH", "default", "pw")
+    admin.raw("CONFIG", "RESETSTAT")
+    conn = Conn(port)
+    replies = [conn.raw(*request) for request in AUTH_SEQUENCE]
+    conn.close()
+    result = (replies, stat_lines(admin, "commandstats"), stat_lines(admin, "errorstats"))
+    admin.close()
+    return result
+
+
+def check_auth_counts(checker, binary, tmp_dir):
+    """NOAUTH refusals are rejected calls, WRONGPASS a failed AUTH, as in redis-server."""
+    users = os.path.join(tmp_dir, "users")
+    with open(users, "w") as f:
+        f.write("default:pw\n")
+    os.chmod(users, 0o600)
+    with redis_oracle(extra_args=["--requirepass", "pw"]) as oracle:
+        theirs = auth_counts(oracle.port)
+    with MemkvServer(binary, ["--auth-file", users]) as server:
+        mine = auth_counts(server.port)
+    checker.expect(mine == theirs, f"with a password: {mine} != redis-server's {theirs}")
 
 
 def stat_lines(conn, section):
@@ -335,6 +370,8 @@ def main():
                 check_memory_usage_and_idletime(checker, server.port)
                 check_clients(checker, server.port)
             expected = run_sequence(oracle.port)
+        with tempfile.TemporaryDirectory() as tmp_dir:
+            check_auth_counts(checker, args.binary, tmp_dir)
     else:
         print("SKIP oracle comparisons: redis-server is not on PATH")
     for mode in modes:
