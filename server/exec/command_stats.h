@@ -13,31 +13,10 @@
 #include <cstdint>
 #include <string_view>
 
+#include "server/exec/counter.h"
+#include "server/exec/resp_command_counters.h"
+
 namespace memkv::server {
-
-// A counter with one writing thread and any number of reading threads.
-class Counter {
- public:
-  void Add(uint64_t n = 1) {
-    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  uint64_t Get() const { return value_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<uint64_t> value_{0};
-};
-
-// A gauge one thread moves up and down (connections owned now).
-class Gauge {
- public:
-  void Add(int64_t n) {
-    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  }
-  int64_t Get() const { return value_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<int64_t> value_{0};
-};
 
 // The command families whose execution time is measured (--metrics-port): a fixed set, so that
 // one thread's histograms are one fixed array and the exposition has a bounded set of labels.
@@ -106,6 +85,8 @@ struct CommandStats {
   const std::atomic<int64_t>* queued_requests = nullptr;
   // Execution times by family; written only when the server measures them (--metrics-port).
   std::array<LatencyHistogram, static_cast<size_t>(CommandFamily::kCount)> latency;
+  // RESP commands by command and error replies by code (INFO commandstats, errorstats).
+  RespCommandCounters resp;
 };
 
 }  // namespace memkv::server

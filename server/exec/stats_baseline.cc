@@ -30,6 +30,7 @@ StatsBaseline StatsBaseline::Take(
   StatsBaseline out;
   for (const auto& thread : all) {
     out.threads.emplace_back(thread.second, CounterSnapshot::Of(*thread.second));
+    out.resp_threads.emplace_back(thread.second, RespCountersSnapshot::Of(thread.second->resp));
   }
   out.engine = engine;
   return out;
@@ -38,6 +39,14 @@ StatsBaseline StatsBaseline::Take(
 CounterSnapshot StatsBaseline::Since(const CommandStats& stats) const {
   const CounterSnapshot now = CounterSnapshot::Of(stats);
   for (const auto& [thread, base] : threads) {
+    if (thread == &stats) return now.Minus(base);
+  }
+  return now;
+}
+
+RespCountersSnapshot StatsBaseline::RespSince(const CommandStats& stats) const {
+  RespCountersSnapshot now = RespCountersSnapshot::Of(stats.resp);
+  for (const auto& [thread, base] : resp_threads) {
     if (thread == &stats) return now.Minus(base);
   }
   return now;

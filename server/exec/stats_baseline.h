@@ -35,12 +35,17 @@ struct StatsBaseline {
   // The engine's counters at the reset (memcached resets total_items, evictions, reclaimed,
   // expired_unfetched and evicted_unfetched; not curr_items nor bytes).
   storage::EngineStats engine;
+  // Every registered thread's RESP command and error counters at the reset (CONFIG RESETSTAT,
+  // which Redis answers by zeroing commandstats and errorstats).
+  std::vector<std::pair<const CommandStats*, RespCountersSnapshot>> resp_threads;
 
   // A baseline of every thread's counters and the engine's figures now.
   static StatsBaseline Take(const std::vector<std::pair<std::string, const CommandStats*>>& all,
                             const storage::EngineStats& engine);
   // `stats`'s counters since this baseline.
   CounterSnapshot Since(const CommandStats& stats) const;
+  // `stats`'s RESP counters since this baseline.
+  RespCountersSnapshot RespSince(const CommandStats& stats) const;
   // `engine` with its resettable counters made relative to this baseline.
   storage::EngineStats Since(storage::EngineStats engine) const;
 };

@@ -232,10 +232,46 @@ std::string ComparableBinary(std::string_view output) {
   return out;
 }
 
+// A RESP connection's replies without what differs between two runs of the same requests:
+// INFO's process figures (CPU time, resident memory and what is computed from it) and command
+// times, with the INFO bulk's length they change; MEMORY STATS's fragmentation (resident memory
+// again).
+std::string ComparableResp(std::string_view output) {
+  std::vector<std::string_view> lines;
+  for (size_t pos = 0; pos < output.size();) {
+    size_t end = output.find('\n', pos);
+    end = end == std::string_view::npos ? output.size() : end + 1;
+    lines.push_back(output.substr(pos, end - pos));
+    pos = end;
+  }
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string_view line = lines[i];
+    if (line.starts_with("$") && i + 1 < lines.size() && lines[i + 1].starts_with("# ")) {
+      out.append("$INFO\r\n");  // an INFO reply: its length follows the masked figures
+    } else if (line.starts_with("used_cpu_") || line.starts_with("used_memory_rss") ||
+               line.starts_with("mem_fragmentation_")) {
+      continue;
+    } else if (line.starts_with("cmdstat_") && line.find(",usec=") != std::string_view::npos) {
+      const size_t usec = line.find(",usec=");
+      const size_t rejected = line.find(",rejected_calls=");
+      out.append(line.substr(0, usec));
+      if (rejected != std::string_view::npos) out.append(line.substr(rejected));
+    } else if (line == "fragmentation\r\n" || line == "fragmentation.bytes\r\n") {
+      out.append(line);
+      i += line == "fragmentation\r\n" ? 2 : 1;  // the value: a bulk double, or an integer
+    } else {
+      out.append(line);
+    }
+  }
+  return out;
+}
+
 // The replies without the lines that differ between two runs of the same requests: `stats`
-// reports the process's CPU time.
+// reports the process's CPU time; for RESP, ComparableResp.
 std::string Comparable(std::string_view output, server::Dialect dialect) {
   if (dialect == server::Dialect::kBinary) return ComparableBinary(output);
+  if (dialect == server::Dialect::kResp) return ComparableResp(output);
   std::string out;
   size_t pos = 0;
   while (pos < output.size()) {

@@ -158,7 +158,7 @@ MEMKV_ONLY = [
     ("SADD s m", "ERR unknown command 'SADD', with args beginning with: 's' 'm' "),
     ("HSET h f v", "ERR unknown command 'HSET', with args beginning with: 'h' 'f' 'v' "),
     ("ZADD z 1 m", "ERR unknown command 'ZADD', with args beginning with: 'z' '1' 'm' "),
-    ("COMMAND COUNT", "66"),
+    ("COMMAND COUNT", "68"),
 ]
 
 

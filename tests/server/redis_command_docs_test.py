@@ -2,7 +2,7 @@
 
 memkv answers COMMAND INFO / COMMAND DOCS (redis-cli 7 reads COMMAND DOCS at start for its help
 and hints) from server/exec/resp/resp_command_docs.cc, which this script generates from a real redis-server:
-the same entries, with container commands (CLIENT, CONFIG, COMMAND) cut down to the subcommands
+the same entries, with container commands (CLIENT, CONFIG, COMMAND, OBJECT, MEMORY) cut down to the subcommands
 memkv has. As a test it checks that memkv's answers still equal redis-server's after that cut.
 The same again after HELLO 3 (RESP3: flags and categories are sets, key specs and docs maps),
 from resp_command_docs_resp3.cc, which --write-cc writes next to the first.
@@ -29,11 +29,15 @@ COMMANDS = ("get set setnx setex psetex getset getdel getex mget mset msetnx inc
             "bitpos bitop bitfield bitfield_ro lcs del unlink exists expire pexpire expireat "
             "pexpireat ttl pttl expiretime "
             "pexpiretime persist type touch dbsize flushall flushdb rename renamenx copy keys scan "
-            "randomkey select move swapdb ping echo quit hello auth client config info time wait command").split()
+            "randomkey select move swapdb ping echo quit hello auth client config info object memory time wait command").split()
 SUBCOMMANDS = {
     "client": ["client|id", "client|setname", "client|getname"],
-    "config": ["config|get"],
+    "config": ["config|get", "config|resetstat"],
     "command": ["command|count", "command|docs", "command|info", "command|list"],
+    "object": ["object|encoding", "object|freq", "object|help", "object|idletime",
+               "object|refcount"],
+    "memory": ["memory|doctor", "memory|help", "memory|malloc-stats", "memory|purge",
+               "memory|stats", "memory|usage"],
 }
 
 

@@ -72,6 +72,10 @@ SCENARIOS = [
          "get", "i8", "0"],
         ["BITFIELD_RO", "bf", "get", "u4", "#1"], ["BITFIELD_RO", "nokey", "get", "u4", "0"],
         ["BITFIELD_RO", "bf", "set", "u8", "0", "1"], ["TOUCH", "s1", "nokey"], ["WAIT", "0", "0"],
+        ["SET", "int", "12345"], ["OBJECT", "ENCODING", "int"], ["OBJECT", "ENCODING", "s1"],
+        ["OBJECT", "ENCODING", "nokey"], ["OBJECT", "REFCOUNT", "s1"], ["OBJECT", "FREQ", "s1"],
+        ["OBJECT", "FOO"], ["MEMORY", "USAGE", "nokey"], ["MEMORY", "USAGE", "s1", "SAMPLES", "x"],
+        ["MEMORY", "DOCTOR"], ["MEMORY", "PURGE"], ["MEMORY", "FOO"],
     ]),
     ("keyspace", [
         ["SET", "a", "1"], ["SET", "b", "2"], ["DEL", "a", "nokey"], ["UNLINK", "b"],

@@ -24,6 +24,8 @@ inline constexpr std::string_view kSyntaxError = "ERR syntax error";
 inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
 inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
 
+struct CommandSpec;
+
 // One command being executed.
 struct Call {
   absl::Span<const std::string_view> args;  // args[0] is the command name as sent
@@ -31,6 +33,11 @@ struct Call {
   RespSession& session;
   std::string* out;
   ExecOutcome outcome = ExecOutcome::kContinue;
+  // For INFO commandstats: the command or subcommand run (DispatchSubcommand moves it to the
+  // subcommand; null for an unknown subcommand, which Redis counts nowhere), and whether it was
+  // refused before running (arity, authentication) rather than run.
+  const CommandSpec* spec = nullptr;
+  bool rejected = false;
 
   // The keyspace of the database the connection has SELECTed (key commands act there); the
   // whole engine (statistics, FLUSHALL, other databases) is *context.engine.
@@ -110,6 +117,29 @@ absl::Span<const CommandDoc> CommandDocs();
 // The same entries as redis-server 7.0.15 answers them after HELLO 3 (sets, maps, nulls), in
 // the same order (generated into resp_command_docs_resp3.cc).
 absl::Span<const CommandDoc> CommandDocsResp3();
+
+// The subcommand tables of the container commands (CLIENT, CONFIG, COMMAND, OBJECT, MEMORY).
+absl::Span<const CommandSpec> ClientSubcommands();   // resp_server.cc
+absl::Span<const CommandSpec> ConfigSubcommands();   // resp_server.cc
+absl::Span<const CommandSpec> CommandSubcommands();  // resp_introspection.cc
+absl::Span<const CommandSpec> ObjectSubcommands();   // resp_object.cc
+absl::Span<const CommandSpec> MemorySubcommands();   // resp_object.cc
+
+// resp_command_stats.cc: INFO commandstats and errorstats.
+// Counts the command `call` ran or refused (RespCommandCounters), and its reply, which starts
+// at out[reply_start], as an error reply by code if it is one. `nanos`: how long the handler
+// ran; `resumed`: a paused command running on from its cursor (one call, counted once).
+void CountCommand(const Call& call, size_t reply_start, uint64_t nanos, bool resumed);
+// Counts an error reply that no command owns (an unknown command) by its code.
+void CountErrorReply(CommandStats& stats, const std::string& out, size_t reply_start);
+// The "# Commandstats" and "# Errorstats" sections' lines, every thread's counters since the
+// last reset added up; and total_error_replies for "# Stats".
+struct RespCounterLines {
+  std::string commandstats;
+  std::string errorstats;
+  uint64_t total_error_replies = 0;
+};
+RespCounterLines RespCounterSections(const Call& call, const StatsBaseline& baseline);
 
 // Command handlers, by family.
 // resp_strings.cc
@@ -198,6 +228,9 @@ void AuthCommand(Call& call);
 // without one) and counts the attempt. Success marks the session authenticated; failure
 // appends WRONGPASS and returns false.
 bool Authenticate(Call& call, std::string_view user, std::string_view password);
+// resp_object.cc
+void ObjectCommand(Call& call);
+void MemoryCommand(Call& call);
 // resp_introspection.cc (COMMAND and its subcommands)
 void CommandCommand(Call& call);
 

@@ -4,6 +4,7 @@
 #include "server/exec/resp/resp_executor.h"
 
 #include <array>
+#include <chrono>
 
 #include "protocol/resp/resp_reply_encoder.h"
 #include "server/exec/resp/resp_commands.h"
@@ -79,6 +80,8 @@ constexpr std::array kCommands = {
     CommandSpec{"client", -2, ClientCommand, /*no_auth=*/true},
     CommandSpec{"config", -2, ConfigCommand, /*no_auth=*/true},
     CommandSpec{"info", -1, InfoCommand},
+    CommandSpec{"object", -2, ObjectCommand},
+    CommandSpec{"memory", -2, MemoryCommand},
     CommandSpec{"time", 1, TimeCommand},
     CommandSpec{"wait", 3, WaitCommand},
     CommandSpec{"command", -1, CommandCommand, /*no_auth=*/true},
@@ -141,6 +144,7 @@ void AppendArityError(std::string_view fullname, std::string* out) {
 
 void DispatchSubcommand(Call& call, absl::Span<const CommandSpec> table) {
   const CommandSpec* spec = FindCommand(table, call.args[1]);
+  call.spec = spec;  // null: Redis counts an unknown subcommand under no command
   if (spec == nullptr) {
     std::string message = "ERR unknown subcommand '";
     message.append(Truncated(call.args[1], 128));
@@ -152,9 +156,13 @@ void DispatchSubcommand(Call& call, absl::Span<const CommandSpec> table) {
   }
   if (!ArityAllows(spec->arity, call.args.size())) {
     AppendArityError(spec->name, call.out);
+    call.rejected = true;
     return;
   }
-  if (!AuthenticatedOrReply(call.session, call.out)) return;
+  if (!AuthenticatedOrReply(call.session, call.out)) {
+    call.rejected = true;
+    return;
+  }
   spec->handler(call);
 }
 
@@ -224,7 +232,9 @@ ExecOutcome ExecuteResp(const protocol::RespRequest& request, ExecContext& conte
                         RespSession& session, std::string* out) {
   if (request.args.empty()) return ExecOutcome::kContinue;  // `*0`, blank line: Redis ignores
   // A paused MGET runs again from its cursor: one command, counted once.
-  if (context.cursor == nullptr || context.cursor->next_key == 0) context.stats->cmd_resp.Add();
+  const bool resumed = context.cursor != nullptr && context.cursor->next_key != 0;
+  if (!resumed) context.stats->cmd_resp.Add();
+  const size_t reply_start = out->size();
   absl::Span<const std::string_view> args(request.args.data(), request.args.size());
   // Cross-protocol scripting: a web page can make a browser send an HTTP request to this port,
   // and a server that answers each bad line and reads on would run the commands in its body.
@@ -236,16 +246,26 @@ ExecOutcome ExecuteResp(const protocol::RespRequest& request, ExecContext& conte
   const resp::CommandSpec* spec = resp::FindCommand(resp::CommandTable(), args[0]);
   if (spec == nullptr) {
     resp::AppendUnknownCommand(args, out);
+    resp::CountErrorReply(*context.stats, *out, reply_start);
     return ExecOutcome::kContinue;
   }
+  resp::Call call{args, context, session, out};
+  call.spec = spec;
+  uint64_t nanos = 0;
   if (!resp::ArityAllows(spec->arity, args.size())) {
     resp::AppendArityError(spec->name, out);
-    return ExecOutcome::kContinue;
+    call.rejected = true;
+  } else if (!spec->no_auth && !resp::AuthenticatedOrReply(session, out)) {
+    // As Redis's processCommand: an unknown command or a wrong arity is answered first.
+    call.rejected = true;
+  } else {
+    const auto start = std::chrono::steady_clock::now();
+    spec->handler(call);
+    nanos = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                      std::chrono::steady_clock::now() - start)
+                                      .count());
   }
-  // As Redis's processCommand: an unknown command or a wrong arity is answered first.
-  if (!spec->no_auth && !resp::AuthenticatedOrReply(session, out)) return ExecOutcome::kContinue;
-  resp::Call call{args, context, session, out};
-  spec->handler(call);
+  resp::CountCommand(call, reply_start, nanos, resumed);
   return call.outcome;
 }
 

@@ -88,9 +88,14 @@ constexpr std::array kCommandSubcommands = {
 
 }  // namespace
 
+absl::Span<const CommandSpec> CommandSubcommands() { return kCommandSubcommands; }
+
 void CommandCommand(Call& call) {
   if (call.args.size() == 1) {
-    if (!AuthenticatedOrReply(call.session, call.out)) return;
+    if (!AuthenticatedOrReply(call.session, call.out)) {
+      call.rejected = true;
+      return;
+    }
     AppendAllInfo(call);
     return;
   }

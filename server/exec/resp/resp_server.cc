@@ -65,8 +65,20 @@ void ConfigGet(Call& call) {
   }
 }
 
+// CONFIG RESETSTAT: Redis zeroes its statistics (INFO stats, commandstats, errorstats). memkv's
+// counters belong to the threads that count them, so it records a baseline instead, the one
+// memcached's `stats reset` records (stats_baseline.h): INFO and `stats` count from here on.
+void ConfigResetStat(Call& call) {
+  if (call.context.server != nullptr) {
+    call.context.server->SetStatsBaseline(
+        StatsBaseline::Take(call.context.server->AllThreadStats(), call.context.engine->Stats()));
+  }
+  AppendSimpleString("OK", call.out);
+}
+
 constexpr std::array kConfigSubcommands = {
     CommandSpec{"config|get", -3, ConfigGet},
+    CommandSpec{"config|resetstat", 2, ConfigResetStat},
 };
 
 // clientSetNameOrReply: printable ASCII without spaces; empty clears the name.
@@ -213,6 +225,10 @@ void HelloCommand(Call& call) {
   AppendBulk("modules", call.out);
   protocol::AppendArrayHeader(0, call.out);
 }
+
+absl::Span<const CommandSpec> ClientSubcommands() { return kClientSubcommands; }
+
+absl::Span<const CommandSpec> ConfigSubcommands() { return kConfigSubcommands; }
 
 void ClientCommand(Call& call) { DispatchSubcommand(call, kClientSubcommands); }
 

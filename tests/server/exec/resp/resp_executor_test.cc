@@ -19,7 +19,9 @@
 namespace memkv::server {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class RespExecutorTest : public ::testing::Test {
@@ -73,6 +75,61 @@ TEST_F(RespExecutorTest, MGetPausesAtTheCursorsLimitAndResumes) {
   EXPECT_EQ(calls, 4);
   EXPECT_EQ(cursor.next_key, 0u);
   EXPECT_EQ(stats_.cmd_resp.Get() - commands_before, 1u) << "one command, however many parts";
+  EXPECT_THAT(Run({"INFO", "commandstats"}), HasSubstr("cmdstat_mget:calls=2,"))
+      << "one call for the whole run, one for the paused one";
+}
+
+// INFO commandstats and errorstats count what the thread ran: calls, refusals before running
+// (arity, unknown subcommand: no command) and failed calls, and error replies by code.
+TEST_F(RespExecutorTest, CommandStatsAndErrorStats) {
+  Run({"SET", "k", "v"});
+  Run({"GET", "k"});
+  Run({"GET"});             // arity: rejected
+  Run({"INCR", "k"});       // ran and failed
+  Run({"CONFIG", "NOPE"});  // unknown subcommand: an error, no command
+  Run({"CONFIG", "GET"});   // the subcommand's arity: rejected
+  Run({"NOSUCH"});          // unknown command: an error, no command
+  Run({"MEMORY", "USAGE", "k"});
+  const std::string stats = Run({"INFO", "commandstats", "errorstats", "stats"});
+  for (const char* line : {"cmdstat_set:calls=1,",
+                           "cmdstat_config|get:calls=0,usec=0,"
+                           "usec_per_call=0.00,rejected_calls=1,failed_calls=0\r\n",
+                           "cmdstat_memory|usage:calls=1,", "errorstat_ERR:count=5\r\n",
+                           "total_error_replies:5\r\n"}) {
+    EXPECT_THAT(stats, HasSubstr(line));
+  }
+  EXPECT_THAT(stats, ContainsRegex("cmdstat_get:calls=1,usec=[0-9]+,usec_per_call=[0-9.]+,"
+                                   "rejected_calls=1,failed_calls=0\r\n"));
+  EXPECT_THAT(stats, ContainsRegex("cmdstat_incr:calls=1,usec=[0-9]+,usec_per_call=[0-9.]+,"
+                                   "rejected_calls=0,failed_calls=1\r\n"));
+  EXPECT_THAT(stats, Not(HasSubstr("cmdstat_config:")));
+  EXPECT_THAT(stats, Not(HasSubstr("cmdstat_nosuch")));
+}
+
+// OBJECT IDLETIME: whole seconds since the last store or read, by the engine's clock; OBJECT
+// itself is no access.
+TEST_F(RespExecutorTest, ObjectIdleTimeFollowsTheLastAccess) {
+  clock_.Set(1'700'000'000'000);
+  Run({"SET", "k", "v"});
+  EXPECT_EQ(Run({"OBJECT", "IDLETIME", "k"}), ":0\r\n");
+  clock_.Advance(2999);
+  EXPECT_EQ(Run({"OBJECT", "IDLETIME", "k"}), ":2\r\n");
+  EXPECT_EQ(Run({"OBJECT", "ENCODING", "k"}), "$6\r\nembstr\r\n");
+  clock_.Advance(1);
+  EXPECT_EQ(Run({"OBJECT", "IDLETIME", "k"}), ":3\r\n");
+  Run({"GET", "k"});
+  EXPECT_EQ(Run({"OBJECT", "IDLETIME", "k"}), ":0\r\n");
+  EXPECT_EQ(Run({"OBJECT", "IDLETIME", "missing"}), "$-1\r\n");
+}
+
+// MEMORY USAGE is the record the item takes in a segment: 22 header bytes, the expiry when
+// there is one, key and value, padded to 8.
+TEST_F(RespExecutorTest, MemoryUsageIsTheRecordSize) {
+  Run({"SET", "k", "v"});
+  EXPECT_EQ(Run({"MEMORY", "USAGE", "k"}), ":24\r\n");
+  Run({"SET", "key", std::string(100, 'x'), "EX", "100"});
+  EXPECT_EQ(Run({"MEMORY", "USAGE", "key", "SAMPLES", "0"}), ":136\r\n");
+  EXPECT_EQ(Run({"MEMORY", "USAGE", "missing"}), "$-1\r\n");
 }
 
 TEST_F(RespExecutorTest, TtlCountsDownAndKeysExpire) {
