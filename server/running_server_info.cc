@@ -14,6 +14,7 @@ RunningServerInfo::RunningServerInfo(const Options& options, IoEngine io, int64_
       idle_timeout_seconds_(options.idle_timeout_seconds),
       listen_address_(options.listen_address),
       verbosity_(options.verbosity),
+      admin_(options.prefix_delimiter, options.detail_enabled),
       client_memory_(client_memory) {}
 
 ClientMemoryFacts RunningServerInfo::client_memory() const {

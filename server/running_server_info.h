@@ -45,6 +45,7 @@ class RunningServerInfo final : public ServerInfo {
   StatsBaseline stats_baseline() const override;
   int verbosity() const override { return verbosity_.load(std::memory_order_relaxed); }
   void SetVerbosity(int level) override { verbosity_.store(level, std::memory_order_relaxed); }
+  AdminSettings* admin_settings() override { return &admin_; }
 
  private:
   const int64_t start_time_millis_;
@@ -55,6 +56,7 @@ class RunningServerInfo final : public ServerInfo {
   const int64_t idle_timeout_seconds_;
   const std::string listen_address_;
   std::atomic<int> verbosity_;
+  AdminSettings admin_;
   const ClientMemoryBudget* const client_memory_;
 
   mutable absl::Mutex mu_;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/exec/admin_settings.h"
 #include "server/exec/command_stats.h"
 #include "server/exec/stats_baseline.h"
 
@@ -53,6 +54,10 @@ class ServerInfo {
 
   // The client-memory budget's figures; none in a server without one.
   virtual ClientMemoryFacts client_memory() const { return {}; }
+
+  // What administrative commands change live (`stats detail`, `lru_crawler`, `slabs automove`);
+  // null where there is no running server (then those commands change nothing).
+  virtual AdminSettings* admin_settings() { return nullptr; }
 
   // -v level: 2 and above log each connection. `verbosity N` changes it.
   virtual int verbosity() const = 0;
