@@ -35,9 +35,9 @@ class ShardedEngine final : public Engine {
  public:
   ShardedEngine(const EngineOptions& options, const Clock* clock, int shard_bits)
       : options_(options),
-      memory_limit_(options.memory_limit_bytes),
-      clock_(clock),
-      shard_bits_(shard_bits) {
+        memory_limit_(options.memory_limit_bytes),
+        clock_(clock),
+        shard_bits_(shard_bits) {
     const int count = 1 << shard_bits;
     options_.shard_count = count;
     const size_t budget = options.memory_limit_bytes / count;
@@ -177,7 +177,7 @@ class ShardedEngine final : public Engine {
   EngineOptions options_;
   std::atomic<size_t> memory_limit_;
   absl::Mutex limit_mu_;  // one SetMemoryLimit at a time
-  ItemLimits limits_;  // the same in every shard
+  ItemLimits limits_;     // the same in every shard
   size_t large_value_bytes_ = 0;
   PinCounters pins_;  // before the shards, whose large values count their pins here
   const Clock* const clock_;
@@ -282,9 +282,9 @@ absl::Status ShardedEngine::SetMemoryLimit(size_t bytes) {
   const size_t budget = bytes / shards_.size();
   const size_t segment = shards_.front()->Stats().segment_bytes;
   if (budget < kMinSegmentsPerShard * segment) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("a shard's share of ", bytes, " bytes is under ", kMinSegmentsPerShard,
-                     " segments of ", segment, " bytes"));
+    return absl::InvalidArgumentError(absl::StrCat("a shard's share of ", bytes, " bytes is under ",
+                                                   kMinSegmentsPerShard, " segments of ", segment,
+                                                   " bytes"));
   }
   memory_limit_.store(bytes, std::memory_order_relaxed);
   bool fits = true;

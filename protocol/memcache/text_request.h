@@ -89,10 +89,10 @@ struct TextRequest {
   // the last), and how many tokens followed the name in all (memcached's ntokens - 2).
   std::array<std::string_view, 4> admin_args;
   size_t admin_arg_count = 0;
-  int64_t flush_delay = 0;          // flush_all: seconds (as sent; 0 = now)
-  bool has_flush_delay = false;     // flush_all: a delay was given
-  int64_t verbosity = 0;            // verbosity: the level
-  bool graceful = false;            // shutdown graceful
+  int64_t flush_delay = 0;       // flush_all: seconds (as sent; 0 = now)
+  bool has_flush_delay = false;  // flush_all: a delay was given
+  int64_t verbosity = 0;         // verbosity: the level
+  bool graceful = false;         // shutdown graceful
 
   // Resets every field; keeps the keys' heap capacity (absl's clear() would free it).
   void Clear() {

@@ -195,7 +195,7 @@ class Connection : public StreamHandler {
   // Records, after every event, the state and last-command time that `stats conns` prints.
   void UpdateRegistration();
 
-  ClientMemoryBudget::Account memory_;  // last: gives back what the buffers above held
+  ClientMemoryBudget::Account memory_;             // last: gives back what the buffers above held
   ConnectionRegistry::Registration registration_;  // in `stats conns` while open
 };
 

@@ -20,7 +20,7 @@ struct AdminSettings {
       : prefix_stats(prefix_delimiter, detail_enabled) {}
 
   PrefixStats prefix_stats;
-  std::atomic<bool> lru_crawler{true};          // lru_crawler enable|disable
+  std::atomic<bool> lru_crawler{true};           // lru_crawler enable|disable
   std::atomic<uint32_t> lru_crawler_sleep{100};  // lru_crawler sleep <us>
   std::atomic<uint32_t> lru_crawler_tocrawl{0};  // lru_crawler tocrawl <n>
   std::atomic<uint32_t> slab_automove{1};        // slabs automove 0|1|2

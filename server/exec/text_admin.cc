@@ -160,8 +160,7 @@ void AppendStatsCachedump(const TextRequest& request, ExecContext& context, std:
   }
   uint32_t id = 0;
   uint32_t limit = 0;
-  if (!SafeStrtoul(request.admin_args[1], &id) ||
-      !SafeStrtoul(request.admin_args[2], &limit)) {
+  if (!SafeStrtoul(request.admin_args[1], &id) || !SafeStrtoul(request.admin_args[2], &limit)) {
     protocol::AppendTextClientError("bad command line format", out);
     return;
   }
@@ -226,7 +225,8 @@ void ExecuteSlabs(const TextRequest& request, ExecContext& context, std::string*
   AdminSettings* admin = Settings(context);
   if (request.admin_args[1] == "ratio") {
     double ratio = 0;
-    if (request.admin_arg_count < 3 || !absl::SimpleAtod(std::string(request.admin_args[2]), &ratio)) {
+    if (request.admin_arg_count < 3 ||
+        !absl::SimpleAtod(std::string(request.admin_args[2]), &ratio)) {
       if (!request.noreply) protocol::AppendTextError(out);
       return;
     }

@@ -38,9 +38,9 @@ void AppendConnsStats(ExecContext& context, std::string* out) {
     protocol::AppendTextStat(prefix + "addr", c.addr, out);
     protocol::AppendTextStat(prefix + "listen_addr", c.listen_addr, out);
     protocol::AppendTextStat(prefix + "state", std::string_view(ConnStateName(c.state)), out);
-    protocol::AppendTextStat(prefix + "secs_since_last_cmd",
-                             static_cast<uint64_t>(std::max<int64_t>(0, now - c.last_cmd_millis) / 1000),
-                             out);
+    protocol::AppendTextStat(
+        prefix + "secs_since_last_cmd",
+        static_cast<uint64_t>(std::max<int64_t>(0, now - c.last_cmd_millis) / 1000), out);
   }
 }
 

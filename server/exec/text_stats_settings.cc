@@ -33,7 +33,8 @@ void AppendFixed(std::initializer_list<Fixed> lines, std::string* out) {
 void AppendSettingsStats(ExecContext& context, std::string* out) {
   const storage::EngineOptions& options = context.engine->options();
   const ServerInfo* server = context.server;
-  AdminSettings* const admin = context.server != nullptr ? context.server->admin_settings() : nullptr;
+  AdminSettings* const admin =
+      context.server != nullptr ? context.server->admin_settings() : nullptr;
   // cache_memlimit changes it.
   AppendTextStat("maxbytes", static_cast<uint64_t>(context.engine->memory_limit_bytes()), out);
   if (server != nullptr) {
@@ -90,8 +91,8 @@ void AppendSettingsStats(ExecContext& context, std::string* out) {
     AppendTextStat("lru_crawler_sleep", admin->lru_crawler_sleep.load(), out);
     AppendTextStat("lru_crawler_tocrawl", admin->lru_crawler_tocrawl.load(), out);
   } else {
-    AppendFixed({{"lru_crawler", "yes"}, {"lru_crawler_sleep", "100"}, {"lru_crawler_tocrawl", "0"}},
-                out);
+    AppendFixed(
+        {{"lru_crawler", "yes"}, {"lru_crawler_sleep", "100"}, {"lru_crawler_tocrawl", "0"}}, out);
   }
   AppendFixed({{"tail_repair_time", "0"},
                {"flush_enabled", "yes"},
