@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/conn/protected_mode.h"
+#include "server/loop/socket_util.h"
 
 namespace memkv::server {
 
@@ -23,7 +24,9 @@ Connection::Connection(const Env& env, int fd, PortDialect dialect, uint64_t cli
   env_.stats->curr_connections.Add(1);
   env_.stats->total_connections.Add();
   if (env.pipeline->connections != nullptr) {
-    registration_ = env.pipeline->connections->Register(fd, absl::ToUnixMillis(absl::Now()));
+    registration_ = env.pipeline->connections->Register(fd, MemcachedSocketAddress(fd, true),
+                                                        MemcachedSocketAddress(fd, false),
+                                                        absl::ToUnixMillis(absl::Now()));
   }
   if (ProtectedModeDeniesSocket(env.pipeline->protected_mode, fd)) {
     pipeline_.Deny();

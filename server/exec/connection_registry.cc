@@ -1,41 +1,9 @@
 #include "server/exec/connection_registry.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <utility>
 
 namespace memkv::server {
-
-namespace {
-
-// memcached's form of a socket address: "tcp:<ip>:<port>", "tcp6:[<ip>]:<port>".
-std::string FormatAddress(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address.ss_family == AF_INET) {
-    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
-    inet_ntop(AF_INET, &in.sin_addr, text, sizeof(text));
-    return std::string("tcp:") + text + ":" + std::to_string(ntohs(in.sin_port));
-  }
-  if (address.ss_family == AF_INET6) {
-    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
-    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
-    return std::string("tcp6:[") + text + "]:" + std::to_string(ntohs(in6.sin6_port));
-  }
-  return "unknown";
-}
-
-template <typename GetName>
-std::string AddressOf(int fd, GetName get_name) {
-  sockaddr_storage address{};
-  socklen_t length = sizeof(address);
-  if (get_name(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "unknown";
-  return FormatAddress(address);
-}
-
-}  // namespace
 
 const char* ConnStateName(ConnState state) {
   switch (state) {
@@ -69,11 +37,13 @@ void ConnectionRegistry::Registration::Reset() {
   entry_.reset();
 }
 
-ConnectionRegistry::Registration ConnectionRegistry::Register(int fd, int64_t now_millis) {
+ConnectionRegistry::Registration ConnectionRegistry::Register(int fd, std::string addr,
+                                                              std::string listen_addr,
+                                                              int64_t now_millis) {
   auto entry = std::make_shared<Entry>();
   entry->fd = fd;
-  entry->addr = AddressOf(fd, getpeername);
-  entry->listen_addr = AddressOf(fd, getsockname);
+  entry->addr = std::move(addr);
+  entry->listen_addr = std::move(listen_addr);
   entry->last_cmd_millis.store(now_millis, std::memory_order_relaxed);
   {
     absl::MutexLock lock(&mu_);

@@ -65,8 +65,9 @@ class ConnectionRegistry {
     std::shared_ptr<Entry> entry_;
   };
 
-  // Registers the connection on socket `fd` (its peer and local addresses read from the socket).
-  Registration Register(int fd, int64_t now_millis);
+  // Registers the connection on socket `fd`, whose peer and local addresses are given in
+  // memcached's form ("tcp:127.0.0.1:40000", "tcp6:[::1]:40000").
+  Registration Register(int fd, std::string addr, std::string listen_addr, int64_t now_millis);
 
   // What `stats conns` prints, per connection.
   struct Snapshot {

@@ -3,10 +3,12 @@ test), and memcached-tool against memkv:
 
 - A transcript of `stats detail`, `stats cachedump`, `slabs`, `cache_memlimit`, `lru_crawler`,
   `verbosity` and `shutdown` requests, their error cases included, sent to both servers: the
-  answers must be the same bytes. Answers that name slab classes (memcached's class of an item
-  depends on its size, memkv's on its key's shard) are compared as sets of lines with the class
-  masked: every item's cachedump line over all classes, every metadump line with la, cas, cls and
-  size masked.
+  answers must be the same bytes (`stats detail dump` as a set of lines: memcached's order is its
+  hash table's). Item dumps name slab classes (memcached's class of an item depends on its size,
+  memkv's on its key's shard): every metadump line is compared as a set with la, cas, cls and
+  size masked; cachedump lines are checked for memcached's shape on both and for content on memkv
+  (memcached dumps only its cold LRU, where new items are not yet).
+- `stats detail` counts a binary-protocol get as memcached does.
 - `stats conns`: memcached's line names and shapes, a client mid-value shown as conn_nread and the
   asking one as conn_parse_cmd; in every mode x I/O engine, with a metadump of more than the
   output limit (4 MB), which pauses and resumes, checked whole.
@@ -23,6 +25,7 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -247,6 +250,31 @@ def compare_transcript(check, memcached_port, memkv_port):
     ours.close()
 
 
+def binary_get(key):
+    """A memcached binary-protocol GET request for `key`."""
+    return struct.pack(">BBHBBHIIQ", 0x80, 0x00, len(key), 0, 0, 0, len(key), 0, 0) + key
+
+
+def compare_binary_detail(check, memcached_port, memkv_port):
+    """`stats detail` counts binary-protocol gets too."""
+    dumps = []
+    for port in (memcached_port, memkv_port):
+        client = Client(port)
+        client.request("stats detail on")
+        client.sock.sendall(binary_get(b"bin:x"))
+        header = b""
+        while len(header) < 24:
+            header += client.sock.recv(24 - len(header))
+        body_length = struct.unpack(">I", header[8:12])[0]
+        while len(header) < 24 + body_length:
+            header += client.sock.recv(24 + body_length - len(header))
+        dumps.append(sorted(client.request("stats detail dump").split(b"\r\n")))
+        client.request("stats detail off")
+        client.close()
+    check.expect(dumps[0] == dumps[1] and b"PREFIX bin get 1 hit 0 set 0 del 0" in dumps[1],
+                 f"binary get in stats detail: memcached {dumps[0]}, memkv {dumps[1]}")
+
+
 def check_conns(check, what, port):
     """stats conns: a client mid-value is conn_nread, the asking one conn_parse_cmd."""
     waiting = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -387,6 +415,7 @@ def main():
         with MemkvServer(args.binary, ["-m", "64"]) as memkv, memcached_oracle(
                 extra_args=["-m", "64"]) as memcached:
             timed("transcript", compare_transcript, check, memcached.port, memkv.port)
+            compare_binary_detail(check, memcached.port, memkv.port)
             check_conns(check, "memcached", memcached.port)
     else:
         print("SKIP memcached comparison: no memcached on PATH")
