@@ -261,13 +261,16 @@ def compare_binary_detail(check, memcached_port, memkv_port):
     for port in (memcached_port, memkv_port):
         client = Client(port)
         client.request("stats detail on")
-        client.sock.sendall(binary_get(b"bin:x"))
+        # A connection speaks the dialect of its first bytes: binary needs one of its own.
+        binary = socket.create_connection(("127.0.0.1", port), timeout=20)
+        binary.sendall(binary_get(b"bin:x"))
         header = b""
         while len(header) < 24:
-            header += client.sock.recv(24 - len(header))
+            header += binary.recv(24 - len(header))
         body_length = struct.unpack(">I", header[8:12])[0]
         while len(header) < 24 + body_length:
-            header += client.sock.recv(24 + body_length - len(header))
+            header += binary.recv(24 + body_length - len(header))
+        binary.close()
         dumps.append(sorted(client.request("stats detail dump").split(b"\r\n")))
         client.request("stats detail off")
         client.close()
