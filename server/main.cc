@@ -161,6 +161,7 @@ int Serve(const Options& options) {
   PipelineConfig pipeline(options.max_item_bytes, RespLimitsOf(options), auth->get());
   pipeline.protected_mode = options.protected_mode && auth->get() == nullptr;
   pipeline.measure_latency = options.metrics_port != 0;
+  pipeline.connections = info.connections();
   ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
   server.client_memory = &client_memory;
   FrontendConfig frontend_config = FrontendConfigOf(options);

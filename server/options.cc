@@ -130,6 +130,14 @@ absl::Status SetVerbose(std::string_view, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetPrefixDelimiter(std::string_view v, Options* o) {
+  if (v.empty()) return absl::InvalidArgumentError("-D: no delimiter specified");
+  // memcached takes the first byte and, given -D at all, counts per prefix from the start.
+  o->prefix_delimiter = v[0];
+  o->detail_enabled = true;
+  return absl::OkStatus();
+}
+
 absl::Status SetMode(std::string_view v, Options* o) {
   if (FindMode(v) == nullptr) {
     std::string names;
@@ -318,6 +326,10 @@ constexpr OptionSpec kOptions[] = {
     {'I', "max-item-size", "SIZE", "1m", "largest item, bytes or with k/m suffix", SetMaxItem},
     {'v', "verbose", "", "", "log more (the open-file limit); -vv also each connection",
      SetVerbose},
+    {'D', "prefix-delimiter", "CHAR", "",
+     "key prefix delimiter of `stats detail` (':' when not given); given, turns prefix "
+     "counting on",
+     SetPrefixDelimiter},
     {0, "mode", "MODE", "acceptor", "front-end architecture (see MODES below)", SetMode},
     {0, "io", "ENGINE", "epoll", "I/O engine: epoll or uring (falls back to epoll)", SetIo},
     {0, "io-strict", "", "", "exit instead of falling back when uring is unavailable", SetIoStrict},

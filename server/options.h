@@ -30,6 +30,8 @@ struct Options {
   int conn_limit = 0;                      // -c: most client connections open at once
   size_t max_item_bytes = 0;               // -I
   int verbosity = 0;                       // -v, -vv
+  char prefix_delimiter = ':';             // -D: `stats detail` key prefix delimiter
+  bool detail_enabled = false;             // -D turns `stats detail` on, as in memcached
   std::string mode;                        // --mode: a front end listed in modes.cc
   IoEngine io = IoEngine::kEpoll;          // --io
   bool io_strict = false;                  // --io-strict: no fallback from uring to epoll

@@ -15,6 +15,7 @@ RunningServerInfo::RunningServerInfo(const Options& options, IoEngine io, int64_
       listen_address_(options.listen_address),
       proto_max_bulk_len_(options.proto_max_bulk_len),
       verbosity_(options.verbosity),
+      admin_(options.prefix_delimiter, options.detail_enabled),
       client_memory_(client_memory) {}
 
 ClientMemoryFacts RunningServerInfo::client_memory() const {

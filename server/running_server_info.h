@@ -46,6 +46,8 @@ class RunningServerInfo final : public ServerInfo {
   StatsBaseline stats_baseline() const override;
   int verbosity() const override { return verbosity_.load(std::memory_order_relaxed); }
   void SetVerbosity(int level) override { verbosity_.store(level, std::memory_order_relaxed); }
+  AdminSettings* admin_settings() override { return &admin_; }
+  ConnectionRegistry* connections() override { return &connections_; }
 
  private:
   const int64_t start_time_millis_;
@@ -57,6 +59,8 @@ class RunningServerInfo final : public ServerInfo {
   const std::string listen_address_;
   const uint64_t proto_max_bulk_len_;
   std::atomic<int> verbosity_;
+  AdminSettings admin_;
+  ConnectionRegistry connections_;
   const ClientMemoryBudget* const client_memory_;
 
   mutable absl::Mutex mu_;

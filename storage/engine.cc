@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cassert>
 #include <cerrno>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "storage/database_map.h"
 #include "storage/key_hash.h"
 #include "storage/reclaimer.h"
@@ -74,6 +76,7 @@ class ShardedEngine final : public Engine {
  public:
   ShardedEngine(const EngineOptions& options, const Clock* clock, int shard_bits)
       : options_(options),
+        memory_limit_(options.memory_limit_bytes),
         clock_(clock),
         shard_bits_(shard_bits),
         databases_(static_cast<uint32_t>(options.databases)) {
@@ -146,6 +149,12 @@ class ShardedEngine final : public Engine {
   absl::StatusOr<TransferResult> Transfer(std::string_view source, std::string_view destination,
                                           bool keep_source, bool replace) override {
     return TransferBetween(0, source, 0, destination, keep_source, replace);
+  }
+  uint64_t ScanShard(size_t shard, uint64_t cursor, size_t max_buckets, size_t max_items,
+                     absl::FunctionRef<void(const ItemView&)> on_item) override;
+  absl::Status SetMemoryLimit(size_t bytes) override;
+  size_t memory_limit_bytes() const override {
+    return memory_limit_.load(std::memory_order_relaxed);
   }
   uint64_t Scan(uint64_t cursor, size_t max_buckets, size_t max_items,
                 absl::FunctionRef<void(const ItemView&)> on_item) override {
@@ -257,7 +266,9 @@ class ShardedEngine final : public Engine {
   }
 
   EngineOptions options_;
-  ItemLimits limits_;  // the same in every shard
+  std::atomic<size_t> memory_limit_;
+  absl::Mutex limit_mu_;  // one SetMemoryLimit at a time
+  ItemLimits limits_;     // the same in every shard
   size_t large_value_bytes_ = 0;
   PinCounters pins_;  // before the shards, whose large values count their pins here
   const Clock* const clock_;
@@ -396,6 +407,33 @@ absl::StatusOr<Engine::TransferResult> ShardedEngine::TransferBetween(
   return TransferResult::kDone;
 }
 
+uint64_t ShardedEngine::ScanShard(size_t shard, uint64_t cursor, size_t max_buckets,
+                                  size_t max_items,
+                                  absl::FunctionRef<void(const ItemView&)> on_item) {
+  if (shard >= shards_.size()) return 0;
+  // Database 0, the one the memcached dialects see.
+  const Shard::ScanStep step =
+      shards_[shard]->Scan(/*db=*/0, static_cast<size_t>(cursor), max_buckets, max_items, on_item);
+  // A step visits at least one bucket of a shard holding items, so next_bucket > 0 unless done.
+  return step.done ? 0 : step.next_bucket;
+}
+
+absl::Status ShardedEngine::SetMemoryLimit(size_t bytes) {
+  absl::MutexLock lock(&limit_mu_);
+  const size_t budget = bytes / shards_.size();
+  const size_t segment = shards_.front()->Stats().segment_bytes;
+  if (budget < kMinSegmentsPerShard * segment) {
+    return absl::InvalidArgumentError(absl::StrCat("a shard's share of ", bytes, " bytes is under ",
+                                                   kMinSegmentsPerShard, " segments of ", segment,
+                                                   " bytes"));
+  }
+  memory_limit_.store(bytes, std::memory_order_relaxed);
+  bool fits = true;
+  for (const auto& shard : shards_) fits = shard->SetBudget(budget) && fits;
+  if (!fits) return absl::ResourceExhaustedError("could not evict down to the new limit");
+  return absl::OkStatus();
+}
+
 uint64_t ShardedEngine::ScanIn(uint32_t db, uint64_t cursor, size_t max_buckets, size_t max_items,
                                absl::FunctionRef<void(const ItemView&)> on_item) {
   size_t shard = static_cast<size_t>(cursor >> kCursorShardShift);
@@ -511,7 +549,7 @@ void AddStoreStats(const StoreStats& s, EngineStats* total) {
 EngineStats ShardedEngine::Stats() const {
   EngineStats total;
   for (const auto& shard : shards_) AddStoreStats(shard->Stats(), &total);
-  total.limit_maxbytes = options_.memory_limit_bytes;
+  total.limit_maxbytes = memory_limit_bytes();
   total.pinned_values = pins_.pinned_values.load(std::memory_order_relaxed);
   total.pinned_bytes = pins_.pinned_bytes.load(std::memory_order_relaxed);
   total.pinned_dropped_values = pins_.dropped_values.load(std::memory_order_relaxed);
@@ -525,7 +563,7 @@ std::vector<EngineStats> ShardedEngine::ShardStats() const {
   for (const auto& shard : shards_) {
     EngineStats one;
     AddStoreStats(shard->Stats(), &one);
-    one.limit_maxbytes = options_.memory_limit_bytes / shards_.size();
+    one.limit_maxbytes = memory_limit_bytes() / shards_.size();
     out.push_back(one);
   }
   return out;

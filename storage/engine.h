@@ -83,6 +83,13 @@ class Engine : public Keyspace {
                                                          std::string_view destination,
                                                          bool keep_source, bool replace) = 0;
 
+  // Scan over the items of shard `shard` (< options().shard_count) alone, with a cursor of its
+  // own (0 starts, 0 returned ends), in bounded steps with that shard's lock held for one step
+  // only (memcached's per-slab-class dumps: shard i is slab class i + 1), in database 0 (the
+  // memcached dialects').
+  virtual uint64_t ScanShard(size_t shard, uint64_t cursor, size_t max_buckets, size_t max_items,
+                             absl::FunctionRef<void(const ItemView&)> on_item) = 0;
+
   // Removes every item of every database at now + delay_millis (memcached flush_all [delay],
   // Redis FLUSHALL); 0 = now. A later call replaces a pending one.
   virtual void FlushAll(int64_t delay_millis = 0) = 0;
@@ -92,7 +99,20 @@ class Engine : public Keyspace {
   // print one per shard); limit_maxbytes is the shard's budget, the pinned_* fields are 0.
   virtual std::vector<EngineStats> ShardStats() const = 0;
   virtual const Clock& clock() const = 0;
+  // The options the engine was created with; memory_limit_bytes there is the starting limit.
   virtual const EngineOptions& options() const = 0;
+
+  // The memory limit in force: options().memory_limit_bytes until SetMemoryLimit changes it.
+  virtual size_t memory_limit_bytes() const = 0;
+  // Changes the memory limit while serving (memcached's cache_memlimit): each shard's budget
+  // becomes bytes / shards, and a shard holding more evicts (oldest segments first, as when a
+  // store needs room) until it is within it, taking its lock for a few segments at a time.
+  // Segment sizes, the largest key and the large-value threshold stay as the starting limit made
+  // them. InvalidArgument, changing nothing, when a shard's budget would hold fewer than
+  // kMinSegmentsPerShard segments (too few to store into); ResourceExhausted when a shard could
+  // not evict down to its budget (values pinned by readers), with the new limit in force.
+  static constexpr size_t kMinSegmentsPerShard = 4;
+  virtual absl::Status SetMemoryLimit(size_t bytes) = 0;
 
   // One reclaim pass over every shard, as the background thread does. For tests.
   virtual void ReclaimExpiredForTest() = 0;

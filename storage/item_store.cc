@@ -345,6 +345,19 @@ absl::Status ItemStore::FitBudget(int64_t now_millis) {
   return used_bytes() <= budget_bytes_ ? absl::OkStatus() : OutOfMemory();
 }
 
+ItemStore::FitStep ItemStore::FitBudgetStep(int64_t now_millis, int max_segments) {
+  for (int cleaned = 0; cleaned < max_segments;) {
+    if (used_bytes() <= budget_bytes_) return FitStep::kFits;
+    if (log_.ReleaseOneFree()) continue;
+    if (!CleanOne(now_millis)) return FitStep::kStuck;
+    ++cleaned;
+  }
+  if (used_bytes() <= budget_bytes_) return FitStep::kFits;
+  // A cleaned segment whose items all had second chances frees nothing; the log still shrinks
+  // as long as cleaning returns segments to the free list, which the next step releases.
+  return FitStep::kMore;
+}
+
 bool ItemStore::PartsPointInto(Ref ref, const std::string_view (&parts)[2]) const {
   const std::string_view value = Record(ref).value();
   return Overlaps(parts[0], value) || Overlaps(parts[1], value);

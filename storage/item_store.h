@@ -181,6 +181,17 @@ class ItemStore {
   // on_item must not change the store.
   void ForEachInBucket(size_t bucket, absl::FunctionRef<void(Ref ref)> on_item) const;
 
+  // A new budget (a live memory limit change), in force from the next store on; FitBudgetStep
+  // brings a store that holds more within it. The segment size stays what the first budget made
+  // it. REQUIRES: budget_bytes holds a few segments (Engine::kMinSegmentsPerShard).
+  void SetBudget(size_t budget_bytes) { budget_bytes_ = budget_bytes; }
+  // What one FitBudgetStep did.
+  enum class FitStep { kFits, kMore, kStuck };
+  // Releases free segments and cleans at most `max_segments` of the oldest ones (evicting as a
+  // store that needs room does): kFits once within the budget, kMore if more steps are needed,
+  // kStuck if nothing more can be freed.
+  FitStep FitBudgetStep(int64_t now_millis, int max_segments);
+
   const StoreStats& stats() const { return stats_; }
   // Bytes held against the budget: segments, large values and the index.
   size_t memory_bytes() const { return used_bytes(); }
@@ -244,7 +255,7 @@ class ItemStore {
   // The DatabaseHash of a stored record.
   uint64_t HashOf(Ref ref) const;
 
-  const size_t budget_bytes_;
+  size_t budget_bytes_;  // changes only by SetBudget
   const uint64_t hash_seed_;
   PinCounters own_pins_;  // used when no engine-wide counters are given
   PinCounters* const pins_;

@@ -290,6 +290,27 @@ void Shard::ReclaimPass(size_t max_buckets) {
   store_.ReclaimExpired(now, max_buckets);
 }
 
+bool Shard::SetBudget(size_t budget_bytes) {
+  // Segments cleaned per lock hold: a lowering by gigabytes must not stall this shard's clients.
+  constexpr int kSegmentsPerStep = 4;
+  size_t max_steps = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    store_.SetBudget(budget_bytes);
+    // Two passes over every segment held now clear every second chance and so evict enough;
+    // bounded, because clients keep storing and reading meanwhile.
+    max_steps = 2 * (store_.memory_bytes() / store_.segment_bytes() + 1) / kSegmentsPerStep + 8;
+  }
+  for (size_t steps = 0; steps < max_steps; ++steps) {
+    const int64_t now = clock_->NowMillis();
+    absl::MutexLock lock(&mu_);
+    const ItemStore::FitStep step = store_.FitBudgetStep(now, kSegmentsPerStep);
+    if (step != ItemStore::FitStep::kMore) return step == ItemStore::FitStep::kFits;
+  }
+  absl::MutexLock lock(&mu_);
+  return store_.memory_bytes() <= budget_bytes;
+}
+
 StoreStats Shard::Stats() const {
   absl::MutexLock lock(&mu_);
   StoreStats stats = store_.stats();

@@ -100,6 +100,10 @@ class Shard {
                 absl::FunctionRef<void(const ItemView&)> on_item);
   // A bucket number in [0, bucket count), picked by `random` (RANDOMKEY's starting point).
   size_t BucketAt(uint64_t random) const;
+  // Gives the store a new budget (ItemStore::SetBudget). Then, while it holds more, evicts a few
+  // segments at a time, releasing the lock between steps so that requests go on. False if it
+  // could not get within the budget.
+  bool SetBudget(size_t budget_bytes);
   // The store's statistics, with memory_bytes() as StoreStats::memory_bytes.
   StoreStats Stats() const;
   // The longest bucket chain of this shard's index. For tests of the hash.

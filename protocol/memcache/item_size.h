@@ -2,7 +2,8 @@
 // request parsers need to answer a store "too large" from its command line, before its data
 // arrives, exactly where memcached does.
 //
-// Used by the parsers of protocol/memcache/ only. Plain function: any thread.
+// Used by the parsers of protocol/memcache/, and by `lru_crawler metadump` for its size= field
+// (server/exec/text_admin.cc). Plain function: any thread.
 #ifndef MEMKV_PROTOCOL_MEMCACHE_ITEM_SIZE_H_
 #define MEMKV_PROTOCOL_MEMCACHE_ITEM_SIZE_H_
 

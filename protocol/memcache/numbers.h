@@ -3,7 +3,8 @@
 // exactly the numbers memcached does (" 5", "+5" and "5\t" are 5; "-1" is refused where unsigned;
 // 4294967297 reads as 1 where 32 bits are kept).
 //
-// Used by the parsers of protocol/memcache/ only. Plain functions: any thread.
+// Used by the parsers of protocol/memcache/, and by the server's administrative commands
+// (server/exec/text_admin.cc) for their numeric arguments. Plain functions: any thread.
 #ifndef MEMKV_PROTOCOL_MEMCACHE_NUMBERS_H_
 #define MEMKV_PROTOCOL_MEMCACHE_NUMBERS_H_
 

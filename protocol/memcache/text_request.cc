@@ -44,6 +44,12 @@ std::string_view TextCommandName(TextCommand command) {
       return "quit";
     case TextCommand::kShutdown:
       return "shutdown";
+    case TextCommand::kSlabs:
+      return "slabs";
+    case TextCommand::kLruCrawler:
+      return "lru_crawler";
+    case TextCommand::kCacheMemlimit:
+      return "cache_memlimit";
   }
   return "unknown";
 }

@@ -9,6 +9,8 @@
 #ifndef MEMKV_PROTOCOL_MEMCACHE_TEXT_REQUEST_H_
 #define MEMKV_PROTOCOL_MEMCACHE_TEXT_REQUEST_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -37,6 +39,11 @@ enum class TextCommand : uint8_t {
   kStats,      // stats [<argument>]
   kQuit,       // quit
   kShutdown,   // shutdown [graceful]: memcached answers "ERROR: shutdown not enabled" without -A
+  // Administrative commands whose arguments the executor reads from TextRequest::admin_args,
+  // because what they mean (and memcached's answer) depends on the server's state.
+  kSlabs,          // slabs reassign <src> <dst> | slabs automove <0|1|2> [noreply]
+  kLruCrawler,     // lru_crawler crawl|metadump|tocrawl|sleep|enable|disable ...
+  kCacheMemlimit,  // cache_memlimit <megabytes> [noreply]
 };
 
 // "get", "set", ... as sent on the wire.
@@ -78,10 +85,14 @@ struct TextRequest {
   bool too_large = false;
 
   std::string_view stats_argument;  // stats: the first argument ("" for plain `stats`)
-  int64_t flush_delay = 0;          // flush_all: seconds (as sent; 0 = now)
-  bool has_flush_delay = false;     // flush_all: a delay was given
-  int64_t verbosity = 0;            // verbosity: the level
-  bool graceful = false;            // shutdown graceful
+  // stats, slabs, lru_crawler, cache_memlimit: the first tokens after the command's name ("" past
+  // the last), and how many tokens followed the name in all (memcached's ntokens - 2).
+  std::array<std::string_view, 4> admin_args;
+  size_t admin_arg_count = 0;
+  int64_t flush_delay = 0;       // flush_all: seconds (as sent; 0 = now)
+  bool has_flush_delay = false;  // flush_all: a delay was given
+  int64_t verbosity = 0;         // verbosity: the level
+  bool graceful = false;         // shutdown graceful
 
   // Resets every field; keeps the keys' heap capacity (absl's clear() would free it).
   void Clear() {
@@ -97,6 +108,8 @@ struct TextRequest {
     value = {};
     too_large = false;
     stats_argument = {};
+    admin_args = {};
+    admin_arg_count = 0;
     flush_delay = 0;
     has_flush_delay = false;
     verbosity = 0;

@@ -127,7 +127,13 @@ ParseResult TextRequestParser::ParseLine(std::string_view input, std::string_vie
       if (name == "stats") {
         out->command = TextCommand::kStats;
         out->stats_argument = t[1];
-        return ParsedOk(line_size);
+        return ParsedAdmin(t, line_size, out);
+      }
+      if (name == "slabs") {
+        out->command = TextCommand::kSlabs;
+        // Only `slabs automove` reads a final "noreply" (memcached's set_noreply_maybe).
+        out->noreply = t[1] == "automove" && t.ntokens() >= 4 && NoreplyMaybe(t);
+        return ParsedAdmin(t, line_size, out);
       }
       if (name == "shutdown") {
         out->command = TextCommand::kShutdown;
@@ -141,6 +147,12 @@ ParseResult TextRequestParser::ParseLine(std::string_view input, std::string_vie
       return Fail(line_size, kError, false);
     case 'c':
       if (name == "cas") return ParseStorage(TextCommand::kCas, t, input, line_size, out);
+      if (name == "cache_memlimit") {
+        if (t.ntokens() != 3 && t.ntokens() != 4) return Fail(line_size, kError, false);
+        out->command = TextCommand::kCacheMemlimit;
+        out->noreply = NoreplyMaybe(t);
+        return ParsedAdmin(t, line_size, out);
+      }
       return Fail(line_size, kError, false);
     case 'i':
       if (name == "incr") return ParseArithmetic(TextCommand::kIncr, t, line_size, out);
@@ -172,12 +184,23 @@ ParseResult TextRequestParser::ParseOther(const Tokens& t, std::string_view inpu
     return ParsedOk(line_size);
   }
   if (name == "verbosity") return ParseVerbosity(t, line_size, out);
+  if (name == "lru_crawler") {
+    out->command = TextCommand::kLruCrawler;
+    return ParsedAdmin(t, line_size, out);
+  }
   // Meta commands ("mg", "ms", ...) belong to the meta parser (LooksLikeMetaCommand); other
   // two-byte "m" commands are unknown to memcached too. memcached drops, without a word, a
   // client whose unknown command line ends in an HTTP version: it is talking to a web client.
   if (!(name[0] == 'm' && name.size() == 2) && t.back().substr(0, 5) == "HTTP/")
     return MustCloseSilently();
   return Fail(line_size, kError, false);
+}
+
+ParseResult TextRequestParser::ParsedAdmin(const Tokens& t, size_t line_size,
+                                           TextRequest* out) const {
+  for (size_t i = 0; i < out->admin_args.size(); ++i) out->admin_args[i] = t[i + 1];
+  out->admin_arg_count = t.size() - 1;
+  return ParsedOk(line_size);
 }
 
 ParseResult TextRequestParser::ParseRetrieval(TextCommand command, std::string_view args,

@@ -97,6 +97,9 @@ class TextRequestParser {
   ParseResult ParseDelete(const Tokens& t, size_t line_size, TextRequest* out) const;
   ParseResult ParseFlushAll(const Tokens& t, size_t line_size, TextRequest* out) const;
   ParseResult ParseVerbosity(const Tokens& t, size_t line_size, TextRequest* out) const;
+  // Keeps the tokens after the command's name in out->admin_args (stats, slabs, lru_crawler,
+  // cache_memlimit), for the executor to read.
+  ParseResult ParsedAdmin(const Tokens& t, size_t line_size, TextRequest* out) const;
 
   TextRequestParserLimits limits_;
 };

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "server/conn/protected_mode.h"
+#include "server/loop/socket_util.h"
 
 namespace memkv::server {
 
@@ -20,6 +23,11 @@ Connection::Connection(const Env& env, int fd, PortDialect dialect, uint64_t cli
   pipeline_.session().client_id = client_id;
   env_.stats->curr_connections.Add(1);
   env_.stats->total_connections.Add();
+  if (env.pipeline->connections != nullptr) {
+    registration_ = env.pipeline->connections->Register(fd, MemcachedSocketAddress(fd, true),
+                                                        MemcachedSocketAddress(fd, false),
+                                                        absl::ToUnixMillis(absl::Now()));
+  }
   if (ProtectedModeDeniesSocket(env.pipeline->protected_mode, fd)) {
     pipeline_.Deny();
     // Counted at accept, as Redis counts it (stat_rejected_conn), whether or not it speaks.
@@ -44,6 +52,12 @@ void Connection::OnReceive(std::string_view data) {
   env_.stats->bytes_read.Add(data.size());
   if (closing_) return;  // after quit or a fatal error nothing more is read
   BeforeReceive();
+  // memcached's last_cmd_time is per command line; one clock read per wake-up is enough for
+  // whole seconds.
+  if (env_.pipeline->connections != nullptr) {
+    registration_.SetLastCommand(absl::ToUnixMillis(absl::Now()));
+    registration_.SetState(ConnState::kParse);
+  }
   input_.Receive(data, [this](std::string_view bytes) { return Consume(bytes); });
   if (closing_) input_.Discard();
   Settle();
@@ -183,8 +197,24 @@ void Connection::ConsumeBuffered() {
 
 void Connection::Settle() {
   SettleSteps();
+  UpdateRegistration();
   // After every event: one comparison when nothing changed, one atomic add when it did.
   memory_.Update(MemoryFootprint());
+}
+
+void Connection::UpdateRegistration() {
+  if (env_.pipeline->connections == nullptr) return;
+  ConnState state = ConnState::kWaiting;
+  if (closing_ || closed_) {
+    state = ConnState::kClosing;
+  } else if (WorkInFlight()) {
+    state = ConnState::kParse;  // a batch at a dispatch worker
+  } else if (unsent_bytes() > 0) {
+    state = ConnState::kMwrite;
+  } else if (input_.has_unread() || swallow_ > 0) {
+    state = ConnState::kNread;
+  }
+  registration_.SetState(state);
 }
 
 void Connection::SettleSteps() {

@@ -48,6 +48,7 @@
 #include "server/conn/output_buffer.h"
 #include "server/conn/request_pipeline.h"
 #include "server/exec/command_stats.h"
+#include "server/exec/connection_registry.h"
 #include "server/loop/event_loop.h"
 
 namespace memkv::server {
@@ -192,7 +193,11 @@ class Connection : public StreamHandler {
   bool close_requested_ = false;
   bool closed_ = false;  // OnClosed ran
   int callback_depth_ = 0;
-  ClientMemoryBudget::Account memory_;  // last: gives back what the buffers above held
+  // Records, after every event, the state and last-command time that `stats conns` prints.
+  void UpdateRegistration();
+
+  ClientMemoryBudget::Account memory_;             // last: gives back what the buffers above held
+  ConnectionRegistry::Registration registration_;  // in `stats conns` while open
 };
 
 }  // namespace memkv::server

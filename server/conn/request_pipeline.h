@@ -49,6 +49,7 @@
 #include "protocol/resp/resp_request_parser.h"
 #include "server/conn/port_dialect.h"
 #include "server/exec/auth_registry.h"
+#include "server/exec/connection_registry.h"
 #include "server/exec/exec_context.h"
 #include "server/exec/resp/resp_session.h"
 
@@ -77,6 +78,8 @@ struct PipelineConfig {
   // Each request's execution time goes into its thread's latency histograms (--metrics-port):
   // two clock reads per request, paid only when someone can read the result.
   bool measure_latency = false;
+  // Where connections register for `stats conns`; null: they do not (unit tests).
+  ConnectionRegistry* connections = nullptr;
 
   // The RESP parser limits of a connection that does (or does not) accept inline commands.
   protocol::RespRequestParserLimits RespLimits(bool allow_inline) const;

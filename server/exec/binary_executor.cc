@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "protocol/memcache/binary_reply_encoder.h"
 #include "server/exec/binary_stats.h"
+#include "server/exec/text_admin.h"
 #include "server/exec/text_executor.h"
 #include "storage/engine.h"
 
@@ -85,6 +86,10 @@ void ExecuteGet(const BinaryRequest& request, ExecContext& context, std::string*
   CommandStats& stats = *context.stats;
   const storage::LookupResult result = context.engine->Get(
       request.key, [&](const storage::ItemView& item) { AppendHit(request, item, context, out); });
+  // `stats detail` counts binary gets, touches, stores and deletes too, as memcached does.
+  if (PrefixStats* prefixes = ActivePrefixStats(context)) {
+    prefixes->RecordGet(request.key, result == storage::LookupResult::kHit);
+  }
   stats.cmd_get.Add();
   if (result == storage::LookupResult::kHit) {
     stats.get_hits.Add();
@@ -110,6 +115,7 @@ void ExecuteTouch(const BinaryRequest& request, ExecContext& context, std::strin
     mutation.expiry_millis = expiry;
     return mutation;
   });
+  if (PrefixStats* prefixes = ActivePrefixStats(context)) prefixes->RecordGet(request.key, hit);
   context.stats->cmd_touch.Add();
   (hit ? context.stats->touch_hits : context.stats->touch_misses).Add();
   if (!hit) AppendMiss(request, out);
@@ -155,6 +161,7 @@ void CountCas(storage::StoreResult result, CommandStats& stats) {
 }
 
 void ExecuteStore(const BinaryRequest& request, ExecContext& context, std::string* out) {
+  if (PrefixStats* prefixes = ActivePrefixStats(context)) prefixes->RecordSet(request.key);
   const bool concatenates = request.command == bin::kAppend || request.command == bin::kPrepend;
   if (request.problem == BinaryProblem::kTooLarge) {
     // memcached cannot allocate the item. A SET also drops the old one so that readers do not
@@ -206,6 +213,7 @@ void ExecuteStore(const BinaryRequest& request, ExecContext& context, std::strin
 }
 
 void ExecuteDelete(const BinaryRequest& request, ExecContext& context, std::string* out) {
+  if (PrefixStats* prefixes = ActivePrefixStats(context)) prefixes->RecordDelete(request.key);
   switch (context.engine->Delete(request.key, request.cas)) {
     case storage::DeleteResult::kDeleted:
       context.stats->delete_hits.Add();

@@ -13,7 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "server/exec/admin_settings.h"
 #include "server/exec/command_stats.h"
+#include "server/exec/connection_registry.h"
 #include "server/exec/stats_baseline.h"
 
 namespace memkv::server {
@@ -54,6 +56,12 @@ class ServerInfo {
 
   // The client-memory budget's figures; none in a server without one.
   virtual ClientMemoryFacts client_memory() const { return {}; }
+
+  // What administrative commands change live (`stats detail`, `lru_crawler`, `slabs automove`);
+  // null where there is no running server (then those commands change nothing).
+  virtual AdminSettings* admin_settings() { return nullptr; }
+  // The open client connections, for `stats conns`; null without a running server.
+  virtual ConnectionRegistry* connections() { return nullptr; }
 
   // -v level: 2 and above log each connection. `verbosity N` changes it.
   virtual int verbosity() const = 0;

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "protocol/memcache/text_reply_encoder.h"
+#include "server/exec/text_admin.h"
 #include "server/exec/text_stats.h"
 #include "storage/engine.h"
 
@@ -64,12 +65,16 @@ ExecOutcome FinishMultiKey(ExecContext& context, std::string* out) {
 ExecOutcome ExecuteGet(const TextRequest& request, ExecContext& context, std::string* out) {
   const bool with_cas = request.command == TextCommand::kGets;
   CommandStats& stats = *context.stats;
+  PrefixStats* const prefixes = ActivePrefixStats(context);
   const size_t first = FirstKey(context);
   for (size_t i = first; i < request.keys.size(); ++i) {
     if (PauseBeforeKey(context, i, first, ReplyBytes(context, *out))) return ExecOutcome::kPaused;
     const storage::LookupResult result = context.engine->Get(
         request.keys[i],
         [&](const storage::ItemView& item) { AppendValueBlock(item, with_cas, context, out); });
+    if (prefixes != nullptr) {
+      prefixes->RecordGet(request.keys[i], result == storage::LookupResult::kHit);
+    }
     stats.cmd_get.Add();
     if (result == storage::LookupResult::kHit) {
       stats.get_hits.Add();
@@ -88,6 +93,7 @@ ExecOutcome ExecuteGetAndTouch(const TextRequest& request, ExecContext& context,
   const int64_t expiry =
       TextExptimeToExpiryMillis(request.exptime, context.engine->clock().NowMillis());
   CommandStats& stats = *context.stats;
+  PrefixStats* const prefixes = ActivePrefixStats(context);
   const size_t first = FirstKey(context);
   for (size_t i = first; i < request.keys.size(); ++i) {
     if (PauseBeforeKey(context, i, first, ReplyBytes(context, *out))) return ExecOutcome::kPaused;
@@ -103,6 +109,7 @@ ExecOutcome ExecuteGetAndTouch(const TextRequest& request, ExecContext& context,
       mutation.expiry_millis = expiry;
       return mutation;
     });
+    if (prefixes != nullptr) prefixes->RecordGet(request.keys[i], hit);
     stats.cmd_touch.Add();
     (hit ? stats.touch_hits : stats.touch_misses).Add();
   }
@@ -157,6 +164,8 @@ void ReplyStored(const TextRequest& request, storage::StoreResult result, Comman
 }
 
 void ExecuteStore(const TextRequest& request, ExecContext& context, std::string* out) {
+  // memcached counts the set before it allocates the item, too large or not.
+  if (PrefixStats* prefixes = ActivePrefixStats(context)) prefixes->RecordSet(request.key);
   if (request.too_large) {
     // memcached cannot allocate the item. A set also drops the old one so that readers do not
     // keep data the client meant to replace; cas, add, replace, append and prepend keep it
@@ -219,6 +228,7 @@ void ExecuteTouch(const TextRequest& request, ExecContext& context, std::string*
 }
 
 void ExecuteDelete(const TextRequest& request, ExecContext& context, std::string* out) {
+  if (PrefixStats* prefixes = ActivePrefixStats(context)) prefixes->RecordDelete(request.key);
   const bool hit = context.engine->Delete(request.key) == storage::DeleteResult::kDeleted;
   (hit ? context.stats->delete_hits : context.stats->delete_misses).Add();
   if (request.noreply) return;
@@ -320,8 +330,22 @@ ExecOutcome ExecuteText(const TextRequest& request, ExecContext& context, std::s
       ExecuteVerbosity(request, context, out);
       break;
     case TextCommand::kStats:
-      AppendTextStats(request.stats_argument, context, out);
+      if (request.stats_argument == "detail") {
+        AppendStatsDetail(request, context, out);
+      } else if (request.stats_argument == "cachedump") {
+        AppendStatsCachedump(request, context, out);
+      } else {
+        AppendTextStats(request.stats_argument, context, out);
+      }
       break;
+    case TextCommand::kSlabs:
+      ExecuteSlabs(request, context, out);
+      break;
+    case TextCommand::kCacheMemlimit:
+      ExecuteCacheMemlimit(request, context, out);
+      break;
+    case TextCommand::kLruCrawler:
+      return ExecuteLruCrawler(request, context, out);
     case TextCommand::kQuit:
       return ExecOutcome::kClose;
     case TextCommand::kShutdown:

@@ -17,9 +17,10 @@ namespace memkv::server {
 
 // Appends the reply to `stats` (argument "") or `stats <argument>`: the general statistics,
 // "settings", "items", "slabs" (one memcached slab class per engine shard), "sizes" (disabled, as
-// memcached without track_sizes), "reset" (RESET; later `stats` count from then, see
-// stats_baseline.h), or "ERROR" for the sub-commands memkv does not keep (conns, detail, ...), as
-// memcached answers an unknown one. Without context.server it prints what the engine and the
+// memcached without track_sizes), "conns" (the open client connections), "reset" (RESET; later
+// `stats` count from then, see stats_baseline.h), or "ERROR" for a sub-command memkv does not
+// have, as memcached answers an unknown one. `stats detail` and `stats cachedump` are
+// text_admin.h's. Without context.server it prints what the engine and the
 // calling thread's counters tell, and a reset changes nothing.
 void AppendTextStats(std::string_view argument, ExecContext& context, std::string* out);
 

@@ -6,7 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "absl/strings/str_format.h"
 #include "protocol/memcache/text_reply_encoder.h"
+#include "server/exec/admin_settings.h"
 #include "server/exec/text_stats_parts.h"
 #include "storage/engine.h"
 
@@ -31,7 +33,10 @@ void AppendFixed(std::initializer_list<Fixed> lines, std::string* out) {
 void AppendSettingsStats(ExecContext& context, std::string* out) {
   const storage::EngineOptions& options = context.engine->options();
   const ServerInfo* server = context.server;
-  AppendTextStat("maxbytes", static_cast<uint64_t>(options.memory_limit_bytes), out);
+  AdminSettings* const admin =
+      context.server != nullptr ? context.server->admin_settings() : nullptr;
+  // cache_memlimit changes it.
+  AppendTextStat("maxbytes", static_cast<uint64_t>(context.engine->memory_limit_bytes()), out);
   if (server != nullptr) {
     AppendTextStat("maxconns", server->max_connections(), out);
     AppendTextStat("tcpport", server->tcp_port(), out);
@@ -54,9 +59,14 @@ void AppendSettingsStats(ExecContext& context, std::string* out) {
     AppendTextStat("num_threads", server->thread_count(), out);
     AppendTextStat("num_threads_per_udp", server->thread_count(), out);
   }
-  AppendFixed({{"stat_key_prefix", ":"},
-               {"detail_enabled", "no"},
-               {"reqs_per_event", "20"},
+  if (admin != nullptr) {
+    const char delimiter = admin->prefix_stats.delimiter();
+    AppendTextStat("stat_key_prefix", std::string_view(&delimiter, 1), out);
+    AppendTextStat("detail_enabled", admin->prefix_stats.enabled() ? "yes" : "no", out);
+  } else {
+    AppendFixed({{"stat_key_prefix", ":"}, {"detail_enabled", "no"}}, out);
+  }
+  AppendFixed({{"reqs_per_event", "20"},
                {"cas_enabled", "yes"},
                {"tcp_backlog", "1024"},
                // memkv tells every dialect apart by its first bytes, as memcached's default.
@@ -67,17 +77,24 @@ void AppendSettingsStats(ExecContext& context, std::string* out) {
   AppendTextStat("auth_enabled_ascii",
                  context.auth != nullptr ? std::string_view(context.auth->path()) : "no", out);
   AppendTextStat("item_size_max", static_cast<uint64_t>(options.max_item_bytes), out);
-  AppendFixed({{"maxconns_fast", "yes"},
-               {"hashpower_init", "0"},
-               {"slab_reassign", "yes"},
-               {"slab_automove", "1"},
-               {"slab_automove_ratio", "0.80"},
-               {"slab_automove_window", "30"},
-               {"slab_chunk_max", "524288"},
-               {"lru_crawler", "yes"},
-               {"lru_crawler_sleep", "100"},
-               {"lru_crawler_tocrawl", "0"},
-               {"tail_repair_time", "0"},
+  AppendFixed({{"maxconns_fast", "yes"}, {"hashpower_init", "0"}, {"slab_reassign", "yes"}}, out);
+  if (admin != nullptr) {
+    AppendTextStat("slab_automove", admin->slab_automove.load(), out);
+    AppendTextStat("slab_automove_ratio",
+                   absl::StrFormat("%.2f", admin->slab_automove_ratio.load()), out);
+  } else {
+    AppendFixed({{"slab_automove", "1"}, {"slab_automove_ratio", "0.80"}}, out);
+  }
+  AppendFixed({{"slab_automove_window", "30"}, {"slab_chunk_max", "524288"}}, out);
+  if (admin != nullptr) {
+    AppendTextStat("lru_crawler", admin->lru_crawler.load() ? "yes" : "no", out);
+    AppendTextStat("lru_crawler_sleep", admin->lru_crawler_sleep.load(), out);
+    AppendTextStat("lru_crawler_tocrawl", admin->lru_crawler_tocrawl.load(), out);
+  } else {
+    AppendFixed(
+        {{"lru_crawler", "yes"}, {"lru_crawler_sleep", "100"}, {"lru_crawler_tocrawl", "0"}}, out);
+  }
+  AppendFixed({{"tail_repair_time", "0"},
                {"flush_enabled", "yes"},
                {"dump_enabled", "yes"},
                {"hash_algorithm", "xxh3"},  // memkv's key hash (storage/key_hash.h)

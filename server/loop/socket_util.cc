@@ -1,11 +1,14 @@
 #include "server/loop/socket_util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include <string>
 
 #include "absl/strings/str_cat.h"
 
@@ -51,6 +54,38 @@ bool IsPerConnectionAcceptError(int error_number) {
     default:
       return false;
   }
+}
+
+namespace {
+
+// memcached's form of a socket address: "tcp:<ip>:<port>", "tcp6:[<ip>]:<port>".
+std::string FormatAddress(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(address);
+    inet_ntop(AF_INET, &in.sin_addr, text, sizeof(text));
+    return std::string("tcp:") + text + ":" + std::to_string(ntohs(in.sin_port));
+  }
+  if (address.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(address);
+    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
+    return std::string("tcp6:[") + text + "]:" + std::to_string(ntohs(in6.sin6_port));
+  }
+  return "unknown";
+}
+
+template <typename GetName>
+std::string AddressOf(int fd, GetName get_name) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (get_name(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return "unknown";
+  return FormatAddress(address);
+}
+
+}  // namespace
+
+std::string MemcachedSocketAddress(int fd, bool peer) {
+  return peer ? AddressOf(fd, getpeername) : AddressOf(fd, getsockname);
 }
 
 }  // namespace memkv::server

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <string>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -44,6 +45,10 @@ absl::Status SetNoDelay(int fd);
 // An absl::Status for the current errno (or for `error_number`, an errno value such as the
 // negated result of an io_uring completion), prefixed with what failed. The code follows the
 // errno (EMFILE is kResourceExhausted, EPERM kPermissionDenied, ...).
+// The socket's peer (peer = true) or local address as memcached's `stats conns` prints it:
+// "tcp:<ipv4>:<port>", "tcp6:[<ipv6>]:<port>"; "unknown" when it cannot be read.
+std::string MemcachedSocketAddress(int fd, bool peer);
+
 absl::Status ErrnoStatus(const char* what);
 absl::Status ErrnoStatus(const char* what, int error_number);
 

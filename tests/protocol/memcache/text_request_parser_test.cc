@@ -46,6 +46,13 @@ std::string Describe(const TextRequest& r) {
   if (r.has_flush_delay) absl::StrAppend(&s, " delay=", r.flush_delay);
   if (r.verbosity != 0) absl::StrAppend(&s, " level=", r.verbosity);
   if (r.graceful) s += " graceful";
+  if (r.command != TextCommand::kStats && r.admin_arg_count != 0) {
+    std::vector<std::string> args;
+    for (size_t i = 0; i < r.admin_args.size() && i < r.admin_arg_count; ++i) {
+      args.push_back(Str(r.admin_args[i]));
+    }
+    absl::StrAppend(&s, " args(", r.admin_arg_count, ")=", absl::StrJoin(args, ","));
+  }
   return s;
 }
 
@@ -519,6 +526,25 @@ TEST(TextRequestParserTest, VersionVerbosityQuitStatsShutdown) {
       {"stats noreply\r\n", {"stats arg=noreply"}},
       {"shutdown\r\n", {"shutdown"}},
       {"shutdown graceful\r\n", {"shutdown graceful"}},
+  });
+}
+
+// The administrative commands keep their arguments for the executor, which answers as memcached
+// (tests/server/admin_oracle_test.py compares the answers); the parser decides only noreply and
+// cache_memlimit's token count, as memcached's dispatcher does.
+TEST(TextRequestParserTest, AdministrativeCommands) {
+  ExpectCases({
+      {"slabs\r\n", {"slabs"}},
+      {"slabs reassign 1 2\r\n", {"slabs args(3)=reassign,1,2"}},
+      {"slabs automove 1 noreply\r\n", {"slabs noreply args(3)=automove,1,noreply"}},
+      {"slabs reassign 1 noreply\r\n", {"slabs args(3)=reassign,1,noreply"}},
+      {"lru_crawler metadump all\r\n", {"lru_crawler args(2)=metadump,all"}},
+      {"lru_crawler a b c d e\r\n", {"lru_crawler args(5)=a,b,c,d"}},
+      {"cache_memlimit 64\r\n", {"cache_memlimit args(1)=64"}},
+      {"cache_memlimit 64 noreply\r\n", {"cache_memlimit noreply args(2)=64,noreply"}},
+      {"cache_memlimit\r\n", {"ERROR"}},
+      {"cache_memlimit 1 2 3\r\n", {"ERROR"}},
+      {"stats cachedump 1 2\r\n", {"stats arg=cachedump"}},
   });
 }
 
