@@ -2,7 +2,7 @@
 node-redis, with its default RESP2 and with RESP: 3 (it connects with HELLO 3), run
 node_redis_clients/clients.js (set/get/mget/expire/ttl/incr/incrbyfloat/getex/config get/LCS
 IDX, a 200 kB value, pipelines and concurrent commands); every line it prints must equal what the
-same script prints against a real redis-server 7.0.15 (started by this test, `--databases 1`).
+same script prints against a real redis-server 7.0.15 (started by this test, 16 databases as memkv).
 
 The clients are npm packages, not Debian ones: node_redis_clients/package-lock.json pins them
 and every dependency with its sha512; `npm ci` installs exactly those into the build directory
@@ -66,7 +66,7 @@ def main():
     if modules is None:
         print(f"FAIL cannot install the clients: {why}")
         return 1
-    with redis_oracle(extra_args=["--databases", "1"]) as redis:
+    with redis_oracle() as redis:
         expected = run(redis.port, modules)
     lines = expected.splitlines()
     if not lines or any(line.startswith("fatal") for line in lines):

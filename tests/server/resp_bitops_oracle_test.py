@@ -6,7 +6,7 @@ and u63, a FAIL still growing the string, BITFIELD_RO refusing writes); then a s
 sequence of BITFIELD and BITOP requests (types i1..i64 / u1..u63 at random offsets, values at and
 past each type's limits, all three OVERFLOW modes) runs on both servers, and every reply and
 the final value of every key must be the same bytes. Each scenario starts on a fresh connection
-after FLUSHALL; the servers run with one database.
+after FLUSHALL; both servers have 16 databases.
 
 Then, on memkv alone: a BITFIELD write keeps the item's TTL and memcached client flags, and a
 BITFIELD past memkv's item size limit (-I) is refused without creating the key.
@@ -174,7 +174,7 @@ def main():
         if redis_server is None:
             print("SKIP redis comparison: redis-server not installed")
         else:
-            with redis_oracle(redis_server, ["--databases", "1"]) as redis:
+            with redis_oracle(redis_server) as redis:
                 for name, requests in SCENARIOS:
                     compare(check, name, requests, memkv.port, redis.port)
                 rng = random.Random(seed)

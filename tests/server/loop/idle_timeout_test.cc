@@ -102,11 +102,13 @@ TEST_P(IdleTimeoutTest, StreamsWithBytesGoingInAreLeftAlone) {
 
 TEST_P(IdleTimeoutTest, BytesGoingOutAloneKeepAStreamActive) {
   EchoServer echo = StartEchoServer();
-  echo.loop->RunSync([&] { echo.loop->loop()->SetIdleTimeout(200ms); });
+  // 500 ms against writes every 50 ms: a wide margin, so that a loaded machine delaying this
+  // thread for a few hundred ms does not make the stream look idle.
+  echo.loop->RunSync([&] { echo.loop->loop()->SetIdleTimeout(500ms); });
   UniqueFd client = Connect(echo.port);
   EchoHandler* handler = echo.loop->AwaitHandler(1);
   // The client never sends; the server writes to it every 50 ms (the client reads each write).
-  const Clock::time_point end = Clock::now() + 1s;
+  const Clock::time_point end = Clock::now() + 1500ms;
   while (Clock::now() < end) {
     echo.loop->RunSync([handler] { handler->Echo("y"); });
     ASSERT_EQ(ReadExactly(client.get(), 1), "y");

@@ -254,7 +254,7 @@ TEST_F(RespExecutorTest, HelloChoosesTheProtocol) {
             "$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n");
   EXPECT_EQ(Run({"GET", "nokey"}), "_\r\n");
   EXPECT_EQ(Run({"MGET", "nokey", "nokey"}), "*2\r\n_\r\n_\r\n");
-  EXPECT_EQ(Run({"CONFIG", "GET", "databases"}), "%1\r\n$9\r\ndatabases\r\n$1\r\n1\r\n");
+  EXPECT_EQ(Run({"CONFIG", "GET", "databases"}), "%1\r\n$9\r\ndatabases\r\n$2\r\n16\r\n");
   EXPECT_THAT(Run({"HELLO"}), StartsWith("%7\r\n"));  // no version: the protocol stays
   EXPECT_EQ(Run({"HELLO", "4"}), "-NOPROTO unsupported protocol version\r\n");
   EXPECT_EQ(Run({"GET", "nokey"}), "_\r\n");
@@ -399,12 +399,12 @@ TEST_F(RespExecutorTest, ConfigGetForRedisBenchmark) {
 
 TEST_F(RespExecutorTest, CommandIntrospection) {
   std::string count = Run({"COMMAND", "COUNT"});
-  EXPECT_EQ(count, ":61\r\n");
-  EXPECT_THAT(Run({"COMMAND"}), StartsWith("*61\r\n*10\r\n$3\r\nget\r\n:2\r\n"));
-  EXPECT_THAT(Run({"COMMAND", "INFO"}), StartsWith("*61\r\n"));
-  EXPECT_THAT(Run({"COMMAND", "LIST"}), StartsWith("*61\r\n$3\r\nget\r\n$3\r\nset\r\n"));
+  EXPECT_EQ(count, ":68\r\n");
+  EXPECT_THAT(Run({"COMMAND"}), StartsWith("*68\r\n*10\r\n$3\r\nget\r\n:2\r\n"));
+  EXPECT_THAT(Run({"COMMAND", "INFO"}), StartsWith("*68\r\n"));
+  EXPECT_THAT(Run({"COMMAND", "LIST"}), StartsWith("*68\r\n$3\r\nget\r\n$3\r\nset\r\n"));
   EXPECT_THAT(Run({"COMMAND", "DOCS"}),
-              StartsWith("*122\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n"));
+              StartsWith("*136\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n"));
   EXPECT_THAT(Run({"COMMAND", "DOCS", "Set", "nosuch"}), StartsWith("*2\r\n$3\r\nset\r\n"));
   EXPECT_THAT(Run({"COMMAND", "INFO", "lpush", "get"}),
               StartsWith("*2\r\n$-1\r\n*10\r\n$3\r\nget"));
