@@ -25,41 +25,15 @@ import argparse
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 
+# The server and socket helpers memory_overhead.py (same folder) already has.
+from memory_overhead import connect, free_port, read_until  # noqa: E402
+
 KEY_FORMAT = b"fill:%011d"  # 16 bytes
 MIB = 1 << 20
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def connect(port, process, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with status {process.returncode}")
-        try:
-            return socket.create_connection(("127.0.0.1", port), timeout=60)
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
-
-
-def read_until(sock, terminator):
-    data = b""
-    while not data.endswith(terminator):
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise RuntimeError(f"connection closed; got {data[-200:]!r}")
-        data += chunk
-    return data
 
 
 def parse_size(text):

@@ -33,8 +33,8 @@ except ImportError:
     sys.path.append("/usr/lib/python3/dist-packages")
     import redis
 
-from memkv_server import (Checker, MemkvServer, available_modes, free_port, redis_oracle,
-                          resp_request, test_arguments, wait_for_port)
+from memkv_server import (Checker, MemkvServer, available_modes, free_port, read_until,
+                          redis_oracle, resp_request, test_arguments, wait_for_port)
 
 TIMEOUT = 10.0
 
@@ -286,13 +286,7 @@ def text(port, request, ends=(b"END\r\n", b"EN\r\n", b"HD\r\n", b"STORED\r\n", b
     """A memcached text or meta request's reply, read until it ends with one of `ends`."""
     with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
         sock.sendall(request)
-        data = b""
-        while not data.endswith(ends):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-        return data
+        return read_until(sock, ends)  # endswith takes the tuple
 
 
 def check_memcached_sees_database_zero(check, name, port):
