@@ -33,7 +33,7 @@ COMMANDS = ("get set setnx setex psetex getset getdel getex mget mset msetnx inc
 SUBCOMMANDS = {
     "client": ["client|id", "client|setname", "client|getname"],
     "config": ["config|get", "config|resetstat"],
-    "command": ["command|count", "command|docs", "command|info", "command|list"],
+    "command": ["command|count", "command|docs", "command|getkeys", "command|info", "command|list"],
     "object": ["object|encoding", "object|freq", "object|help", "object|idletime",
                "object|refcount"],
     "memory": ["memory|doctor", "memory|help", "memory|malloc-stats", "memory|purge",

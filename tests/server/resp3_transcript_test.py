@@ -76,6 +76,13 @@ SCENARIOS = [
         ["OBJECT", "ENCODING", "nokey"], ["OBJECT", "REFCOUNT", "s1"], ["OBJECT", "FREQ", "s1"],
         ["OBJECT", "FOO"], ["MEMORY", "USAGE", "nokey"], ["MEMORY", "USAGE", "s1", "SAMPLES", "x"],
         ["MEMORY", "DOCTOR"], ["MEMORY", "PURGE"], ["MEMORY", "FOO"],
+        ["COMMAND", "GETKEYS"], ["COMMAND", "GETKEYS", "get"], ["COMMAND", "GETKEYS", "nosuch", "a"],
+        ["COMMAND", "GETKEYS", "get", "a", "b"], ["COMMAND", "GETKEYS", "mset", "a", "1", "b", "2"],
+        ["COMMAND", "GETKEYS", "mset", "a", "1", "b"], ["COMMAND", "GETKEYS", "Memory", "USAGE", "k"],
+        ["COMMAND", "GETKEYS", "memory", "nosuch"], ["COMMAND", "GETKEYS", "lcs", "a", "b"],
+        ["COMMAND", "GETKEYS", "bitop", "and", "d", "a", "b"], ["COMMAND", "GETKEYS", "ping", "x"],
+        ["COMMAND", "GETKEYS", "copy", "a", "b", "db", "1"], ["COMMAND", "GETKEYS", "config", "get", "x"],
+        ["COMMAND", "GETKEYS", "object", "encoding", "k"], ["COMMAND", "GETKEYS", "del", "a", "b", "c"],
     ]),
     ("keyspace", [
         ["SET", "a", "1"], ["SET", "b", "2"], ["DEL", "a", "nokey"], ["UNLINK", "b"],

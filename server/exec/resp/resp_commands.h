@@ -233,6 +233,8 @@ void ObjectCommand(Call& call);
 void MemoryCommand(Call& call);
 // resp_introspection.cc (COMMAND and its subcommands)
 void CommandCommand(Call& call);
+// resp_command_getkeys.cc (COMMAND GETKEYS)
+void CommandGetKeys(Call& call);
 
 }  // namespace memkv::server::resp
 

@@ -82,6 +82,7 @@ void CommandDocsCommand(Call& call) {
 constexpr std::array kCommandSubcommands = {
     CommandSpec{"command|count", 2, CommandCount},
     CommandSpec{"command|docs", -2, CommandDocsCommand},
+    CommandSpec{"command|getkeys", -4, CommandGetKeys},
     CommandSpec{"command|info", -2, CommandInfo},
     CommandSpec{"command|list", -2, CommandList},
 };
