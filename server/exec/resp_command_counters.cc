@@ -51,13 +51,15 @@ void RespCountersSnapshot::Add(const RespCountersSnapshot& other) {
     commands[i].rejected_calls += other.commands[i].rejected_calls;
     commands[i].failed_calls += other.commands[i].failed_calls;
   }
-  for (const auto& [code, count] : other.errors) {
+  for (const auto& error : other.errors) {
+    // Not a structured binding: clang 14 (the fuzz build's) cannot capture one in a lambda.
+    const auto& code = error.first;
     auto it = std::find_if(errors.begin(), errors.end(),
                            [&code](const auto& entry) { return entry.first == code; });
     if (it == errors.end()) {
-      errors.emplace_back(code, count);
+      errors.emplace_back(code, error.second);
     } else {
-      it->second += count;
+      it->second += error.second;
     }
   }
   untracked_errors += other.untracked_errors;
