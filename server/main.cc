@@ -1,6 +1,7 @@
 // memkv: parses the options, fits the open-file limit to -c (descriptor_limit.h), loads the
-// --auth-file, builds the engine and the chosen front end, serves until SIGINT or SIGTERM (SIGHUP
-// re-reads the --auth-file), then stops cleanly (exit 0).
+// --auth-file, builds the engine and the chosen front end, serves until SIGINT, SIGTERM or
+// SIGUSR1 (SIGHUP re-reads the --auth-file), then stops cleanly (exit 0), saving the items to
+// the --restart-file if there is one.
 //
 // Exit status: 0 after a signal, --help or --version; 2 for a bad command line (see
 // kUsageExitCode in options.h); 1 when the server cannot start (port in use, io_uring missing
@@ -104,7 +105,7 @@ void LogStart(const Options& options, const std::string& io, int threads) {
   Logf(LogLevel::kInfo, "listening on %s", ports);
 }
 
-// Waits for SIGINT or SIGTERM and returns it. A SIGHUP in between re-reads the --auth-file; a
+// Waits for SIGINT, SIGTERM or SIGUSR1 and returns it. A SIGHUP in between re-reads the --auth-file; a
 // file that no longer loads is reported and the list before it stays in force.
 int WaitForStop(ShutdownSignals& signals, AuthRegistry* auth) {
   for (;;) {
@@ -117,6 +118,22 @@ int WaitForStop(ShutdownSignals& signals, AuthRegistry* auth) {
       Logf(LogLevel::kInfo, "SIGHUP: %s re-read", auth->path());
     }
   }
+}
+
+// After the last request: writes what the next start needs to serve the items again. Returns
+// the exit code: 0, or kStartFailure if the file could not be written (the next start then
+// starts empty, and says why).
+int SaveForRestart(storage::Engine& engine, const storage::Clock& clock) {
+  const int64_t started = clock.NowMillis();
+  const uint64_t items = engine.Stats().curr_items;
+  if (absl::Status status = engine.SaveForRestart(); !status.ok()) {
+    Logf(LogLevel::kError, "restart file %s: not saved: %s", engine.options().restart_file,
+         status.message());
+    return kStartFailure;
+  }
+  Logf(LogLevel::kInfo, "restart file %s: %d items saved in %d ms", engine.options().restart_file,
+       items, clock.NowMillis() - started);
+  return 0;
 }
 
 int Serve(const Options& options) {
@@ -140,11 +157,16 @@ int Serve(const Options& options) {
   engine_options.memory_limit_bytes = options.memory_limit_mb << 20;
   engine_options.max_item_bytes = options.max_item_bytes;
   engine_options.databases = options.databases;
+  engine_options.restart_file = options.restart_file;
+  engine_options.software_version = std::string(kMemkvVersion);
   absl::StatusOr<std::unique_ptr<storage::Engine>> engine =
       storage::Engine::Create(engine_options, &clock);
   if (!engine.ok()) {
     Log(LogLevel::kError, engine.status().ToString());
     return kStartFailure;
+  }
+  if (const std::string& report = (*engine)->restart_report(); !report.empty()) {
+    Log(LogLevel::kInfo, report);
   }
   absl::StatusOr<std::unique_ptr<AuthRegistry>> auth = LoadAuth(options);
   if (!auth.ok()) {
@@ -200,8 +222,10 @@ int Serve(const Options& options) {
   Logf(LogLevel::kInfo, "signal %d: stopping", signal_number);
   (*frontend)->Stop();
   (*frontend)->Wait();
+  int exit_code = 0;
+  if (!options.restart_file.empty()) exit_code = SaveForRestart(**engine, clock);
   Log(LogLevel::kInfo, "stopped");
-  return 0;
+  return exit_code;
 }
 
 // Raises the open-file limit to fit -c, or lowers -c to what the hard limit fits, with one line

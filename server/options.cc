@@ -235,6 +235,12 @@ absl::Status SetAuthFile(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetRestartFile(std::string_view v, Options* o) {
+  if (v.empty()) return absl::InvalidArgumentError("--restart-file: a file name is needed");
+  o->restart_file = std::string(v);
+  return absl::OkStatus();
+}
+
 absl::Status SetProtectedMode(std::string_view v, Options* o) {
   // Redis's spelling of a boolean setting.
   if (v == "yes") {
@@ -351,6 +357,10 @@ constexpr OptionSpec kOptions[] = {
      SetDatabases},
     {0, "client-query-buffer-limit", "SIZE", "1g",
      "RESP: largest request buffered; larger closes the connection", SetClientQueryBufferLimit},
+    {'e', "restart-file", "FILE", "",
+     "keep the items in FILE (tmpfs or disk, -m reserved at start); after a clean stop "
+     "(SIGTERM) the next start with the same settings serves them again (memcached -e)",
+     SetRestartFile},
     {'Y', "auth-file", "FILE", "",
      "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},
     {0, "protected-mode", "yes|no", "yes",

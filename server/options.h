@@ -40,6 +40,7 @@ struct Options {
   int dispatchers = 0;                     // --dispatchers: dispatcher threads (hybrid mode)
   int64_t idle_timeout_seconds = 0;        // --idle-timeout: close silent clients; 0 = off
   std::string auth_file;                   // -Y, --auth-file: user:password lines; "" = off
+  std::string restart_file;  // -e, --restart-file: items kept in this file across restarts
   // --protected-mode (default yes): without --auth-file, serve only 127.0.0.1 and ::1.
   bool protected_mode = false;
   int tls_port = 0;      // --tls-port: TLS port (both dialects), 0 = off

@@ -30,6 +30,21 @@ class DatabaseMap {
   // REQUIRES: a, b < count(); every shard's lock held.
   void Swap(uint32_t a, uint32_t b) { std::swap(physical_[a], physical_[b]); }
 
+  // Each logical database's physical one, by logical number (a warm restart saves it).
+  const std::vector<uint32_t>& physical() const { return physical_; }
+  // Takes a saved map (before serving). False, changing nothing, unless it maps count()
+  // databases one to one.
+  bool Assign(const std::vector<uint32_t>& physical) {
+    if (physical.size() != physical_.size()) return false;
+    std::vector<bool> seen(physical.size(), false);
+    for (uint32_t p : physical) {
+      if (p >= physical.size() || seen[p]) return false;
+      seen[p] = true;
+    }
+    physical_ = physical;
+    return true;
+  }
+
  private:
   std::vector<uint32_t> physical_;
 };

@@ -21,7 +21,9 @@
 #include "storage/database_map.h"
 #include "storage/key_hash.h"
 #include "storage/reclaimer.h"
+#include "storage/restart_file.h"
 #include "storage/shard.h"
+#include "storage/shard_restart.h"
 #include "storage/value_block.h"
 
 namespace memkv::storage {
@@ -74,7 +76,10 @@ class DatabaseKeyspace final : public Keyspace {
 
 class ShardedEngine final : public Engine {
  public:
-  ShardedEngine(const EngineOptions& options, const Clock* clock, int shard_bits)
+  // restart_file: null, or the file whose regions hold the shards' segments; it must outlive
+  // the engine unless handed over with AdoptRestartFile.
+  ShardedEngine(const EngineOptions& options, const Clock* clock, int shard_bits,
+                const RestartFile* restart_file)
       : options_(options),
         memory_limit_(options.memory_limit_bytes),
         clock_(clock),
@@ -95,6 +100,7 @@ class ShardedEngine final : public Engine {
       config.hash_seed = options.hash_seed;
       config.pins = &pins_;
       config.databases = &databases_;
+      if (restart_file != nullptr) config.region = restart_file->ShardRegion(i);
       shards_.push_back(std::make_unique<Shard>(config, clock));
     }
     for (int db = 1; db < options.databases; ++db) {
@@ -234,6 +240,22 @@ class ShardedEngine final : public Engine {
   const Clock& clock() const override { return *clock_; }
   const EngineOptions& options() const override { return options_; }
 
+  absl::Status SaveForRestart() override {
+    if (restart_file_ == nullptr) return absl::FailedPreconditionError("no restart file");
+    reclaimer_.reset();  // nothing may change the shards while they are written
+    return SaveShards(AllShards(), databases_, clock_->NowMillis(), restart_file_.get());
+  }
+  const std::string& restart_report() const override { return restart_report_; }
+  // Takes over what the restart file holds; "" or why it cannot (restart_file.h).
+  std::string RestoreFrom(const RestartFile& file, uint64_t* dropped) {
+    return RestoreShards(file, AllShards(), &databases_, dropped);
+  }
+  // Owns the file from now on (it outlives the shards: the first member).
+  void AdoptRestartFile(std::unique_ptr<RestartFile> file, std::string report) {
+    restart_file_ = std::move(file);
+    restart_report_ = std::move(report);
+  }
+
   void ReclaimExpiredForTest() override {
     for (auto& shard : shards_) {
       shard->ReclaimPass(static_cast<size_t>(options_.reclaim_buckets_per_pass));
@@ -265,6 +287,9 @@ class ShardedEngine final : public Engine {
     return (static_cast<uint64_t>(shard) << kCursorShardShift) | bucket;
   }
 
+  // First, so that it is unmapped after the shards whose segments it holds are gone.
+  std::unique_ptr<RestartFile> restart_file_;
+  std::string restart_report_;
   EngineOptions options_;
   std::atomic<size_t> memory_limit_;
   absl::Mutex limit_mu_;  // one SetMemoryLimit at a time
@@ -582,6 +607,55 @@ absl::StatusOr<uint64_t> DrawSeed() {
   return seed;
 }
 
+// An engine whose segments live in options.restart_file, with the items a clean shutdown left
+// there when they can be served.
+absl::StatusOr<std::unique_ptr<Engine>> CreateRestartable(EngineOptions options, const Clock* clock,
+                                                          int bits) {
+  const int64_t started = clock->NowMillis();
+  const size_t shards = size_t{1} << bits;
+  const size_t budget = options.memory_limit_bytes / shards;
+  RestartSettings settings;
+  settings.software_version = options.software_version;
+  settings.memory_limit_bytes = options.memory_limit_bytes;
+  settings.max_item_bytes = options.max_item_bytes;
+  settings.shard_count = shards;
+  settings.databases = static_cast<uint64_t>(options.databases);
+  settings.segment_bytes = ItemStore::SegmentBytesFor(budget);
+  // A shard's segments never exceed its budget; the reserve and one more are slack (a raised
+  // cache_memlimit cannot give a shard more slots than this).
+  settings.slots_per_shard = budget / settings.segment_bytes + 2;
+  absl::StatusOr<std::unique_ptr<RestartFile>> file =
+      RestartFile::Open(options.restart_file, settings);
+  if (!file.ok()) return file.status();
+  const std::string name = absl::StrCat("restart file ", options.restart_file, ": ");
+  std::string report;
+  std::unique_ptr<ShardedEngine> engine;
+  if ((*file)->restorable()) {
+    options.hash_seed = (*file)->hash_seed();  // the shards and buckets it picked
+    engine = std::make_unique<ShardedEngine>(options, clock, bits, file->get());
+    uint64_t dropped = 0;
+    if (std::string why = engine->RestoreFrom(**file, &dropped); why.empty()) {
+      report =
+          absl::StrCat(name, engine->Stats().curr_items, " items restored (", dropped,
+                       " expired or flushed left out) in ", clock->NowMillis() - started, " ms");
+    } else {
+      engine.reset();
+      (*file)->Discard(std::move(why));
+    }
+  }
+  if (engine == nullptr) {
+    engine = std::make_unique<ShardedEngine>(options, clock, bits, file->get());
+    report = absl::StrCat(
+        name, (*file)->discard_reason().empty() ? "new or empty" : (*file)->discard_reason(),
+        "; starting empty");
+  }
+  if (absl::Status status = (*file)->MarkInUse(engine->options().hash_seed); !status.ok()) {
+    return status;
+  }
+  engine->AdoptRestartFile(*std::move(file), std::move(report));
+  return std::unique_ptr<Engine>(std::move(engine));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& options,
@@ -618,7 +692,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(const EngineOptions& opti
              std::max(kMinLargestItemsPerShard * options.max_item_bytes, kMinShardBudget)) {
     --bits;
   }
-  return std::unique_ptr<Engine>(new ShardedEngine(seeded, clock, bits));
+  if (options.restart_file.empty()) {
+    return std::unique_ptr<Engine>(new ShardedEngine(seeded, clock, bits, nullptr));
+  }
+  return CreateRestartable(seeded, clock, bits);
 }
 
 }  // namespace memkv::storage

@@ -33,6 +33,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -113,6 +114,14 @@ class Engine : public Keyspace {
   // not evict down to its budget (values pinned by readers), with the new limit in force.
   static constexpr size_t kMinSegmentsPerShard = 4;
   virtual absl::Status SetMemoryLimit(size_t bytes) = 0;
+
+  // Warm restart (EngineOptions::restart_file): writes what the next start needs to serve the
+  // items again and marks the file clean. Call once, after the last request (no pin left); the
+  // engine must not be used afterwards, only destroyed. FailedPrecondition without a file.
+  virtual absl::Status SaveForRestart() = 0;
+  // What Create did with the restart file, for the log ("" without one): how many items it
+  // restored, or why it started empty.
+  virtual const std::string& restart_report() const = 0;
 
   // One reclaim pass over every shard, as the background thread does. For tests.
   virtual void ReclaimExpiredForTest() = 0;

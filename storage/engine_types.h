@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "storage/value_pin.h"
@@ -35,6 +36,12 @@ struct EngineOptions {
   // bucket placement differs between runs and a client cannot precompute keys that share one
   // bucket chain (hash flooding). Tests pass fixed seeds.
   uint64_t hash_seed = 0;
+  // Warm restart (memcached -e): the file the items live in (restart_file.h); "" = the heap.
+  // The engine then reopens what a clean shutdown (Engine::SaveForRestart) left in it, if the
+  // software version and settings match, and hash_seed is ignored (the saved one is used).
+  std::string restart_file;
+  // The software's version, which a restart file must have been written by.
+  std::string software_version;
 };
 
 // A stored item as seen by a callback. Views are valid only during the callback; Pin() makes a

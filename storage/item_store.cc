@@ -45,11 +45,12 @@ size_t ItemStore::SegmentBytesFor(size_t budget_bytes) {
                             1 << 20);
 }
 
-ItemStore::ItemStore(size_t budget_bytes, uint64_t hash_seed, PinCounters* pins)
+ItemStore::ItemStore(size_t budget_bytes, uint64_t hash_seed, PinCounters* pins,
+                     SegmentRegion region)
     : budget_bytes_(budget_bytes),
       hash_seed_(hash_seed),
       pins_(pins != nullptr ? pins : &own_pins_),
-      log_(SegmentBytesFor(budget_bytes)),
+      log_(SegmentBytesFor(budget_bytes), region),
       max_inline_bytes_(log_.segment_bytes() / 8),
       sketch_(budget_bytes / kBudgetBytesPerCounter) {
   stats_.hash_buckets = index_.bucket_count();
@@ -484,6 +485,72 @@ void ItemStore::ReclaimExpired(int64_t now_millis, size_t max_buckets) {
       }
     }
   }
+}
+
+std::vector<std::string_view> ItemStore::SegmentsInLogOrder() const {
+  std::vector<std::string_view> segments;
+  for (uint32_t id : log_.SegmentsInLogOrder()) {
+    segments.emplace_back(log_.At(log_.RefAt(id, 0)), log_.fill(id));
+  }
+  return segments;
+}
+
+absl::Status ItemStore::ForEachLargeValue(
+    absl::FunctionRef<absl::Status(std::string_view)> on_value) const {
+  for (uint32_t id : log_.SegmentsInLogOrder()) {
+    for (size_t offset = 0; offset < log_.fill(id);) {
+      const ItemRecord record = Record(log_.RefAt(id, offset));
+      offset += record.size();
+      if (record.has(ItemRecord::kDead) || !record.has(ItemRecord::kExternal)) continue;
+      if (absl::Status status = on_value(record.value()); !status.ok()) return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool ItemStore::Restore(const SegmentLog::Layout& layout, std::string_view large,
+                        int64_t now_millis, bool drop_all, uint64_t* dropped) {
+  if (stats_.curr_items != 0 || !log_.Restore(layout)) return false;
+  for (uint32_t id : log_.SegmentsInLogOrder()) {
+    const size_t fill = log_.fill(id);
+    for (size_t offset = 0; offset < fill;) {
+      const Ref ref = log_.RefAt(id, offset);
+      ItemRecord record = Record(ref);
+      // The digests matched, so a record that does not fit its segment is a format bug: refuse.
+      const size_t size = record.size();
+      if (size == 0 || offset + size > fill || record.key_len() > fill) return false;
+      offset += size;
+      if (record.has(ItemRecord::kDead)) continue;
+      const char* large_value = nullptr;
+      if (record.has(ItemRecord::kExternal)) {
+        if (large.size() < record.value_len()) return false;
+        large_value = large.data();
+        large.remove_prefix(record.value_len());
+      }
+      if (drop_all || IsExpired(record.expiry_millis(), now_millis)) {
+        record.set(ItemRecord::kDead, true);
+        ++*dropped;
+        continue;
+      }
+      if (large_value != nullptr) {
+        ValueBlock* block = ValueBlock::New(record.value_len(), pins_);
+        std::memcpy(block->bytes(), large_value, record.value_len());
+        record.set_external_block(block);
+        external_bytes_ += ExternalCharge(record.value_len());
+        stats_.bytes += record.value_len();
+      }
+      uint32_t* head = BucketFor(HashOf(ref));
+      record.set_next(*head);
+      *head = ref;
+      CountItem(record.db(), +1, record.expiry_millis());
+      stats_.bytes += size;
+      if (stats_.curr_items > index_.bucket_count()) {
+        index_.Split([&](Ref r) { return HashOf(r); }, [&](Ref r) { return NextOf(r); });
+      }
+    }
+  }
+  stats_.hash_buckets = index_.bucket_count();
+  return large.empty();
 }
 
 }  // namespace memkv::storage

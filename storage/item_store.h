@@ -112,8 +112,9 @@ class ItemStore {
 
   // hash_seed: the seed of the KeyHash the caller passes as `hash` (key_hash.h). pins: where pins
   // of this store's large values are counted (the engine's, shared by its shards); null = the
-  // store's own.
-  explicit ItemStore(size_t budget_bytes, uint64_t hash_seed = 0, PinCounters* pins = nullptr);
+  // store's own. region: where the segments live (segment_memory.h); empty = the heap.
+  explicit ItemStore(size_t budget_bytes, uint64_t hash_seed = 0, PinCounters* pins = nullptr,
+                     SegmentRegion region = {});
   ~ItemStore();
   ItemStore(const ItemStore&) = delete;
   ItemStore& operator=(const ItemStore&) = delete;
@@ -191,6 +192,23 @@ class ItemStore {
   // store that needs room does): kFits once within the budget, kMore if more steps are needed,
   // kStuck if nothing more can be freed.
   FitStep FitBudgetStep(int64_t now_millis, int max_segments);
+
+  // Warm restart (restart_file.h), for a store over a region. What a later store needs besides
+  // the region's bytes: the log's layout, and the large values (which live on the heap) in the
+  // order Restore reads them back. on_value's error stops the walk and is returned.
+  SegmentLog::Layout LogLayout() const { return log_.layout(); }
+  // The filled bytes of each segment holding records, in log order (as LogLayout's digests).
+  std::vector<std::string_view> SegmentsInLogOrder() const;
+  absl::Status ForEachLargeValue(absl::FunctionRef<absl::Status(std::string_view)> on_value) const;
+  // The first `fill` bytes of the region's slot for segment `id` (SegmentLog::RegionSlot).
+  std::string_view RegionSlot(uint32_t id, size_t fill) { return log_.RegionSlot(id, fill); }
+  // Takes over a saved layout in a freshly constructed store over the same region: links every
+  // record that is neither deleted nor expired at now_millis into the index (none if drop_all:
+  // a flush_all came due), giving each large value a block copied from `large`, where they lie
+  // back to back in ForEachLargeValue order. *dropped counts the expired or flushed items left
+  // out. False if the layout or a record is inconsistent (the store must then be discarded).
+  bool Restore(const SegmentLog::Layout& layout, std::string_view large, int64_t now_millis,
+               bool drop_all, uint64_t* dropped);
 
   const StoreStats& stats() const { return stats_; }
   // Bytes held against the budget: segments, large values and the index.

@@ -5,15 +5,22 @@
 
 namespace memkv::storage {
 
-SegmentLog::SegmentLog(size_t segment_bytes)
+SegmentLog::SegmentLog(size_t segment_bytes, SegmentRegion region)
     : segment_bytes_(segment_bytes),
       offset_bits_(std::countr_zero(segment_bytes / kGranularity)),
       offset_mask_((uint32_t{1} << offset_bits_) - 1),
-      segments_(1),
+      memory_(segment_bytes, region),
+      segments_(1, nullptr),
       fill_(1, 0) {
   assert(std::has_single_bit(segment_bytes) && segment_bytes >= 4096 &&
          segment_bytes <= (size_t{16} << 20));
   reserve_ = NewSegment();
+}
+
+SegmentLog::~SegmentLog() {
+  for (char* segment : segments_) {
+    if (segment != nullptr) memory_.Release(segment);
+  }
 }
 
 uint32_t SegmentLog::NewSegment() {
@@ -22,13 +29,15 @@ uint32_t SegmentLog::NewSegment() {
     id = unused_ids_.back();
     unused_ids_.pop_back();
   } else {
-    if ((uint64_t{segments_.size()} << offset_bits_) > UINT32_MAX) return 0;
+    if ((uint64_t{segments_.size()} << offset_bits_) > UINT32_MAX ||
+        segments_.size() > memory_.slots()) {
+      return 0;
+    }
     id = static_cast<uint32_t>(segments_.size());
-    segments_.emplace_back();
+    segments_.push_back(nullptr);
     fill_.push_back(0);
   }
-  // Default-initialised: untouched pages of a large allocation are not resident until written.
-  segments_[id].reset(new char[segment_bytes_]);
+  segments_[id] = memory_.Acquire(id);
   fill_[id] = 0;
   ++allocated_;
   return id;
@@ -98,7 +107,8 @@ bool SegmentLog::ReleaseOneFree() {
   if (free_.empty()) return false;
   const uint32_t id = free_.back();
   free_.pop_back();
-  segments_[id].reset();
+  memory_.Release(segments_[id]);
+  segments_[id] = nullptr;
   unused_ids_.push_back(id);
   --allocated_;
   return true;
@@ -111,6 +121,82 @@ void SegmentLog::Reset() {
     free_.push_back(id);
   }
   sealed_.clear();
+}
+
+SegmentLog::Layout SegmentLog::layout() const {
+  Layout layout;
+  layout.head = head_;
+  layout.reserve = reserve_;
+  layout.sealed.assign(sealed_.begin(), sealed_.end());
+  layout.free = free_;
+  layout.fill = fill_;
+  return layout;
+}
+
+std::vector<uint32_t> SegmentLog::SegmentsInLogOrder() const {
+  std::vector<uint32_t> order(sealed_.begin(), sealed_.end());
+  if (head_ != 0 && fill_[head_] != 0) order.push_back(head_);
+  return order;
+}
+
+std::string_view SegmentLog::RegionSlot(uint32_t id, size_t fill) {
+  if (!memory_.in_region() || fill > segment_bytes_) return {};
+  const char* slot = memory_.Acquire(id);
+  return slot == nullptr ? std::string_view() : std::string_view(slot, fill);
+}
+
+bool SegmentLog::Restore(const Layout& layout) {
+  if (!memory_.in_region() || layout.fill.empty() || layout.fill.size() - 1 > memory_.slots()) {
+    return false;
+  }
+  const size_t ids = layout.fill.size();
+  std::vector<bool> used(ids, false);
+  auto claim = [&](uint32_t id) {
+    if (id == 0 || id >= ids || used[id] || layout.fill[id] > segment_bytes_ ||
+        layout.fill[id] % kGranularity != 0) {
+      return false;
+    }
+    used[id] = true;
+    return true;
+  };
+  for (uint32_t id : layout.sealed) {
+    if (!claim(id)) return false;
+  }
+  for (uint32_t id : layout.free) {
+    if (!claim(id)) return false;
+  }
+  if ((layout.head != 0 && !claim(layout.head)) ||
+      (layout.reserve != 0 && !claim(layout.reserve))) {
+    return false;
+  }
+  // The constructor's reserve is slot 0's: the layout decides anew what every slot holds.
+  segments_.assign(ids, nullptr);
+  fill_.assign(ids, 0);
+  unused_ids_.clear();
+  allocated_ = 0;
+  for (uint32_t id = 1; id < ids; ++id) {
+    if (!used[id]) {
+      unused_ids_.push_back(id);
+      continue;
+    }
+    segments_[id] = memory_.Acquire(id);
+    fill_[id] = layout.fill[id];
+    ++allocated_;
+  }
+  sealed_.assign(layout.sealed.begin(), layout.sealed.end());
+  free_ = layout.free;
+  for (uint32_t id : free_) fill_[id] = 0;
+  head_ = layout.head;
+  reserve_ = layout.reserve;
+  if (reserve_ != 0) {
+    fill_[reserve_] = 0;
+  } else if (!free_.empty()) {  // AppendForCleaning relies on a reserve
+    reserve_ = free_.back();
+    free_.pop_back();
+  } else {
+    reserve_ = NewSegment();
+  }
+  return true;
 }
 
 }  // namespace memkv::storage

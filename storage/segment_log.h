@@ -18,10 +18,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
-#include <memory>
+#include <string_view>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
+#include "storage/segment_memory.h"
 
 namespace memkv::storage {
 
@@ -31,13 +32,15 @@ class SegmentLog {
   static constexpr size_t kGranularity = 8;
 
   // segment_bytes: a power of two between 4 KiB and 16 MiB. Allocates the reserve segment (its
-  // pages stay untouched, so not resident, until a cleaning needs it).
-  explicit SegmentLog(size_t segment_bytes);
+  // pages stay untouched, so not resident, until a cleaning needs it). region: where segments
+  // live (segment_memory.h); empty = the heap.
+  explicit SegmentLog(size_t segment_bytes, SegmentRegion region = {});
+  ~SegmentLog();
   SegmentLog(const SegmentLog&) = delete;
   SegmentLog& operator=(const SegmentLog&) = delete;
 
   char* At(uint32_t ref) const {
-    return segments_[ref >> offset_bits_].get() + (size_t{ref & offset_mask_} * kGranularity);
+    return segments_[ref >> offset_bits_] + (size_t{ref & offset_mask_} * kGranularity);
   }
   size_t segment_bytes() const { return segment_bytes_; }
   // Memory held by segments, including the reserve and free ones.
@@ -77,6 +80,28 @@ class SegmentLog {
   // Forgets every record: all segments become free (flush_all).
   void Reset();
 
+  // Which segment plays which part, for a warm restart (restart_file.h): with the segments'
+  // bytes left in a region, it is all a later log needs to hold the same records.
+  struct Layout {
+    uint32_t head = 0;
+    uint32_t reserve = 0;
+    std::vector<uint32_t> sealed;  // oldest first
+    std::vector<uint32_t> free;
+    std::vector<uint32_t> fill;  // indexed by id; 0 for ids not in use
+  };
+  Layout layout() const;
+  // The segments in use that hold records, in the order CleanOldest would reach them (sealed
+  // ones oldest first, then the head).
+  std::vector<uint32_t> SegmentsInLogOrder() const;
+  // Takes over `layout`'s segments where the region holds them. REQUIRES: a log just constructed
+  // over a region. False, changing nothing, if the layout names an id the region has no slot
+  // for, names one twice, or gives a fill beyond a segment.
+  bool Restore(const Layout& layout);
+  // The first `fill` bytes of the region's slot for segment `id`, whatever the log makes of it
+  // (a restore checks the saved segments' digests before taking them over); empty if the log is
+  // not over a region or has no such slot.
+  std::string_view RegionSlot(uint32_t id, size_t fill);
+
  private:
   uint32_t NewSegment();  // 0 if out of references
   uint32_t Ref(uint32_t segment, size_t offset) const {
@@ -86,8 +111,10 @@ class SegmentLog {
   const size_t segment_bytes_;
   const int offset_bits_;
   const uint32_t offset_mask_;
-  // Indexed by segment id; id 0 is never used so that reference 0 means null.
-  std::vector<std::unique_ptr<char[]>> segments_;
+  SegmentMemory memory_;
+  // Indexed by segment id; id 0 is never used so that reference 0 means null. Owned through
+  // memory_ (null for ids whose memory was released).
+  std::vector<char*> segments_;
   std::vector<uint32_t> fill_;        // bytes used in each segment
   std::vector<uint32_t> unused_ids_;  // ids whose memory was released
   std::deque<uint32_t> sealed_;       // oldest first

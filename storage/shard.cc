@@ -4,6 +4,7 @@
 
 #include "storage/decimal.h"
 #include "storage/key_hash.h"
+#include "xxhash.h"
 
 namespace memkv::storage {
 namespace {
@@ -15,7 +16,9 @@ uint32_t Seconds(int64_t millis) { return static_cast<uint32_t>(millis / 1000); 
 absl::Status TooLargeError() { return absl::ResourceExhaustedError("object too large for cache"); }
 
 Shard::Shard(const ShardConfig& config, const Clock* clock)
-    : config_(config), clock_(clock), store_(config.budget_bytes, config.hash_seed, config.pins) {}
+    : config_(config),
+      clock_(clock),
+      store_(config.budget_bytes, config.hash_seed, config.pins, config.region) {}
 
 uint64_t Shard::NextCas() {
   // Interleaving the shard index makes CAS uniques engine-wide without a shared atomic: on the
@@ -389,6 +392,51 @@ absl::Status Shard::SetLocked(uint32_t db, std::string_view key, uint64_t hash,
   meta.last_access_sec = Seconds(now_millis);
   const std::string_view parts[2] = {value, {}};
   return PutLocked(Locate(db, key, hash), parts, meta, now_millis);
+}
+
+absl::StatusOr<ShardImage> Shard::CaptureImage(
+    absl::FunctionRef<absl::Status(std::string_view)> write_large) {
+  absl::MutexLock lock(&mu_);
+  ShardImage image;
+  image.cas_counter = cas_counter_;
+  image.flush_at_millis = flush_at_millis_;
+  image.layout = store_.LogLayout();
+  for (std::string_view segment : store_.SegmentsInLogOrder()) {
+    image.digests.push_back(XXH3_64bits(segment.data(), segment.size()));
+  }
+  absl::Status status = store_.ForEachLargeValue([&](std::string_view value) {
+    image.large_bytes += value.size();
+    return write_large(value);
+  });
+  if (!status.ok()) return status;
+  return image;
+}
+
+bool Shard::MatchesImage(const ShardImage& image) {
+  absl::MutexLock lock(&mu_);
+  const SegmentLog::Layout& layout = image.layout;
+  std::vector<uint32_t> order = layout.sealed;
+  if (layout.head != 0 && layout.head < layout.fill.size() && layout.fill[layout.head] != 0) {
+    order.push_back(layout.head);
+  }
+  if (order.size() != image.digests.size()) return false;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (order[i] >= layout.fill.size()) return false;
+    const std::string_view slot = store_.RegionSlot(order[i], layout.fill[order[i]]);
+    if (slot.data() == nullptr || XXH3_64bits(slot.data(), slot.size()) != image.digests[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Shard::RestoreImage(const ShardImage& image, std::string_view large, uint64_t* dropped) {
+  absl::MutexLock lock(&mu_);
+  const int64_t now = clock_->NowMillis();
+  cas_counter_ = image.cas_counter;
+  const bool flushed = image.flush_at_millis != 0 && now >= image.flush_at_millis;
+  flush_at_millis_ = flushed ? 0 : image.flush_at_millis;
+  return store_.Restore(image.layout, large, now, flushed, dropped);
 }
 
 }  // namespace memkv::storage

@@ -30,6 +30,8 @@
 #include "storage/database_map.h"
 #include "storage/engine_types.h"
 #include "storage/item_store.h"
+#include "storage/restart_image.h"
+#include "storage/segment_memory.h"
 
 namespace memkv::storage {
 
@@ -53,6 +55,7 @@ struct ShardConfig {
   uint64_t hash_seed = 0;                  // the engine's KeyHash seed (key_hash.h)
   PinCounters* pins = nullptr;             // the engine's (value_block.h); outlives the shard
   const DatabaseMap* databases = nullptr;  // the engine's; outlives the shard
+  SegmentRegion region;                    // where segments live (segment_memory.h); empty = heap
 };
 
 class Shard {
@@ -104,6 +107,18 @@ class Shard {
   // segments at a time, releasing the lock between steps so that requests go on. False if it
   // could not get within the budget.
   bool SetBudget(size_t budget_bytes);
+  // Warm restart (restart_file.h, restart_image.h), for a shard over a region. Called only when
+  // nothing else uses the shard (before serving, or after every client is gone).
+  // What a later process needs besides the region's bytes; each stored large value is given to
+  // write_large, in the order RestoreImage reads them back.
+  absl::StatusOr<ShardImage> CaptureImage(
+      absl::FunctionRef<absl::Status(std::string_view)> write_large);
+  // Whether the region holds the segments `image` names, each with the digest it had when saved.
+  bool MatchesImage(const ShardImage& image);
+  // Takes over `image` in a freshly constructed shard (see ItemStore::Restore); large: this
+  // shard's large values. *dropped counts the expired or flushed items left out.
+  bool RestoreImage(const ShardImage& image, std::string_view large, uint64_t* dropped);
+
   // The store's statistics, with memory_bytes() as StoreStats::memory_bytes.
   StoreStats Stats() const;
   // The longest bucket chain of this shard's index. For tests of the hash.

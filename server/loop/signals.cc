@@ -20,6 +20,8 @@ absl::StatusOr<ShutdownSignals> ShutdownSignals::Install() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  // memcached's graceful stop, which its restartable cache (-e) asks operators to use.
+  sigaddset(&set, SIGUSR1);
   // Blocked like the others, so that SIGHUP never kills the server (its default action): a
   // server started without --auth-file reads it and goes on.
   sigaddset(&set, SIGHUP);

@@ -1,5 +1,5 @@
-// ShutdownSignals: turns SIGINT and SIGTERM (stop) and SIGHUP (re-read the --auth-file) into
-// something the main thread waits for.
+// ShutdownSignals: turns SIGINT, SIGTERM and SIGUSR1 (stop; SIGUSR1 is memcached's graceful stop)
+// and SIGHUP (re-read the --auth-file) into something the main thread waits for.
 //
 // The signals are blocked in the calling thread before any other thread starts (threads inherit
 // the mask), and read from a signalfd. So no signal handler runs at all, and there is no global
@@ -17,7 +17,7 @@ namespace memkv::server {
 
 class ShutdownSignals {
  public:
-  // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and opens the signalfd.
+  // Blocks SIGINT, SIGTERM, SIGUSR1 and SIGHUP in the calling thread and opens the signalfd.
   static absl::StatusOr<ShutdownSignals> Install();
 
   ShutdownSignals(ShutdownSignals&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
@@ -25,7 +25,7 @@ class ShutdownSignals {
   ShutdownSignals(const ShutdownSignals&) = delete;
   ~ShutdownSignals();
 
-  // Blocks until SIGINT, SIGTERM or SIGHUP arrives; returns its number.
+  // Blocks until SIGINT, SIGTERM, SIGUSR1 or SIGHUP arrives; returns its number.
   int Wait();
 
  private:
