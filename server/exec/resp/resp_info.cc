@@ -173,7 +173,6 @@ void AppendReplicationSection(const InfoFacts& facts, std::string* text) {
 void InfoCommand(Call& call) {
   const unsigned sections = ParseSections(call.args);
   const InfoFacts facts = GatherFacts(call, sections);
-  const storage::EngineStats& engine = facts.engine;
   std::string text;
   auto begin_section = [&text](std::string_view header) {
     if (!text.empty()) text.append("\r\n");
