@@ -51,7 +51,7 @@ ItemStore::ItemStore(size_t budget_bytes, uint64_t hash_seed, PinCounters* pins,
       hash_seed_(hash_seed),
       pins_(pins != nullptr ? pins : &own_pins_),
       log_(SegmentBytesFor(budget_bytes), region),
-      max_inline_bytes_(log_.segment_bytes() / 8),
+      max_inline_bytes_(std::min(log_.segment_bytes() / 8, kMaxInlineRecordBytes)),
       sketch_(budget_bytes / kBudgetBytesPerCounter) {
   stats_.hash_buckets = index_.bucket_count();
 }
