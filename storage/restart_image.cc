@@ -44,37 +44,10 @@ bool ImageReader::Raw(void* p, size_t n) {
   return true;
 }
 
-uint32_t ImageReader::U32() {
-  uint32_t v;
-  Raw(&v, sizeof(v));
-  return v;
-}
-
-uint64_t ImageReader::U64() {
-  uint64_t v;
-  Raw(&v, sizeof(v));
-  return v;
-}
-
-std::vector<uint32_t> ImageReader::U32s(size_t max) {
-  const uint32_t count = U32();
-  if (count > max || count > in_.size() / sizeof(uint32_t)) ok_ = false;
-  std::vector<uint32_t> v;
-  if (!ok_) return v;
-  v.reserve(count);
-  for (uint32_t i = 0; i < count; ++i) v.push_back(U32());
-  return v;
-}
-
-std::vector<uint64_t> ImageReader::U64s(size_t max) {
-  const uint32_t count = U32();
-  if (count > max || count > in_.size() / sizeof(uint64_t)) ok_ = false;
-  std::vector<uint64_t> v;
-  if (!ok_) return v;
-  v.reserve(count);
-  for (uint32_t i = 0; i < count; ++i) v.push_back(U64());
-  return v;
-}
+uint32_t ImageReader::U32() { return Fixed<uint32_t>(); }
+uint64_t ImageReader::U64() { return Fixed<uint64_t>(); }
+std::vector<uint32_t> ImageReader::U32s(size_t max) { return Vector<uint32_t>(max); }
+std::vector<uint64_t> ImageReader::U64s(size_t max) { return Vector<uint64_t>(max); }
 
 ShardImage ImageReader::Shard() {
   ShardImage image;

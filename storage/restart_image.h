@@ -64,6 +64,22 @@ class ImageReader {
 
  private:
   bool Raw(void* p, size_t n);
+  template <typename T>
+  T Fixed() {
+    T v;
+    Raw(&v, sizeof(v));
+    return v;
+  }
+  template <typename T>
+  std::vector<T> Vector(size_t max) {
+    const uint32_t count = U32();
+    if (count > max || count > in_.size() / sizeof(T)) ok_ = false;
+    std::vector<T> v;
+    if (!ok_) return v;
+    v.reserve(count);
+    for (uint32_t i = 0; i < count; ++i) v.push_back(Fixed<T>());
+    return v;
+  }
   std::string_view in_;
   bool ok_ = true;
 };
