@@ -229,6 +229,13 @@ absl::Status SetClientQueryBufferLimit(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetReceiveIntoValue(std::string_view v, Options* o) {
+  auto n = ParseSize("--receive-into-value", v);
+  if (!n.ok()) return n.status();
+  o->receive_into_value = *n;
+  return absl::OkStatus();
+}
+
 absl::Status SetAuthFile(std::string_view v, Options* o) {
   if (v.empty()) return absl::InvalidArgumentError("--auth-file: a file name is needed");
   o->auth_file = std::string(v);
@@ -351,6 +358,10 @@ constexpr OptionSpec kOptions[] = {
      SetDatabases},
     {0, "client-query-buffer-limit", "SIZE", "1g",
      "RESP: largest request buffered; larger closes the connection", SetClientQueryBufferLimit},
+    {0, "receive-into-value", "SIZE", "16k",
+     "memcached set values at least this large (and stored in a block of their own) are read "
+     "straight into it; 0 = always buffer and copy",
+     SetReceiveIntoValue},
     {'Y', "auth-file", "FILE", "",
      "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},
     {0, "protected-mode", "yes|no", "yes",

@@ -117,8 +117,11 @@ void Connection::JoinMemoryBudget(ClientMemoryBudget* budget, ClientMemoryBudget
 size_t Connection::MemoryFootprint() const {
   // Capacities, not sizes: what the allocator holds for this connection. Spliced values are
   // items (inside -m, shared between connections) and are left out.
-  return input_.capacity() + out_[0].bytes().capacity() + out_[1].bytes().capacity() +
-         slices_.capacity() * sizeof(iovec) + pipeline_.RetainedBytes() + FlavourMemory();
+  // A value being received counts from its header on, as memcached's item does: its whole size
+  // is allocated then.
+  return input_.capacity() + receiving_.bytes() + out_[0].bytes().capacity() +
+         out_[1].bytes().capacity() + slices_.capacity() * sizeof(iovec) +
+         pipeline_.RetainedBytes() + FlavourMemory();
 }
 
 void Connection::Evict() {
@@ -138,6 +141,39 @@ void Connection::StartClosing() {
   input_.Discard();
 }
 
+absl::Span<char> Connection::ReceiveTarget() {
+  if (closing_ || close_requested_) return {};
+  return receiving_.Target();
+}
+
+void Connection::OnReceivedInto(size_t n) {
+  CallbackScope scope(this);
+  env_.stats->bytes_read.Add(n);
+  if (closing_) return;
+  BeforeReceive();
+  if (env_.pipeline->connections != nullptr) {
+    registration_.SetLastCommand(absl::ToUnixMillis(absl::Now()));
+  }
+  // The bytes are in the value's block already; the CRLF after it comes through OnReceive.
+  receiving_.Filled(n);
+  Settle();
+}
+
+size_t Connection::StartReceivingValue(std::string_view input) {
+  if (env_.engine == nullptr) return 0;
+  size_t header_bytes = 0;
+  size_t value_bytes = 0;
+  Dialect dialect = Dialect::kUndecided;
+  if (!pipeline_.FindLargeValue(input, &header_bytes, &value_bytes, &dialect)) return 0;
+  // Below this the engine copies the value into a segment anyway: buffering is cheaper.
+  if (value_bytes < env_.engine->large_value_bytes()) return 0;
+  receiving_.Start(dialect, input.substr(0, header_bytes), env_.engine->AllocateValue(value_bytes),
+                   input.substr(header_bytes));
+  // An io_uring multishot receive already armed would go on filling the loop's buffers.
+  env_.loop->ReceiveTargetChanged(fd_);
+  return input.size();
+}
+
 size_t Connection::Consume(std::string_view input) {
   size_t pos = 0;
   input_blocked_ = false;
@@ -148,12 +184,29 @@ size_t Connection::Consume(std::string_view input) {
       pos += n;
       continue;
     }
+    if (receiving_.active()) {
+      // Bytes of a large value that came through the loop's buffer after all (a receive that
+      // was under way, a TLS stream): copied into its block. Then its CRLF ends it.
+      if (!receiving_.value_complete()) {
+        pos += receiving_.Take(input.substr(pos));
+        continue;
+      }
+      if (input.size() - pos < 2) break;
+      AfterStep(TakeReceivedValue(&receiving_, input.substr(pos, 2)));
+      pos += 2;
+      continue;
+    }
     if (!ReadyForRequest()) {
       input_blocked_ = true;
       break;
     }
     PipelineStep step = TakeRequest(input.substr(pos));
-    if (step.status == ParseStatus::kNeedMore) break;
+    if (step.status == ParseStatus::kNeedMore) {
+      const size_t taken = StartReceivingValue(input.substr(pos));
+      if (taken == 0) break;
+      pos += taken;
+      continue;
+    }
     if (step.outcome == ExecOutcome::kPaused) {
       // A multi-key command at its output limit: it runs again, from its cursor, once the
       // output has drained (ReadyForRequest says when).
@@ -161,25 +214,29 @@ size_t Connection::Consume(std::string_view input) {
       break;
     }
     pos += step.consumed;
-    switch (step.status) {
-      case ParseStatus::kOk:
-        swallow_ = step.swallow;  // the value of a store too large to keep, answered already
-        if (step.outcome == ExecOutcome::kClose) closing_ = true;
-        break;
-      case ParseStatus::kClientError:
-        if (!step.partial) CountRefusal(step.auth);
-        swallow_ = step.swallow;
-        break;
-      case ParseStatus::kMustClose:
-        // A denied connection's answer is no protocol error: it was counted when accepted.
-        if (step.auth != AuthStep::kDenied) env_.stats->protocol_errors.Add();
-        closing_ = true;
-        break;
-      case ParseStatus::kNeedMore:
-        break;
-    }
+    AfterStep(step);
   }
   return pos;
+}
+
+void Connection::AfterStep(const PipelineStep& step) {
+  switch (step.status) {
+    case ParseStatus::kOk:
+      swallow_ = step.swallow;  // the value of a store too large to keep, answered already
+      if (step.outcome == ExecOutcome::kClose) closing_ = true;
+      break;
+    case ParseStatus::kClientError:
+      if (!step.partial) CountRefusal(step.auth);
+      swallow_ = step.swallow;
+      break;
+    case ParseStatus::kMustClose:
+      // A denied connection's answer is no protocol error: it was counted when accepted.
+      if (step.auth != AuthStep::kDenied) env_.stats->protocol_errors.Add();
+      closing_ = true;
+      break;
+    case ParseStatus::kNeedMore:
+      break;
+  }
 }
 
 void Connection::CountRefusal(AuthStep auth) {
@@ -211,7 +268,7 @@ void Connection::UpdateRegistration() {
     state = ConnState::kParse;  // a batch at a dispatch worker
   } else if (unsent_bytes() > 0) {
     state = ConnState::kMwrite;
-  } else if (input_.has_unread() || swallow_ > 0) {
+  } else if (input_.has_unread() || swallow_ > 0 || receiving_.active()) {
     state = ConnState::kNread;
   }
   registration_.SetState(state);

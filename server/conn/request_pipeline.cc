@@ -282,6 +282,109 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
   return step;
 }
 
+bool RequestPipeline::FindLargeValue(std::string_view input, size_t* header_bytes,
+                                     size_t* value_bytes, Dialect* dialect) const {
+  if (config_->direct_value_bytes == 0 || denied_ || !memcache_authenticated_ ||
+      dialect_ != Dialect::kText || input.empty()) {
+    return false;
+  }
+  // Every byte of a kept value is buffered until then, so a header whose value is smaller than
+  // the threshold, or wholly here, is left to Parse.
+  if (protocol::LooksLikeMetaCommand(input)) {
+    protocol::MetaRequest request;
+    if (!config_->meta.ParseSetHeader(input, &request, header_bytes, value_bytes)) return false;
+    *dialect = Dialect::kMeta;
+  } else {
+    protocol::TextRequest request;
+    if (!config_->text.ParseStorageHeader(input, &request, header_bytes)) return false;
+    *value_bytes = request.bytes;
+    *dialect = Dialect::kText;
+  }
+  return *value_bytes >= config_->direct_value_bytes;
+}
+
+namespace {
+
+// The header of a request FindLargeValue found, parsed again (a few dozen bytes) into `*request`,
+// and its trailer checked. kOk: run it; else the error to answer.
+protocol::ParseResult ParseReceivedText(const PipelineConfig& config, std::string_view header,
+                                        std::string_view trailer, protocol::TextRequest* request) {
+  size_t line = 0;
+  if (!config.text.ParseStorageHeader(header, request, &line)) {
+    return protocol::MustCloseWith("SERVER_ERROR internal framing error");
+  }
+  return protocol::TextRequestParser::EndDataBlock(*request, line, trailer);
+}
+
+protocol::ParseResult ParseReceivedMeta(const PipelineConfig& config, std::string_view header,
+                                        std::string_view trailer, protocol::MetaRequest* request) {
+  size_t line = 0;
+  size_t value_bytes = 0;
+  if (!config.meta.ParseSetHeader(header, request, &line, &value_bytes)) {
+    return protocol::MustCloseWith("SERVER_ERROR internal framing error");
+  }
+  return protocol::MetaRequestParser::EndDataBlock(line, value_bytes, trailer);
+}
+
+}  // namespace
+
+PipelineStep RequestPipeline::FrameReceived(Dialect dialect, std::string_view header,
+                                            size_t value_bytes, std::string_view trailer,
+                                            std::string* out) const {
+  PipelineStep step;
+  step.dialect = dialect;
+  protocol::ParseResult result;
+  if (dialect == Dialect::kMeta) {
+    protocol::MetaRequest request;
+    result = ParseReceivedMeta(*config_, header, trailer, &request);
+  } else {
+    protocol::TextRequest request;
+    result = ParseReceivedText(*config_, header, trailer, &request);
+  }
+  step.status = result.status;
+  step.consumed = header.size() + value_bytes + trailer.size();
+  if (result.status != ParseStatus::kOk) AppendError(result.error, out);
+  return step;
+}
+
+PipelineStep RequestPipeline::ExecuteReceived(Dialect dialect, std::string_view header,
+                                              std::string_view trailer, storage::ValueBuffer* value,
+                                              ExecContext& context, std::string* out) {
+  PipelineStep step = FrameReceived(dialect, header, value->size(), trailer, out);
+  if (step.status != ParseStatus::kOk) return step;
+  step.outcome = ExecuteReceivedFramed(*config_, dialect, header, value, context, out);
+  return step;
+}
+
+ExecOutcome RequestPipeline::ExecuteReceivedFramed(const PipelineConfig& config, Dialect dialect,
+                                                   std::string_view header,
+                                                   storage::ValueBuffer* value,
+                                                   ExecContext& context, std::string* out) {
+  // The value is the block's bytes: a store that sees them takes the block (StoreValue).
+  context.received_value = value;
+  ExecOutcome outcome = ExecOutcome::kClose;
+  if (dialect == Dialect::kMeta) {
+    protocol::MetaRequest request;
+    if (ParseReceivedMeta(config, header, "\r\n", &request).status == ParseStatus::kOk) {
+      request.value = value->view();
+      outcome = Timed(config, request, context, [&] { return ExecuteMeta(request, context, out); });
+    } else {
+      out->append("SERVER_ERROR internal framing error\r\n");
+    }
+  } else {
+    protocol::TextRequest request;
+    if (ParseReceivedText(config, header, "\r\n", &request).status == ParseStatus::kOk) {
+      request.value = value->view();
+      outcome = Timed(config, request, context, [&] { return ExecuteText(request, context, out); });
+    } else {
+      out->append("SERVER_ERROR internal framing error\r\n");
+    }
+  }
+  context.received_value = nullptr;
+  value->Reset();  // not stored (not adopted): freed here, on the executing thread
+  return outcome;
+}
+
 size_t RequestPipeline::RetainedBytes() const {
   return text_request_.keys.capacity() * sizeof(text_request_.keys[0]) +
          resp_request_.args.capacity() * sizeof(resp_request_.args[0]) +
