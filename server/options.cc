@@ -230,6 +230,8 @@ absl::Status SetClientQueryBufferLimit(std::string_view v, Options* o) {
 }
 
 absl::Status SetReceiveIntoValue(std::string_view v, Options* o) {
+  o->receive_into_value = 0;
+  if (v == "0") return absl::OkStatus();
   auto n = ParseSize("--receive-into-value", v);
   if (!n.ok()) return n.status();
   o->receive_into_value = *n;

@@ -165,8 +165,6 @@ size_t Connection::StartReceivingValue(std::string_view input) {
   size_t value_bytes = 0;
   Dialect dialect = Dialect::kUndecided;
   if (!pipeline_.FindLargeValue(input, &header_bytes, &value_bytes, &dialect)) return 0;
-  // Below this the engine copies the value into a segment anyway: buffering is cheaper.
-  if (value_bytes < env_.engine->large_value_bytes()) return 0;
   receiving_.Start(dialect, input.substr(0, header_bytes), env_.engine->AllocateValue(value_bytes),
                    input.substr(header_bytes));
   // An io_uring multishot receive already armed would go on filling the loop's buffers.
