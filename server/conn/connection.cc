@@ -149,6 +149,7 @@ absl::Span<char> Connection::ReceiveTarget() {
 void Connection::OnReceivedInto(size_t n) {
   CallbackScope scope(this);
   env_.stats->bytes_read.Add(n);
+  env_.stats->bytes_read_direct.Add(n);
   if (closing_) return;
   BeforeReceive();
   if (env_.pipeline->connections != nullptr) {
@@ -167,6 +168,7 @@ size_t Connection::StartReceivingValue(std::string_view input) {
   if (!pipeline_.FindLargeValue(input, &header_bytes, &value_bytes, &dialect)) return 0;
   receiving_.Start(dialect, input.substr(0, header_bytes), env_.engine->AllocateValue(value_bytes),
                    input.substr(header_bytes));
+  env_.stats->values_received_direct.Add();
   // An io_uring multishot receive already armed would go on filling the loop's buffers.
   env_.loop->ReceiveTargetChanged(fd_);
   return input.size();
