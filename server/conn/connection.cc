@@ -157,6 +157,8 @@ void Connection::OnReceivedInto(size_t n) {
   }
   // The bytes are in the value's block already; the CRLF after it comes through OnReceive.
   receiving_.Filled(n);
+  // A binary request ends with its value: it runs now. (Text and meta wait for their CRLF.)
+  if (receiving_.active() && receiving_.value_complete()) ConsumeBuffered();
   Settle();
 }
 
@@ -177,7 +179,16 @@ size_t Connection::StartReceivingValue(std::string_view input) {
 size_t Connection::Consume(std::string_view input) {
   size_t pos = 0;
   input_blocked_ = false;
-  while (pos < input.size() && !closing_) {
+  while (!closing_) {
+    if (receiving_.active() && receiving_.value_complete()) {
+      // The value is whole; the bytes after it (text and meta: its CRLF; binary: none) end it.
+      const size_t trailer = receiving_.trailer_bytes();
+      if (input.size() - pos < trailer) break;
+      AfterStep(TakeReceivedValue(&receiving_, input.substr(pos, trailer)));
+      pos += trailer;
+      continue;
+    }
+    if (pos >= input.size()) break;
     if (swallow_ > 0) {
       size_t n = std::min(swallow_, input.size() - pos);
       swallow_ -= n;
@@ -186,14 +197,8 @@ size_t Connection::Consume(std::string_view input) {
     }
     if (receiving_.active()) {
       // Bytes of a large value that came through the loop's buffer after all (a receive that
-      // was under way, a TLS stream): copied into its block. Then its CRLF ends it.
-      if (!receiving_.value_complete()) {
-        pos += receiving_.Take(input.substr(pos));
-        continue;
-      }
-      if (input.size() - pos < 2) break;
-      AfterStep(TakeReceivedValue(&receiving_, input.substr(pos, 2)));
-      pos += 2;
+      // was under way, a TLS stream): copied into its block.
+      pos += receiving_.Take(input.substr(pos));
       continue;
     }
     if (!ReadyForRequest()) {

@@ -125,8 +125,8 @@ class Connection : public StreamHandler {
   // go into the output in request order; the result says how many bytes were used.
   virtual PipelineStep TakeRequest(std::string_view input) = 0;
   // Takes the request whose value `receipt` holds whole (value_receipt.h), `trailer` being the
-  // two bytes after the value: runs it or frames it, as TakeRequest, taking the value from the
-  // receipt. The step's `consumed` is not used.
+  // bytes after the value that end it (RequestPipeline::TrailerBytes): runs it or frames it, as
+  // TakeRequest, taking the value from the receipt. The step's `consumed` is not used.
   virtual PipelineStep TakeReceivedValue(ValueReceipt* receipt, std::string_view trailer) = 0;
   // Moves the flavour's own work forward (say, submits a batch). True if it did something.
   virtual bool Advance() { return false; }

@@ -285,8 +285,16 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
 bool RequestPipeline::FindLargeValue(std::string_view input, size_t* header_bytes,
                                      size_t* value_bytes, Dialect* dialect) const {
   if (config_->direct_value_bytes == 0 || denied_ || !memcache_authenticated_ ||
-      dialect_ != Dialect::kText || input.empty()) {
+      (dialect_ != Dialect::kText && dialect_ != Dialect::kBinary) || input.empty()) {
     return false;
+  }
+  if (dialect_ == Dialect::kBinary) {
+    protocol::BinaryRequest request;
+    if (!config_->binary.ParseStoreHeader(input, &request, header_bytes, value_bytes)) {
+      return false;
+    }
+    *dialect = Dialect::kBinary;
+    return *value_bytes >= config_->direct_value_bytes;
   }
   // Every byte of a kept value is buffered until then, so a header whose value is smaller than
   // the threshold, or wholly here, is left to Parse.
@@ -334,7 +342,9 @@ PipelineStep RequestPipeline::FrameReceived(Dialect dialect, std::string_view he
   PipelineStep step;
   step.dialect = dialect;
   protocol::ParseResult result;
-  if (dialect == Dialect::kMeta) {
+  if (dialect == Dialect::kBinary) {
+    result = protocol::ParsedOk(header.size());  // no trailer to check
+  } else if (dialect == Dialect::kMeta) {
     protocol::MetaRequest request;
     result = ParseReceivedMeta(*config_, header, trailer, &request);
   } else {
@@ -363,7 +373,18 @@ ExecOutcome RequestPipeline::ExecuteReceivedFramed(const PipelineConfig& config,
   // The value is the block's bytes: a store that sees them takes the block (StoreValue).
   context.received_value = value;
   ExecOutcome outcome = ExecOutcome::kClose;
-  if (dialect == Dialect::kMeta) {
+  if (dialect == Dialect::kBinary) {
+    protocol::BinaryRequest request;
+    size_t head = 0;
+    size_t value_bytes = 0;
+    if (config.binary.ParseStoreHeader(header, &request, &head, &value_bytes)) {
+      request.value = value->view();
+      outcome =
+          Timed(config, request, context, [&] { return ExecuteBinary(request, context, out); });
+    } else {
+      out->append("SERVER_ERROR internal framing error\r\n");
+    }
+  } else if (dialect == Dialect::kMeta) {
     protocol::MetaRequest request;
     if (ParseReceivedMeta(config, header, "\r\n", &request).status == ParseStatus::kOk) {
       request.value = value->view();

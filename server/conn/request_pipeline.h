@@ -141,16 +141,20 @@ class RequestPipeline {
                                    RespSession* session, std::string* out);
 
   // Large values received into their own block (value_receipt.h). When the front of `input` is
-  // the header of a memcached text storage command (set, add, replace, cas, append, prepend) or
-  // of an ms whose value is at least config's direct_value_bytes, would be kept (not refused,
-  // within -I) and has not all arrived: true, with the header's length, the value's and the
-  // dialect. False otherwise (the caller goes on buffering). Only on a connection past its
-  // authentication phase and not denied, where Frame and ParseAndExecute would parse it.
+  // the header of a memcached text storage command (set, add, replace, cas, append, prepend), of
+  // an ms, or of a binary SET/ADD/REPLACE/APPEND/PREPEND whose value is at least config's
+  // direct_value_bytes, would be kept (not refused, within -I) and has not all arrived: true, with
+  // the header's length, the value's and the dialect. False otherwise (the caller goes on
+  // buffering). Only on a connection past its authentication phase and not denied, where Frame and
+  // ParseAndExecute would parse it.
   bool FindLargeValue(std::string_view input, size_t* header_bytes, size_t* value_bytes,
                       Dialect* dialect) const;
-  // The end of such a request, once its value is in `*value` and `trailer` holds the two bytes
-  // after it: checks the trailer (memcached's "bad data chunk" when it is not CRLF, as Parse
-  // would answer) and runs the request with the value, which a store adopts. The step is
+  // The bytes that follow a received value and end its request: the CRLF of text and meta, none
+  // in the binary protocol.
+  static size_t TrailerBytes(Dialect dialect) { return dialect == Dialect::kBinary ? 0 : 2; }
+  // The end of such a request, once its value is in `*value` and `trailer` holds the bytes
+  // after it (TrailerBytes): checks the trailer (memcached's "bad data chunk" when it is not CRLF,
+  // as Parse would answer) and runs the request with the value, which a store adopts. The step is
   // ParseAndExecute's (consumed: the whole request's length).
   PipelineStep ExecuteReceived(Dialect dialect, std::string_view header, std::string_view trailer,
                                storage::ValueBuffer* value, ExecContext& context, std::string* out);

@@ -9,8 +9,9 @@
 // the block's unfilled rest as the receive target (StreamHandler::ReceiveTarget), so the kernel
 // writes the value where it will live. Bytes that still come through OnReceive (a receive that
 // was already under way, a TLS stream) are copied in with Take(). Once the value is whole, the
-// bytes after it (the protocol's CRLF, for text and meta) come through the input buffer again, and
-// the request runs with the block (RequestPipeline::ExecuteReceived), which the store adopts.
+// bytes after it (the CRLF of text and meta; none in the binary protocol) come through the input
+// buffer again, and the request runs with the block (RequestPipeline::ExecuteReceived), which the
+// store adopts.
 //
 // Ownership: the receipt owns the block until the request runs; the request takes it (a dispatch
 // batch carries it to its worker thread). A connection that dies mid-value frees it with the
@@ -47,6 +48,7 @@ class ValueReceipt {
   void Start(Dialect dialect, std::string_view header, storage::ValueBuffer value,
              std::string_view first) {
     dialect_ = dialect;
+    trailer_bytes_ = RequestPipeline::TrailerBytes(dialect);
     header_.assign(header);
     value_ = std::move(value);
     filled_ = 0;
@@ -68,6 +70,8 @@ class ValueReceipt {
   void Filled(size_t n) { filled_ += std::min(n, value_.size() - filled_); }
 
   Dialect dialect() const { return dialect_; }
+  // Bytes after the value that end the request (its CRLF, or none in the binary protocol).
+  size_t trailer_bytes() const { return trailer_bytes_; }
   const std::string& header() const { return header_; }
   // Hands the whole value over to the request; the receipt is inactive afterwards, its header
   // readable until the next Start.
@@ -78,6 +82,7 @@ class ValueReceipt {
 
  private:
   Dialect dialect_ = Dialect::kUndecided;
+  size_t trailer_bytes_ = 2;
   std::string header_;
   storage::ValueBuffer value_;
   size_t filled_ = 0;

@@ -2,13 +2,14 @@
 conn_nread; docs/architectures.md, "The value path"), in every front-end mode x I/O engine,
 compared byte for byte with a real memcached 1.6.18 started by this test.
 
-memkv runs with --receive-into-value 4k, so every value here from 48 KiB up takes that path
+memkv runs with --receive-into-value 4k, so every value here from 48 KiB up takes that path, in the text, meta and binary protocols
 (values of a few bytes take the buffered path, in the same scenarios). Each scenario runs on a
 fresh connection; every step is sent the way it says (whole, or in many small writes with pauses,
 so the value arrives over many receives), followed by a meta no-op ("mn"), and the step's answer
 is everything up to the no-op's "MN". Covered: set/add/replace/append/prepend/cas, noreply, a
 wrong CRLF after the value ("bad data chunk"), a value over -I (answered at once, the value
-swallowed), meta ms with flags and a wrong CRLF; the values read back are compared byte for byte.
+swallowed), meta ms with flags and a wrong CRLF, binary SET/ADD/REPLACE/APPEND/SETQ; the values read back are
+compared byte for byte.
 Then, per combination: clients that disconnect in the middle of a value (the server lives on, its
 other clients are served, and an ASan build reports no leak at exit), a RESP SET of a large value
 split across writes, and the connection count back to one.
@@ -21,6 +22,7 @@ import random
 import re
 import shutil
 import socket
+import struct
 import sys
 import time
 
@@ -130,8 +132,66 @@ def transcript(port, steps):
     return answers
 
 
+HEADER = struct.Struct(">BBHBBHIIQ")
+SET, ADD, REPLACE, GET, NOOP, APPEND, SETQ = 0x01, 0x02, 0x03, 0x00, 0x0A, 0x0E, 0x11
+
+
+def binary(op, key=b"", extras=b"", data=b"", cas=0):
+    body = extras + key + data
+    return HEADER.pack(0x80, op, len(key), len(extras), 0, 0, len(body), 0, cas) + body
+
+
+def binary_store(op, key, data, flags=5):
+    return binary(op, key, struct.pack(">II", flags, 0), data)
+
+
+# Binary-protocol steps: the value ends its request, with no CRLF after it.
+BINARY_STEPS = [
+    (trickle(binary_store(SET, b"bin", BIG)), 0.002),
+    ([binary(GET, b"bin")], 0),
+    ([binary_store(ADD, b"bin", BIG2)], 0),
+    ([binary_store(REPLACE, b"bin", BIG2)], 0),
+    ([binary(APPEND, b"bin", data=MID)], 0),
+    ([binary(GET, b"bin")], 0),
+    (trickle(binary_store(SETQ, b"binq", BIG), 10), 0.002),
+    ([binary(GET, b"binq")], 0),
+]
+
+
+def binary_transcript(port):
+    """The answers to BINARY_STEPS, each up to the NOOP sent after it; CAS fields zeroed."""
+    answers = []
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        pending = b""
+        for chunks, pause in BINARY_STEPS:
+            for i, chunk in enumerate(chunks):
+                if i and pause:
+                    time.sleep(pause)
+                sock.sendall(chunk)
+            sock.sendall(binary(NOOP))
+            answer = []
+            while True:
+                while len(pending) < HEADER.size or \
+                        len(pending) < HEADER.size + HEADER.unpack_from(pending)[6]:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        return answers + [b"closed"]
+                    pending += chunk
+                fields = list(HEADER.unpack_from(pending))
+                size = HEADER.size + fields[6]
+                fields[8] = 0  # CAS numbers differ between the servers
+                answer.append(HEADER.pack(*fields) + pending[HEADER.size:size])
+                pending = pending[size:]
+                if fields[1] == NOOP:
+                    break
+            answers.append(b"".join(answer))
+    return answers
+
+
 def transcripts(port):
-    return {name: transcript(port, steps) for name, steps in SCENARIOS}
+    answers = {name: transcript(port, steps) for name, steps in SCENARIOS}
+    answers["binary"] = binary_transcript(port)
+    return answers
 
 
 def compare(label, expected, actual, check):
@@ -208,7 +268,7 @@ def main():
                                            "--receive-into-value", "4k"]) as server:
                 actual = transcripts(server.port)
                 if expected is not None and compare(label, expected, actual, check):
-                    print(f"PASS {label}: {len(SCENARIOS)} scenarios byte for byte")
+                    print(f"PASS {label}: {len(expected)} scenarios byte for byte")
                 # The large values took the direct path, and (not over TLS) most of their bytes
                 # were written by the kernel straight into their blocks.
                 received, direct = (stat(server.port, "values_received_direct"),
@@ -224,7 +284,7 @@ def main():
     with MemkvServer(args.binary, ["-t", "2", "--receive-into-value", "0"]) as server:
         actual = transcripts(server.port)
         if expected is not None and compare("buffered", expected, actual, check):
-            print(f"PASS buffered path: {len(SCENARIOS)} scenarios byte for byte")
+            print(f"PASS buffered path: {len(expected)} scenarios byte for byte")
         check.expect(stat(server.port, "values_received_direct") == 0,
                      "--receive-into-value 0 still received values into their blocks")
     print(f"{time.monotonic() - started:.1f} s")
