@@ -360,9 +360,9 @@ constexpr OptionSpec kOptions[] = {
      SetDatabases},
     {0, "client-query-buffer-limit", "SIZE", "1g",
      "RESP: largest request buffered; larger closes the connection", SetClientQueryBufferLimit},
-    {0, "receive-into-value", "SIZE", "16k",
-     "memcached set values at least this large (and stored in a block of their own) are read "
-     "straight into it; 0 = always buffer and copy",
+    {0, "receive-into-value", "SIZE", "64k",
+     "memcached set values at least this large, or stored in a block of their own, are read "
+     "straight into the memory they are stored in; 0 = always buffer and copy",
      SetReceiveIntoValue},
     {'Y', "auth-file", "FILE", "",
      "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},

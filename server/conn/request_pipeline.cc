@@ -282,9 +282,10 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
   return step;
 }
 
-bool RequestPipeline::FindLargeValue(std::string_view input, size_t* header_bytes,
-                                     size_t* value_bytes, Dialect* dialect) const {
-  if (config_->direct_value_bytes == 0 || denied_ || !memcache_authenticated_ ||
+bool RequestPipeline::FindLargeValue(std::string_view input, size_t min_value_bytes,
+                                     size_t* header_bytes, size_t* value_bytes,
+                                     Dialect* dialect) const {
+  if (denied_ || !memcache_authenticated_ ||
       (dialect_ != Dialect::kText && dialect_ != Dialect::kBinary) || input.empty()) {
     return false;
   }
@@ -294,7 +295,7 @@ bool RequestPipeline::FindLargeValue(std::string_view input, size_t* header_byte
       return false;
     }
     *dialect = Dialect::kBinary;
-    return *value_bytes >= config_->direct_value_bytes;
+    return *value_bytes >= min_value_bytes;
   }
   // Every byte of a kept value is buffered until then, so a header whose value is smaller than
   // the threshold, or wholly here, is left to Parse.
@@ -308,7 +309,7 @@ bool RequestPipeline::FindLargeValue(std::string_view input, size_t* header_byte
     *value_bytes = request.bytes;
     *dialect = Dialect::kText;
   }
-  return *value_bytes >= config_->direct_value_bytes;
+  return *value_bytes >= min_value_bytes;
 }
 
 namespace {

@@ -81,9 +81,9 @@ struct PipelineConfig {
   bool measure_latency = false;
   // Where connections register for `stats conns`; null: they do not (unit tests).
   ConnectionRegistry* connections = nullptr;
-  // Values of at least this many bytes (and at least the engine's large_value_bytes(), the
-  // smallest it stores in a block of their own) are received straight into that block
-  // (value_receipt.h); 0: every value is buffered and copied (--receive-into-value 0).
+  // Values of at least this many bytes, and those the engine stores in a block of their own
+  // (large_value_bytes()), are received straight into their block (value_receipt.h); 0: every
+  // value is buffered and copied (--receive-into-value 0).
   size_t direct_value_bytes = 0;
 
   // The RESP parser limits of a connection that does (or does not) accept inline commands.
@@ -142,13 +142,13 @@ class RequestPipeline {
 
   // Large values received into their own block (value_receipt.h). When the front of `input` is
   // the header of a memcached text storage command (set, add, replace, cas, append, prepend), of
-  // an ms, or of a binary SET/ADD/REPLACE/APPEND/PREPEND whose value is at least config's
-  // direct_value_bytes, would be kept (not refused, within -I) and has not all arrived: true, with
+  // an ms, or of a binary SET/ADD/REPLACE/APPEND/PREPEND whose value is at least
+  // `min_value_bytes`, would be kept (not refused, within -I) and has not all arrived: true, with
   // the header's length, the value's and the dialect. False otherwise (the caller goes on
   // buffering). Only on a connection past its authentication phase and not denied, where Frame and
   // ParseAndExecute would parse it.
-  bool FindLargeValue(std::string_view input, size_t* header_bytes, size_t* value_bytes,
-                      Dialect* dialect) const;
+  bool FindLargeValue(std::string_view input, size_t min_value_bytes, size_t* header_bytes,
+                      size_t* value_bytes, Dialect* dialect) const;
   // The bytes that follow a received value and end its request: the CRLF of text and meta, none
   // in the binary protocol.
   static size_t TrailerBytes(Dialect dialect) { return dialect == Dialect::kBinary ? 0 : 2; }
