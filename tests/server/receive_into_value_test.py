@@ -10,8 +10,9 @@ is everything up to the no-op's "MN". Covered: set/add/replace/append/prepend/ca
 wrong CRLF after the value ("bad data chunk"), a value over -I (answered at once, the value
 swallowed), meta ms with flags and a wrong CRLF, binary SET/ADD/REPLACE/APPEND/SETQ; the values read back are
 compared byte for byte.
-Then, per combination: clients that disconnect in the middle of a value (the server lives on, its
-other clients are served, and an ASan build reports no leak at exit), a RESP SET of a large value
+Then, per combination: clients that disconnect in the middle of a value (the value counts in
+client_memory meanwhile; the server lives on, its other clients are served, and an ASan build
+reports no leak at exit), a RESP SET of a large value
 split across writes, and the connection count back to one.
 
 Usage: receive_into_value_test.py --binary path/to/memkv [--mode M ...] [--io E ...]
@@ -219,6 +220,11 @@ def disconnects_mid_value(port, check, label):
         leaver = socket.create_connection(("127.0.0.1", port), timeout=10)
         leaver.sendall(b"set gone 0 0 %d\r\n" % len(BIG) + BIG[:cut])
         time.sleep(0.02)
+        if cut == 60_000:
+            # The value being received counts against the clients' memory from its header on.
+            used = stat(port, "client_memory")
+            check.expect(used is not None and used >= len(BIG),
+                         f"{label}: client_memory {used} while a {len(BIG)}-byte value arrives")
         leaver.close()
         survivor.sendall(storage(b"set", b"alive", BIG2) + b"get alive\r\n")
         answer = read_until(survivor, b"END\r\n")
