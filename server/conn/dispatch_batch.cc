@@ -28,8 +28,9 @@ void ExecuteDispatchBatch(const PipelineConfig& pipeline, ExecContext& context,
     }
     ExecOutcome outcome =
         item.kind == DispatchItem::Kind::kExecuteReceived
-            ? RequestPipeline::ExecuteReceivedFramed(pipeline, item.dialect, bytes,
-                                                     &batch->values[item.value], context, out)
+            ? RequestPipeline::ExecuteReceivedFramed(pipeline, item.dialect, batch->resp_inline,
+                                                     bytes, &batch->values[item.value], context,
+                                                     &batch->session, out)
             : RequestPipeline::ExecuteFramed(pipeline, item.dialect, batch->resp_inline, bytes,
                                              context, &batch->session, out);
     if (outcome == ExecOutcome::kPaused) {

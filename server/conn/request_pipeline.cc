@@ -40,6 +40,12 @@ bool IsAuthCommand(std::string_view name) {
   return (name.size() == 4 && lower == "auth") || (name.size() == 5 && lower == "hello");
 }
 
+// SET, in any case.
+bool IsSetCommand(std::string_view name) {
+  return name.size() == 3 && absl::ascii_tolower(name[0]) == 's' &&
+         absl::ascii_tolower(name[1]) == 'e' && absl::ascii_tolower(name[2]) == 't';
+}
+
 }  // namespace
 namespace {
 
@@ -283,10 +289,24 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
 }
 
 bool RequestPipeline::FindLargeValue(std::string_view input, size_t min_value_bytes,
-                                     size_t* header_bytes, size_t* value_bytes,
-                                     Dialect* dialect) const {
-  if (denied_ || !memcache_authenticated_ ||
-      (dialect_ != Dialect::kText && dialect_ != Dialect::kBinary) || input.empty()) {
+                                     size_t* header_bytes, size_t* value_bytes, Dialect* dialect) {
+  if (denied_ || input.empty()) return false;
+  if (dialect_ == Dialect::kResp) {
+    // Only where Parse just asked for more of this same input (its resume state describes it).
+    protocol::RespRequest request;
+    if (!session_.authenticated ||
+        !resp_parser_.PendingLastArgument(input, &request, header_bytes, value_bytes) ||
+        request.args.size() != 2 || *value_bytes < min_value_bytes ||
+        !IsSetCommand(request.args[0])) {
+      // SET key value only: the one command whose large last argument is a value to store (and
+      // that never pauses, as a multi-key command may, to run again from its bytes).
+      return false;
+    }
+    resp_parser_.Reset();
+    *dialect = Dialect::kResp;
+    return true;
+  }
+  if (!memcache_authenticated_ || (dialect_ != Dialect::kText && dialect_ != Dialect::kBinary)) {
     return false;
   }
   if (dialect_ == Dialect::kBinary) {
@@ -343,8 +363,10 @@ PipelineStep RequestPipeline::FrameReceived(Dialect dialect, std::string_view he
   PipelineStep step;
   step.dialect = dialect;
   protocol::ParseResult result;
-  if (dialect == Dialect::kBinary) {
-    result = protocol::ParsedOk(header.size());  // no trailer to check
+  if (dialect == Dialect::kBinary || dialect == Dialect::kResp) {
+    // Binary: nothing follows the value. RESP: Redis skips the two bytes after a bulk's data
+    // whatever they are.
+    result = protocol::ParsedOk(header.size());
   } else if (dialect == Dialect::kMeta) {
     protocol::MetaRequest request;
     result = ParseReceivedMeta(*config_, header, trailer, &request);
@@ -363,18 +385,36 @@ PipelineStep RequestPipeline::ExecuteReceived(Dialect dialect, std::string_view 
                                               ExecContext& context, std::string* out) {
   PipelineStep step = FrameReceived(dialect, header, value->size(), trailer, out);
   if (step.status != ParseStatus::kOk) return step;
-  step.outcome = ExecuteReceivedFramed(*config_, dialect, header, value, context, out);
+  step.outcome = ExecuteReceivedFramed(*config_, dialect, resp_inline_allowed(), header, value,
+                                       context, &session_, out);
   return step;
 }
 
 ExecOutcome RequestPipeline::ExecuteReceivedFramed(const PipelineConfig& config, Dialect dialect,
-                                                   std::string_view header,
+                                                   bool resp_inline, std::string_view header,
                                                    storage::ValueBuffer* value,
-                                                   ExecContext& context, std::string* out) {
+                                                   ExecContext& context, RespSession* session,
+                                                   std::string* out) {
   // The value is the block's bytes: a store that sees them takes the block (StoreValue).
   context.received_value = value;
   ExecOutcome outcome = ExecOutcome::kClose;
-  if (dialect == Dialect::kBinary) {
+  if (dialect == Dialect::kResp) {
+    // The header is a multibulk that lacks only its last argument's data: parsed again, the
+    // value appended as that argument.
+    protocol::RespRequestParser parser(config.RespLimits(resp_inline));
+    protocol::RespRequest request;
+    size_t start = 0;
+    size_t length = 0;
+    if (parser.Parse(header, &request).status == ParseStatus::kNeedMore &&
+        parser.PendingLastArgument(header, &request, &start, &length) && start == header.size() &&
+        length == value->size()) {
+      request.args.push_back(value->view());
+      outcome = Timed(config, request, context,
+                      [&] { return ExecuteResp(request, context, *session, out); });
+    } else {
+      out->append("-ERR internal framing error\r\n");
+    }
+  } else if (dialect == Dialect::kBinary) {
     protocol::BinaryRequest request;
     size_t head = 0;
     size_t value_bytes = 0;

@@ -147,10 +147,13 @@ class RequestPipeline {
   // the header's length, the value's and the dialect. False otherwise (the caller goes on
   // buffering). Only on a connection past its authentication phase and not denied, where Frame and
   // ParseAndExecute would parse it.
+  // RESP: a `SET key value` multibulk (of an authenticated connection) whose value's `$N` line
+  // has arrived; the parser's resume state is dropped when it returns true, since the caller
+  // takes the bytes.
   bool FindLargeValue(std::string_view input, size_t min_value_bytes, size_t* header_bytes,
-                      size_t* value_bytes, Dialect* dialect) const;
+                      size_t* value_bytes, Dialect* dialect);
   // The bytes that follow a received value and end its request: the CRLF of text and meta, none
-  // in the binary protocol.
+  // in the binary protocol, and the two bytes RESP skips after a bulk's data.
   static size_t TrailerBytes(Dialect dialect) { return dialect == Dialect::kBinary ? 0 : 2; }
   // The end of such a request, once its value is in `*value` and `trailer` holds the bytes
   // after it (TrailerBytes): checks the trailer (memcached's "bad data chunk" when it is not CRLF,
@@ -163,9 +166,11 @@ class RequestPipeline {
   // given to ExecuteReceivedFramed, possibly on another thread.
   PipelineStep FrameReceived(Dialect dialect, std::string_view header, size_t value_bytes,
                              std::string_view trailer, std::string* out) const;
+  // `resp_inline` and `session`: as for ExecuteFramed (RESP requests).
   static ExecOutcome ExecuteReceivedFramed(const PipelineConfig& config, Dialect dialect,
-                                           std::string_view header, storage::ValueBuffer* value,
-                                           ExecContext& context, std::string* out);
+                                           bool resp_inline, std::string_view header,
+                                           storage::ValueBuffer* value, ExecContext& context,
+                                           RespSession* session, std::string* out);
 
   Dialect connection_dialect() const { return dialect_; }
   // Protected mode refused this connection: nothing it sends runs (see the top of this file).

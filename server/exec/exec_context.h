@@ -59,15 +59,22 @@ struct ExecContext {
 
 // Stores `value` under `key`: by adopting the received block when `value` is its bytes (see
 // ExecContext::received_value), else by copying.
-inline absl::StatusOr<storage::StoreOutcome> StoreValue(ExecContext& context, std::string_view key,
+inline absl::StatusOr<storage::StoreOutcome> StoreValue(ExecContext& context,
+                                                        storage::Keyspace& keyspace,
+                                                        std::string_view key,
                                                         std::string_view value,
                                                         const storage::StoreArgs& args) {
   storage::ValueBuffer* received = context.received_value;
   if (received != nullptr && *received && value.data() == received->data() &&
       value.size() == received->size()) {
-    return context.engine->Store(key, std::move(*received), args);
+    return keyspace.Store(key, std::move(*received), args);
   }
-  return context.engine->Store(key, value, args);
+  return keyspace.Store(key, value, args);
+}
+inline absl::StatusOr<storage::StoreOutcome> StoreValue(ExecContext& context, std::string_view key,
+                                                        std::string_view value,
+                                                        const storage::StoreArgs& args) {
+  return StoreValue(context, *context.engine, key, value, args);
 }
 
 // The bytes of a reply so far, spliced values included: what a cursor's limit is compared with.

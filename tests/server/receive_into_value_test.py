@@ -12,8 +12,8 @@ swallowed), meta ms with flags and a wrong CRLF, binary SET/ADD/REPLACE/APPEND/S
 compared byte for byte.
 Then, per combination: clients that disconnect in the middle of a value (the value counts in
 client_memory meanwhile; the server lives on, its other clients are served, and an ASan build
-reports no leak at exit), a RESP SET of a large value
-split across writes, and the connection count back to one.
+reports no leak at exit), RESP SETs of large values split
+across writes (compared with a real redis-server 7.0), and the connection count back to one.
 
 Usage: receive_into_value_test.py --binary path/to/memkv [--mode M ...] [--io E ...]
 Skips the memcached comparison, saying so, when no memcached is on PATH.
@@ -28,7 +28,7 @@ import sys
 import time
 
 from memkv_server import (Checker, MemkvServer, available_modes, memcached_oracle, read_until,
-                          resp_request, test_arguments)
+                          redis_oracle, resp_request, test_arguments)
 
 MARKER = b"mn\r\n"
 MARKER_REPLY = b"MN\r\n"
@@ -243,18 +243,44 @@ def disconnects_mid_value(port, check, label):
                  f"{label}: connections left after their clients did")
 
 
-def resp_split_set(port, check, label):
-    """A RESP SET of a large value split across writes (the buffered path: RESP's parser resumes)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        request = resp_request("SET", "r", BIG)
-        for chunk in trickle(request, 50):
-            sock.sendall(chunk)
-            time.sleep(0.001)
-        check.expect(read_until(sock, b"\r\n") == b"+OK\r\n", f"{label}: RESP SET")
-        sock.sendall(resp_request("GET", "r"))
-        want = b"$%d\r\n%s\r\n" % (len(BIG), BIG)
-        got = read_until(sock, want[-20:])
-        check.expect(got == want, f"{label}: RESP GET after a split SET")
+# RESP steps (compared with redis-server): SET key value split across writes goes straight into
+# the value's block; Redis skips the two bytes after a bulk's data whatever they are.
+RESP_STEPS = [
+    (trickle(resp_request("SET", "r", BIG), 50), 0.001),
+    ([resp_request("GET", "r")], 0),
+    ([resp_request("SET", "r2", BIG2)[:-2] + b"XY", resp_request("GET", "r2")], 0.01),
+    ([b"*3\r\n$3\r\nsEt\r\n$2\r\nr3\r\n$%d\r\n" % len(MID), MID[:10], MID[10:] + b"\r\n"], 0.01),
+    ([resp_request("STRLEN", "r3")], 0),
+    ([resp_request("SET", "r4", BIG, "EX", "100")[:1000], resp_request("SET", "r4", BIG, "EX", "100")[1000:]],
+     0.01),
+    ([resp_request("TTL", "r4")], 0),
+]
+
+
+def resp_transcript(port):
+    """The answers to RESP_STEPS, each up to the PING's +PONG sent after it."""
+    answers = []
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        for chunks, pause in RESP_STEPS:
+            for i, chunk in enumerate(chunks):
+                if i and pause:
+                    time.sleep(pause)
+                sock.sendall(chunk)
+            sock.sendall(resp_request("PING"))
+            answers.append(read_until(sock, b"+PONG\r\n"))
+    return answers
+
+
+def resp_split_set(port, check, label, expected):
+    """RESP SETs of large values split across writes, against redis-server's answers."""
+    before = stat(port, "values_received_direct")
+    got = resp_transcript(port)
+    if expected is not None:
+        for i, (w, g) in enumerate(zip(expected, got)):
+            check.expect(w == g, f"{label} RESP step {i}: expected {w[:80]!r} ({len(w)} bytes), "
+                                 f"got {g[:80]!r} ({len(g)} bytes)")
+    after = stat(port, "values_received_direct")
+    check.expect(after - before >= 2, f"{label}: {after - before} RESP values received direct")
 
 
 def main():
@@ -266,6 +292,12 @@ def main():
     else:
         with memcached_oracle() as oracle:
             expected = transcripts(oracle.port)
+    resp_expected = None
+    if shutil.which("redis-server") is None:
+        print("SKIP redis-server comparison: redis-server not on PATH")
+    else:
+        with redis_oracle() as oracle:
+            resp_expected = resp_transcript(oracle.port)
     started = time.monotonic()
     for mode in available_modes(args.binary, args.modes):
         for io in args.ios:
@@ -284,7 +316,7 @@ def main():
                 check.expect(direct is not None and direct > 1_000_000,
                              f"{label}: {direct} bytes read straight into value blocks")
                 disconnects_mid_value(server.port, check, label)
-                resp_split_set(server.port, check, label)
+                resp_split_set(server.port, check, label, resp_expected)
             check.expect(server.returncode == 0, f"{label}: exit status {server.returncode}")
     # With the path off, the same scenarios give the same answers through the input buffer.
     with MemkvServer(args.binary, ["-t", "2", "--receive-into-value", "0"]) as server:
