@@ -361,8 +361,8 @@ constexpr OptionSpec kOptions[] = {
     {0, "client-query-buffer-limit", "SIZE", "1g",
      "RESP: largest request buffered; larger closes the connection", SetClientQueryBufferLimit},
     {0, "receive-into-value", "SIZE", "64k",
-     "memcached set values at least this large, or stored in a block of their own, are read "
-     "straight into the memory they are stored in; 0 = always buffer and copy",
+     "set values (memcached, binary, RESP SET) at least this large, or stored in a block of their "
+     "own, are read straight into the memory they are stored in; 0 = always buffer and copy",
      SetReceiveIntoValue},
     {'Y', "auth-file", "FILE", "",
      "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},

@@ -9,9 +9,9 @@
 // the block's unfilled rest as the receive target (StreamHandler::ReceiveTarget), so the kernel
 // writes the value where it will live. Bytes that still come through OnReceive (a receive that
 // was already under way, a TLS stream) are copied in with Take(). Once the value is whole, the
-// bytes after it (the CRLF of text and meta; none in the binary protocol) come through the input
-// buffer again, and the request runs with the block (RequestPipeline::ExecuteReceived), which the
-// store adopts.
+// bytes after it (the CRLF of text and meta, the two bytes after a RESP bulk; none in the binary
+// protocol) come through the input buffer again, and the request runs with the block
+// (RequestPipeline::ExecuteReceived), which the store adopts.
 //
 // Ownership: the receipt owns the block until the request runs; the request takes it (a dispatch
 // batch carries it to its worker thread). A connection that dies mid-value frees it with the
