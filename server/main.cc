@@ -184,6 +184,7 @@ int Serve(const Options& options) {
   pipeline.protected_mode = options.protected_mode && auth->get() == nullptr;
   pipeline.measure_latency = options.metrics_port != 0;
   pipeline.connections = info.connections();
+  pipeline.direct_value_bytes = options.receive_into_value;
   ServerContext server(engine->get(), &info, &pipeline, options.conn_limit);
   server.client_memory = &client_memory;
   FrontendConfig frontend_config = FrontendConfigOf(options);

@@ -229,6 +229,15 @@ absl::Status SetClientQueryBufferLimit(std::string_view v, Options* o) {
   return absl::OkStatus();
 }
 
+absl::Status SetReceiveIntoValue(std::string_view v, Options* o) {
+  o->receive_into_value = 0;
+  if (v == "0") return absl::OkStatus();
+  auto n = ParseSize("--receive-into-value", v);
+  if (!n.ok()) return n.status();
+  o->receive_into_value = *n;
+  return absl::OkStatus();
+}
+
 absl::Status SetAuthFile(std::string_view v, Options* o) {
   if (v.empty()) return absl::InvalidArgumentError("--auth-file: a file name is needed");
   o->auth_file = std::string(v);
@@ -361,6 +370,10 @@ constexpr OptionSpec kOptions[] = {
      "keep the items in FILE (tmpfs or disk, -m reserved at start); after a clean stop "
      "(SIGTERM) the next start with the same settings serves them again (memcached -e)",
      SetRestartFile},
+    {0, "receive-into-value", "SIZE", "64k",
+     "set values (memcached, binary, RESP SET) at least this large, or stored in a block of their "
+     "own, are read straight into the memory they are stored in; 0 = always buffer and copy",
+     SetReceiveIntoValue},
     {'Y', "auth-file", "FILE", "",
      "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},
     {0, "protected-mode", "yes|no", "yes",

@@ -59,6 +59,10 @@ struct Options {
   bool man_page = false;                 // --man-page: print the manual page and exit 0
   bool default_config = false;           // --default-config: print a --config file of the defaults
   bool version = false;                  // -V: print version and exit 0
+  // --receive-into-value: memcached set values at least this large (or stored in a block of
+  // their own) are received straight into the memory they are stored in; 0 = never (every value
+  // is buffered, then copied).
+  size_t receive_into_value = 0;
 };
 
 // The front end's part of the options.

@@ -162,6 +162,37 @@ void DecodeExtras(std::string_view extras, BinaryRequest* out) {
 
 }  // namespace
 
+bool BinaryRequestParser::ParseStoreHeader(std::string_view input, BinaryRequest* out,
+                                           size_t* head_bytes, size_t* value_bytes) const {
+  if (input.size() < bin::kHeaderBytes ||
+      static_cast<uint8_t>(input[bin::kMagicOffset]) != bin::kRequestMagic) {
+    return false;
+  }
+  const size_t keylen = ReadBigEndian(input, bin::kKeyLengthOffset, 2);
+  const size_t extlen = ReadBigEndian(input, bin::kExtrasLengthOffset, 1);
+  const size_t bodylen = ReadBigEndian(input, bin::kBodyLengthOffset, 4);
+  const size_t head = bin::kHeaderBytes + extlen + keylen;
+  if (input.size() < head || keylen + extlen > bodylen) return false;
+  // Given its head alone, a store that would be kept asks for its value; anything else is
+  // answered (or refused) from its head.
+  if (Parse(input.substr(0, head), out).status != ParseStatus::kNeedMore) return false;
+  switch (out->command) {
+    case bin::kSet:
+    case bin::kAdd:
+    case bin::kReplace:
+    case bin::kAppend:
+    case bin::kPrepend:
+      break;
+    default:
+      return false;
+  }
+  const size_t value_length = bodylen - keylen - extlen;
+  if (input.size() >= head + value_length) return false;  // whole: Parse takes it
+  *head_bytes = head;
+  *value_bytes = value_length;
+  return true;
+}
+
 ParseResult BinaryRequestParser::Parse(std::string_view input, BinaryRequest* out) const {
   if (input.empty()) return NeedMore();
   // memcached closes at once on a bad magic byte, without a word.

@@ -44,6 +44,14 @@ class BinaryRequestParser {
   // Parses one request from the front of `input` into `*out` (see the file comment). On kOk,
   // `*out` points into `input`.
   ParseResult Parse(std::string_view input, BinaryRequest* out) const;
+  // For a caller that receives a store's value into memory of its own (the server reads a large
+  // value straight into the block it will be stored in): when the front of `input` holds the
+  // whole header, extras and key of a SET, ADD, REPLACE, APPEND or PREPEND (quiet or not) that
+  // Parse would keep (well-formed, within max_item_bytes) and its value has not all arrived,
+  // fills `*out` (all but `value`), sets `*head_bytes` (header, extras and key) and
+  // `*value_bytes`, and returns true. False for anything else: the caller uses Parse.
+  bool ParseStoreHeader(std::string_view input, BinaryRequest* out, size_t* head_bytes,
+                        size_t* value_bytes) const;
 
   const BinaryRequestParserLimits& limits() const { return limits_; }
 

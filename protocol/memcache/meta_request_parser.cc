@@ -326,6 +326,33 @@ ParseResult ParseSet(std::string_view input, const Line& line,
 
 }  // namespace
 
+bool MetaRequestParser::ParseSetHeader(std::string_view input, MetaRequest* out, size_t* line_bytes,
+                                       size_t* value_bytes) const {
+  const size_t window = std::min(input.size(), limits_.max_line_length + 1);
+  const size_t newline = input.substr(0, window).find('\n');
+  if (newline == std::string_view::npos) return false;
+  const size_t line_size = newline + 1;
+  // Given its command line alone, an ms that would be kept asks for its data block; anything
+  // else is answered (or refused) from its line.
+  const ParseResult result = Parse(input.substr(0, line_size), out);
+  if (result.status != ParseStatus::kNeedMore || out->command != MetaCommand::kSet) return false;
+  Line line;
+  line.tokens.Tokenize(CommandLine(input, newline));
+  int32_t length = 0;
+  if (!SafeStrtol(line.tokens[2], &length)) return false;  // Parse has checked it already
+  if (input.size() >= line_size + static_cast<size_t>(length) + 2) return false;
+  *line_bytes = line_size;
+  *value_bytes = static_cast<size_t>(length);
+  return true;
+}
+
+ParseResult MetaRequestParser::EndDataBlock(size_t line_bytes, size_t value_bytes,
+                                            std::string_view trailer) {
+  const size_t total = line_bytes + value_bytes + 2;
+  if (trailer != "\r\n") return ClientErrorWith(total, kBadDataChunk);
+  return ParsedOk(total);
+}
+
 ParseResult MetaRequestParser::Parse(std::string_view input, MetaRequest* out) const {
   // memcached closes a connection whose buffer holds more than 2048 bytes without a newline;
   // looking only at the first max_line_length + 1 bytes makes that independent of how the

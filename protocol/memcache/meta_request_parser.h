@@ -59,6 +59,18 @@ class MetaRequestParser {
   // `*out` points into `input`; on any other status its contents are unspecified.
   ParseResult Parse(std::string_view input, MetaRequest* out) const;
 
+  // For a caller that receives an ms request's data block into memory of its own (see
+  // TextRequestParser::ParseStorageHeader): when the front of `input` is a whole ms command line
+  // that would be kept (no refused flag, within max_item_bytes) whose data block plus CRLF has
+  // not all arrived, fills `*out` (all but `value`), sets `*line_bytes` and `*value_bytes` (the
+  // data block's length without its CRLF) and returns true. False for anything else.
+  bool ParseSetHeader(std::string_view input, MetaRequest* out, size_t* line_bytes,
+                      size_t* value_bytes) const;
+  // The end of such a request once its data block has arrived: `trailer` is the two bytes after
+  // it. kOk with the request's whole length as `consumed`, or "CLIENT_ERROR bad data chunk" when
+  // they are not CRLF, as Parse would answer.
+  static ParseResult EndDataBlock(size_t line_bytes, size_t value_bytes, std::string_view trailer);
+
   const MetaRequestParserLimits& limits() const { return limits_; }
 
  private:

@@ -103,6 +103,30 @@ ParseResult TextRequestParser::Parse(std::string_view input, TextRequest* out) c
   return ParseLine(input, CommandLine(input, newline), newline + 1, out);
 }
 
+bool TextRequestParser::ParseStorageHeader(std::string_view input, TextRequest* out,
+                                           size_t* line_bytes) const {
+  size_t newline = 0;
+  ParseResult framing;
+  if (!FindLine(input, &newline, &framing)) return false;
+  out->Clear();
+  const size_t line_size = newline + 1;
+  // Given the command line alone, a storage command that would be kept asks for its data block;
+  // every other request is answered from its line (or refused) whatever follows it.
+  const ParseResult result =
+      ParseLine(input.substr(0, line_size), CommandLine(input, newline), line_size, out);
+  if (result.status != ParseStatus::kNeedMore || !IsStorageCommand(out->command)) return false;
+  if (input.size() >= line_size + out->bytes + 2) return false;  // whole: Parse takes it
+  *line_bytes = line_size;
+  return true;
+}
+
+ParseResult TextRequestParser::EndDataBlock(const TextRequest& request, size_t line_bytes,
+                                            std::string_view trailer) {
+  const size_t total = line_bytes + request.bytes + 2;
+  if (trailer != "\r\n") return Fail(total, kBadDataChunk, request.noreply);
+  return ParsedOk(total);
+}
+
 ParseResult TextRequestParser::ParseLine(std::string_view input, std::string_view line,
                                          size_t line_size, TextRequest* out) const {
   std::string_view args = line;

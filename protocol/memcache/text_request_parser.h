@@ -74,6 +74,20 @@ class TextRequestParser {
   // On kOk, `*out` points into `input`; on any other status its contents are unspecified.
   ParseResult Parse(std::string_view input, TextRequest* out) const;
 
+  // For a caller that receives a storage request's data block into memory of its own (the
+  // server reads a large value straight into the block it will be stored in, as memcached's
+  // conn_nread reads into the item): when the front of `input` is a whole storage command line
+  // (set, add, replace, append, prepend, cas) whose item is within max_item_bytes and whose data
+  // block plus CRLF has not all arrived, fills `*out` (all but `value`), sets `*line_bytes` to
+  // the command line's length and returns true. False for anything else (another command, a
+  // partial line, a refused or too-large store, a whole request): the caller uses Parse.
+  bool ParseStorageHeader(std::string_view input, TextRequest* out, size_t* line_bytes) const;
+  // The end of such a request once its data block has arrived: `trailer` is the two bytes after
+  // the block. kOk with the request's whole length as `consumed`, or memcached's "bad data chunk"
+  // (silent with noreply) when they are not CRLF, exactly as Parse would answer.
+  static ParseResult EndDataBlock(const TextRequest& request, size_t line_bytes,
+                                  std::string_view trailer);
+
   const TextRequestParserLimits& limits() const { return limits_; }
 
  private:

@@ -219,6 +219,38 @@ bool RespRequestParser::StartMultibulk(std::string_view input, RespRequest* out,
   return true;
 }
 
+bool RespRequestParser::PendingLastArgument(std::string_view input, RespRequest* out,
+                                            size_t* data_start, size_t* length) const {
+  if (pending_count_ == 0 || discarding_ || pending_tail_ || pending_read_ + 1 != pending_count_) {
+    return false;
+  }
+  // The last argument's `$N` line, read as ParseMultibulk reads it.
+  const size_t pos = pending_offset_;
+  size_t line_end = 0;
+  if (FindHeaderEnd(input, pos, limits_.max_inline_bytes, &line_end) != LineScan::kFound ||
+      input[pos] != '$') {
+    return false;
+  }
+  int64_t n = 0;
+  if (!RedisStringToInt64(input.substr(pos + 1, line_end - pos - 1), &n) || n < 0 ||
+      static_cast<uint64_t>(n) > limits_.max_bulk_bytes ||
+      static_cast<uint64_t>(n) > limits_.max_kept_bulk_bytes ||
+      (!authenticated_ && static_cast<uint64_t>(n) > limits_.unauthenticated_max_bulk_bytes)) {
+    return false;
+  }
+  const size_t start = line_end + 2;
+  const size_t end = start + static_cast<size_t>(n);
+  if (end + 2 > limits_.max_request_bytes || input.size() >= end + 2) return false;
+  out->args.resize(pending_args_.size());
+  out->is_inline = false;
+  for (size_t i = 0; i < pending_args_.size(); ++i) {
+    out->args[i] = std::string_view(input.data() + pending_args_[i].first, pending_args_[i].second);
+  }
+  *data_start = start;
+  *length = static_cast<size_t>(n);
+  return true;
+}
+
 ParseResult RespRequestParser::ParseMultibulk(std::string_view input, RespRequest* out) {
   ParseResult result;
   if (pending_count_ == 0 && !StartMultibulk(input, out, &result)) return result;

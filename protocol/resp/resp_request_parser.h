@@ -94,6 +94,16 @@ class RespRequestParser {
   // Forgets any partly parsed multibulk.
   void Reset();
 
+  // For a caller that receives a large last argument into memory of its own (the server reads a
+  // large SET value straight into the block it will be stored in). After Parse answered
+  // kNeedMore on `input`: true when the multibulk has every argument but its last, whose `$N`
+  // line has arrived and whose data (kept: within every limit Parse applies) has not all
+  // arrived; `*data_start` is where that data starts in `input` and `*length` its length; the
+  // other arguments go into `out->args` (views into `input`). The parser keeps its state: call
+  // Reset() when taking the bytes away.
+  bool PendingLastArgument(std::string_view input, RespRequest* out, size_t* data_start,
+                           size_t* length) const;
+
   // Whether the client has authenticated (or needs not): until it has, Redis's smaller
   // unauthenticated limits apply. True unless set otherwise.
   void set_authenticated(bool authenticated) { authenticated_ = authenticated; }

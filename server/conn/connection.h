@@ -47,9 +47,11 @@
 #include "server/conn/input_buffer.h"
 #include "server/conn/output_buffer.h"
 #include "server/conn/request_pipeline.h"
+#include "server/conn/value_receipt.h"
 #include "server/exec/command_stats.h"
 #include "server/exec/connection_registry.h"
 #include "server/loop/event_loop.h"
+#include "storage/engine.h"
 
 namespace memkv::server {
 
@@ -64,6 +66,9 @@ class Connection : public StreamHandler {
     const PipelineConfig* pipeline = nullptr;
     // The owning thread's: connections, bytes, protocol errors.
     CommandStats* stats = nullptr;
+    // Where large values are allocated to be received into (value_receipt.h); null: every
+    // value is buffered.
+    storage::Engine* engine = nullptr;
   };
 
   ~Connection() override;
@@ -93,6 +98,8 @@ class Connection : public StreamHandler {
   void OnPeerClosed() final;
   void OnClosed() final;
   void OnIdle() final;
+  absl::Span<char> ReceiveTarget() final;
+  void OnReceivedInto(size_t n) final;
 
  protected:
   // Marks a handler call in progress: a close reported from inside it releases the connection
@@ -117,6 +124,10 @@ class Connection : public StreamHandler {
   // Takes the first request of `input`: parses it, then executes it or frames it. Error replies
   // go into the output in request order; the result says how many bytes were used.
   virtual PipelineStep TakeRequest(std::string_view input) = 0;
+  // Takes the request whose value `receipt` holds whole (value_receipt.h), `trailer` being the
+  // bytes after the value that end it (RequestPipeline::TrailerBytes): runs it or frames it, as
+  // TakeRequest, taking the value from the receipt. The step's `consumed` is not used.
+  virtual PipelineStep TakeReceivedValue(ValueReceipt* receipt, std::string_view trailer) = 0;
   // Moves the flavour's own work forward (say, submits a batch). True if it did something.
   virtual bool Advance() { return false; }
   // Work taken but not answered yet (a batch at a worker): the connection does not close on it.
@@ -166,6 +177,12 @@ class Connection : public StreamHandler {
   // Takes requests from `input` until the flavour stops them or no whole request is left.
   // Returns the bytes used (including swallowed bytes).
   size_t Consume(std::string_view input);
+  // After TakeRequest asked for more: starts receiving the value into its own block when `input`
+  // is a large value's header (value_receipt.h). Returns the bytes it took (all of `input`),
+  // or 0.
+  size_t StartReceivingValue(std::string_view input);
+  // What a step taken means for the connection: what to swallow, closing, counting.
+  void AfterStep(const PipelineStep& step);
   // Counts a kClientError step: a protocol error, or an answer of the authentication phase.
   void CountRefusal(AuthStep auth);
   void StartSend();
@@ -182,6 +199,7 @@ class Connection : public StreamHandler {
 
   InputBuffer input_;          // unparsed bytes left over from earlier receives
   size_t swallow_ = 0;         // bytes of a refused value still to drop
+  ValueReceipt receiving_;     // a large value being received into its own block
   OutputBuffer out_[2];        // out_[active_] collects replies; the other may be in flight
   std::vector<iovec> slices_;  // of the send in flight, when it has spliced values
   int active_ = 0;

@@ -26,8 +26,13 @@ void ExecuteDispatchBatch(const PipelineConfig& pipeline, ExecContext& context,
       batch->paused_item = i;
       break;
     }
-    ExecOutcome outcome = RequestPipeline::ExecuteFramed(pipeline, item.dialect, batch->resp_inline,
-                                                         bytes, context, &batch->session, out);
+    ExecOutcome outcome =
+        item.kind == DispatchItem::Kind::kExecuteReceived
+            ? RequestPipeline::ExecuteReceivedFramed(pipeline, item.dialect, batch->resp_inline,
+                                                     bytes, &batch->values[item.value], context,
+                                                     &batch->session, out)
+            : RequestPipeline::ExecuteFramed(pipeline, item.dialect, batch->resp_inline, bytes,
+                                             context, &batch->session, out);
     if (outcome == ExecOutcome::kPaused) {
       // A multi-key command reached the output limit: the connection writes what there is and
       // sends this item and the rest again, in a later batch.

@@ -30,11 +30,15 @@ struct DispatchItem {
   enum class Kind : uint8_t {
     kExecute,  // bytes are one whole request of `dialect`: execute it
     kLiteral,  // bytes are a reply the dispatcher already knows (a parse error): copy them
+    // bytes are the header of a large store whose value the connection received into a block
+    // of its own (value_receipt.h), DispatchBatch::values[value]: execute it with the value
+    kExecuteReceived,
   };
   Kind kind = Kind::kExecute;
   Dialect dialect = Dialect::kUndecided;
   size_t offset = 0;  // into DispatchBatch::bytes
   size_t length = 0;
+  size_t value = 0;  // kExecuteReceived: the index of its value in DispatchBatch::values
 };
 
 struct DispatchBatch {
@@ -47,7 +51,11 @@ struct DispatchBatch {
   // Set by the dispatcher.
   std::string bytes;  // the requests' raw bytes and literal replies, back to back
   std::vector<DispatchItem> items;
-  int executable = 0;  // items of kind kExecute (the load it puts on a worker)
+  int executable = 0;  // items of kind kExecute or kExecuteReceived (the load on a worker)
+  // The values of kExecuteReceived items. They travel with the batch, so the thread that holds
+  // the batch owns them; the worker's store adopts each (or frees it), and a batch dropped with
+  // its connection frees what is left.
+  std::vector<storage::ValueBuffer> values;
   bool resp_inline = false;
   RespSession session;
 
@@ -65,6 +73,7 @@ struct DispatchBatch {
   void Clear() {
     bytes.clear();
     items.clear();
+    values.clear();
     executable = 0;
     cursor.next_key = 0;
     replies.Release();

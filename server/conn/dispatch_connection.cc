@@ -9,7 +9,9 @@ namespace {
 
 // A batch's request bytes and items; its replies are counted once they join the output.
 size_t BatchMemory(const DispatchBatch& batch) {
-  return batch.bytes.capacity() + batch.items.capacity() * sizeof(DispatchItem);
+  size_t values = 0;
+  for (const storage::ValueBuffer& value : batch.values) values += value.size();
+  return batch.bytes.capacity() + batch.items.capacity() * sizeof(DispatchItem) + values;
 }
 
 }  // namespace
@@ -27,7 +29,7 @@ void DispatchConnection::OnBatchDone(DispatchBatch batch) {
   in_flight_bytes_ = 0;
   pipeline().session() = std::move(batch.session);
   output_buffer().Append(std::move(batch.replies));  // no copy when the output was empty
-  if (batch.paused()) KeepPausedRest(batch);
+  if (batch.paused()) KeepPausedRest(&batch);
   // Framing stopped after an authentication attempt: once it has run (it was the last request
   // framed, so nothing is left unsubmitted), the session says which limits apply next.
   if (pending_.items.empty() && resumed_.items.empty()) pipeline().AuthSettled();
@@ -60,6 +62,31 @@ PipelineStep DispatchConnection::TakeRequest(std::string_view input) {
   return step;
 }
 
+PipelineStep DispatchConnection::TakeReceivedValue(ValueReceipt* receipt,
+                                                   std::string_view trailer) {
+  error_.clear();
+  storage::ValueBuffer value = receipt->TakeValue();
+  PipelineStep step = pipeline().FrameReceived(receipt->dialect(), receipt->header(), value.size(),
+                                               trailer, &error_);
+  if (step.status != ParseStatus::kOk) {
+    AddLiteral(error_);  // the value is freed here, on the connection's thread
+    return step;
+  }
+  // The header is re-parsed by the worker; the value goes along in the batch, and whichever
+  // thread holds the batch owns it.
+  DispatchItem item;
+  item.kind = DispatchItem::Kind::kExecuteReceived;
+  item.dialect = receipt->dialect();
+  item.offset = pending_.bytes.size();
+  item.length = receipt->header().size();
+  item.value = pending_.values.size();
+  pending_.bytes.append(receipt->header());
+  pending_.values.push_back(std::move(value));
+  pending_.items.push_back(item);
+  ++pending_.executable;
+  return step;
+}
+
 void DispatchConnection::AddRequest(std::string_view bytes, Dialect dialect) {
   DispatchItem item;
   item.kind = DispatchItem::Kind::kExecute;
@@ -71,17 +98,19 @@ void DispatchConnection::AddRequest(std::string_view bytes, Dialect dialect) {
   ++pending_.executable;
 }
 
-void DispatchConnection::KeepPausedRest(const DispatchBatch& batch) {
+void DispatchConnection::KeepPausedRest(DispatchBatch* batch) {
   resumed_.Clear();
-  const size_t base = batch.items[batch.paused_item].offset;
-  resumed_.bytes.assign(batch.bytes, base);
-  for (size_t i = batch.paused_item; i < batch.items.size(); ++i) {
-    DispatchItem item = batch.items[i];
+  const size_t base = batch->items[batch->paused_item].offset;
+  resumed_.bytes.assign(batch->bytes, base);
+  for (size_t i = batch->paused_item; i < batch->items.size(); ++i) {
+    DispatchItem item = batch->items[i];
     item.offset -= base;
     resumed_.items.push_back(item);
-    if (item.kind == DispatchItem::Kind::kExecute) ++resumed_.executable;
+    if (item.kind != DispatchItem::Kind::kLiteral) ++resumed_.executable;
   }
-  resumed_.cursor = batch.cursor;
+  // The values of received stores not run yet keep their indexes (those run are empty now).
+  resumed_.values = std::move(batch->values);
+  resumed_.cursor = batch->cursor;
 }
 
 void DispatchConnection::AddLiteral(std::string_view reply) {

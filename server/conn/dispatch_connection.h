@@ -84,6 +84,7 @@ class DispatchConnection final : public Connection {
     return !PendingFull() && !OutputFull() && !pipeline().auth_in_flight();
   }
   PipelineStep TakeRequest(std::string_view input) override;
+  PipelineStep TakeReceivedValue(ValueReceipt* receipt, std::string_view trailer) override;
   bool Advance() override;
   bool WorkInFlight() const override {
     return in_flight_ || !pending_.items.empty() || !resumed_.items.empty();
@@ -97,7 +98,7 @@ class DispatchConnection final : public Connection {
   // Sends *batch (resumed_ or pending_) to a worker and refills it from spare_.
   void Submit(DispatchBatch* batch);
   // Keeps the unfinished end of a batch that paused at a multi-key command, to run next.
-  void KeepPausedRest(const DispatchBatch& batch);
+  void KeepPausedRest(DispatchBatch* batch);
   bool PendingFull() const;
   bool OutputFull() const { return unsent_bytes() >= kOutputHighWater; }
 

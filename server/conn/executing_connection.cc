@@ -16,6 +16,7 @@ void ExecutingConnection::Start(const Owner& owner, UniqueFd fd, ConnectionSlot 
   env.loop = owner.loop;
   env.pipeline = server->pipeline;
   env.stats = owner.stats;
+  env.engine = server->engine;
   std::shared_ptr<ExecutingConnection> conn(
       new ExecutingConnection(env, raw, dialect, std::move(slot), server));
   if (server->info->verbosity() >= 2) {
@@ -71,6 +72,17 @@ PipelineStep ExecutingConnection::TakeRequest(std::string_view input) {
   if (step.status == ParseStatus::kOk && step.outcome != ExecOutcome::kPaused) {
     exec_.stats->requests.Add();
   }
+  return step;
+}
+
+PipelineStep ExecutingConnection::TakeReceivedValue(ValueReceipt* receipt,
+                                                    std::string_view trailer) {
+  exec_.spliced = &output_spliced();
+  storage::ValueBuffer value = receipt->TakeValue();
+  PipelineStep step = pipeline().ExecuteReceived(receipt->dialect(), receipt->header(), trailer,
+                                                 &value, exec_, &output());
+  --budget_;
+  if (step.status == ParseStatus::kOk) exec_.stats->requests.Add();
   return step;
 }
 

@@ -54,6 +54,7 @@ class ExecutingConnection final : public Connection {
   // Connection:
   bool ReadyForRequest() const override;
   PipelineStep TakeRequest(std::string_view input) override;
+  PipelineStep TakeReceivedValue(ValueReceipt* receipt, std::string_view trailer) override;
   bool WantsReceivePaused() const override;
   void AfterSettle() override;
   void BeforeReceive() override { budget_ = kRequestsPerWake; }

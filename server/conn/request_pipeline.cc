@@ -40,6 +40,12 @@ bool IsAuthCommand(std::string_view name) {
   return (name.size() == 4 && lower == "auth") || (name.size() == 5 && lower == "hello");
 }
 
+// SET, in any case.
+bool IsSetCommand(std::string_view name) {
+  return name.size() == 3 && absl::ascii_tolower(name[0]) == 's' &&
+         absl::ascii_tolower(name[1]) == 'e' && absl::ascii_tolower(name[2]) == 't';
+}
+
 }  // namespace
 namespace {
 
@@ -280,6 +286,165 @@ PipelineStep RequestPipeline::ParseAndExecute(std::string_view input, ExecContex
     ReleaseOversizedRequests();
   }
   return step;
+}
+
+bool RequestPipeline::FindLargeValue(std::string_view input, size_t min_value_bytes,
+                                     size_t* header_bytes, size_t* value_bytes, Dialect* dialect) {
+  if (denied_ || input.empty()) return false;
+  if (dialect_ == Dialect::kResp) {
+    // Only where Parse just asked for more of this same input (its resume state describes it).
+    protocol::RespRequest request;
+    if (!session_.authenticated ||
+        !resp_parser_.PendingLastArgument(input, &request, header_bytes, value_bytes) ||
+        request.args.size() != 2 || *value_bytes < min_value_bytes ||
+        !IsSetCommand(request.args[0])) {
+      // SET key value only: the one command whose large last argument is a value to store (and
+      // that never pauses, as a multi-key command may, to run again from its bytes).
+      return false;
+    }
+    resp_parser_.Reset();
+    *dialect = Dialect::kResp;
+    return true;
+  }
+  if (!memcache_authenticated_ || (dialect_ != Dialect::kText && dialect_ != Dialect::kBinary)) {
+    return false;
+  }
+  if (dialect_ == Dialect::kBinary) {
+    protocol::BinaryRequest request;
+    if (!config_->binary.ParseStoreHeader(input, &request, header_bytes, value_bytes)) {
+      return false;
+    }
+    *dialect = Dialect::kBinary;
+    return *value_bytes >= min_value_bytes;
+  }
+  // Every byte of a kept value is buffered until then, so a header whose value is smaller than
+  // the threshold, or wholly here, is left to Parse.
+  if (protocol::LooksLikeMetaCommand(input)) {
+    protocol::MetaRequest request;
+    if (!config_->meta.ParseSetHeader(input, &request, header_bytes, value_bytes)) return false;
+    *dialect = Dialect::kMeta;
+  } else {
+    protocol::TextRequest request;
+    if (!config_->text.ParseStorageHeader(input, &request, header_bytes)) return false;
+    *value_bytes = request.bytes;
+    *dialect = Dialect::kText;
+  }
+  return *value_bytes >= min_value_bytes;
+}
+
+namespace {
+
+// The header of a request FindLargeValue found, parsed again (a few dozen bytes) into `*request`,
+// and its trailer checked. kOk: run it; else the error to answer.
+protocol::ParseResult ParseReceivedText(const PipelineConfig& config, std::string_view header,
+                                        std::string_view trailer, protocol::TextRequest* request) {
+  size_t line = 0;
+  if (!config.text.ParseStorageHeader(header, request, &line)) {
+    return protocol::MustCloseWith("SERVER_ERROR internal framing error");
+  }
+  return protocol::TextRequestParser::EndDataBlock(*request, line, trailer);
+}
+
+protocol::ParseResult ParseReceivedMeta(const PipelineConfig& config, std::string_view header,
+                                        std::string_view trailer, protocol::MetaRequest* request) {
+  size_t line = 0;
+  size_t value_bytes = 0;
+  if (!config.meta.ParseSetHeader(header, request, &line, &value_bytes)) {
+    return protocol::MustCloseWith("SERVER_ERROR internal framing error");
+  }
+  return protocol::MetaRequestParser::EndDataBlock(line, value_bytes, trailer);
+}
+
+}  // namespace
+
+PipelineStep RequestPipeline::FrameReceived(Dialect dialect, std::string_view header,
+                                            size_t value_bytes, std::string_view trailer,
+                                            std::string* out) const {
+  PipelineStep step;
+  step.dialect = dialect;
+  protocol::ParseResult result;
+  if (dialect == Dialect::kBinary || dialect == Dialect::kResp) {
+    // Binary: nothing follows the value. RESP: Redis skips the two bytes after a bulk's data
+    // whatever they are.
+    result = protocol::ParsedOk(header.size());
+  } else if (dialect == Dialect::kMeta) {
+    protocol::MetaRequest request;
+    result = ParseReceivedMeta(*config_, header, trailer, &request);
+  } else {
+    protocol::TextRequest request;
+    result = ParseReceivedText(*config_, header, trailer, &request);
+  }
+  step.status = result.status;
+  step.consumed = header.size() + value_bytes + trailer.size();
+  if (result.status != ParseStatus::kOk) AppendError(result.error, out);
+  return step;
+}
+
+PipelineStep RequestPipeline::ExecuteReceived(Dialect dialect, std::string_view header,
+                                              std::string_view trailer, storage::ValueBuffer* value,
+                                              ExecContext& context, std::string* out) {
+  PipelineStep step = FrameReceived(dialect, header, value->size(), trailer, out);
+  if (step.status != ParseStatus::kOk) return step;
+  step.outcome = ExecuteReceivedFramed(*config_, dialect, resp_inline_allowed(), header, value,
+                                       context, &session_, out);
+  return step;
+}
+
+ExecOutcome RequestPipeline::ExecuteReceivedFramed(const PipelineConfig& config, Dialect dialect,
+                                                   bool resp_inline, std::string_view header,
+                                                   storage::ValueBuffer* value,
+                                                   ExecContext& context, RespSession* session,
+                                                   std::string* out) {
+  // The value is the block's bytes: a store that sees them takes the block (StoreValue).
+  context.received_value = value;
+  ExecOutcome outcome = ExecOutcome::kClose;
+  if (dialect == Dialect::kResp) {
+    // The header is a multibulk that lacks only its last argument's data: parsed again, the
+    // value appended as that argument.
+    protocol::RespRequestParser parser(config.RespLimits(resp_inline));
+    protocol::RespRequest request;
+    size_t start = 0;
+    size_t length = 0;
+    if (parser.Parse(header, &request).status == ParseStatus::kNeedMore &&
+        parser.PendingLastArgument(header, &request, &start, &length) && start == header.size() &&
+        length == value->size()) {
+      request.args.push_back(value->view());
+      outcome = Timed(config, request, context,
+                      [&] { return ExecuteResp(request, context, *session, out); });
+    } else {
+      out->append("-ERR internal framing error\r\n");
+    }
+  } else if (dialect == Dialect::kBinary) {
+    protocol::BinaryRequest request;
+    size_t head = 0;
+    size_t value_bytes = 0;
+    if (config.binary.ParseStoreHeader(header, &request, &head, &value_bytes)) {
+      request.value = value->view();
+      outcome =
+          Timed(config, request, context, [&] { return ExecuteBinary(request, context, out); });
+    } else {
+      out->append("SERVER_ERROR internal framing error\r\n");
+    }
+  } else if (dialect == Dialect::kMeta) {
+    protocol::MetaRequest request;
+    if (ParseReceivedMeta(config, header, "\r\n", &request).status == ParseStatus::kOk) {
+      request.value = value->view();
+      outcome = Timed(config, request, context, [&] { return ExecuteMeta(request, context, out); });
+    } else {
+      out->append("SERVER_ERROR internal framing error\r\n");
+    }
+  } else {
+    protocol::TextRequest request;
+    if (ParseReceivedText(config, header, "\r\n", &request).status == ParseStatus::kOk) {
+      request.value = value->view();
+      outcome = Timed(config, request, context, [&] { return ExecuteText(request, context, out); });
+    } else {
+      out->append("SERVER_ERROR internal framing error\r\n");
+    }
+  }
+  context.received_value = nullptr;
+  value->Reset();  // not stored (not adopted): freed here, on the executing thread
+  return outcome;
 }
 
 size_t RequestPipeline::RetainedBytes() const {

@@ -52,6 +52,7 @@
 #include "server/exec/connection_registry.h"
 #include "server/exec/exec_context.h"
 #include "server/exec/resp/resp_session.h"
+#include "storage/value_pin.h"
 
 namespace memkv::server {
 
@@ -80,6 +81,10 @@ struct PipelineConfig {
   bool measure_latency = false;
   // Where connections register for `stats conns`; null: they do not (unit tests).
   ConnectionRegistry* connections = nullptr;
+  // Values of at least this many bytes, and those the engine stores in a block of their own
+  // (large_value_bytes()), are received straight into their block (value_receipt.h); 0: every
+  // value is buffered and copied (--receive-into-value 0).
+  size_t direct_value_bytes = 0;
 
   // The RESP parser limits of a connection that does (or does not) accept inline commands.
   protocol::RespRequestParserLimits RespLimits(bool allow_inline) const;
@@ -134,6 +139,38 @@ class RequestPipeline {
   static ExecOutcome ExecuteFramed(const PipelineConfig& config, Dialect dialect, bool resp_inline,
                                    std::string_view request, ExecContext& context,
                                    RespSession* session, std::string* out);
+
+  // Large values received into their own block (value_receipt.h). When the front of `input` is
+  // the header of a memcached text storage command (set, add, replace, cas, append, prepend), of
+  // an ms, or of a binary SET/ADD/REPLACE/APPEND/PREPEND whose value is at least
+  // `min_value_bytes`, would be kept (not refused, within -I) and has not all arrived: true, with
+  // the header's length, the value's and the dialect. False otherwise (the caller goes on
+  // buffering). Only on a connection past its authentication phase and not denied, where Frame and
+  // ParseAndExecute would parse it.
+  // RESP: a `SET key value` multibulk (of an authenticated connection) whose value's `$N` line
+  // has arrived; the parser's resume state is dropped when it returns true, since the caller
+  // takes the bytes.
+  bool FindLargeValue(std::string_view input, size_t min_value_bytes, size_t* header_bytes,
+                      size_t* value_bytes, Dialect* dialect);
+  // The bytes that follow a received value and end its request: the CRLF of text and meta, none
+  // in the binary protocol, and the two bytes RESP skips after a bulk's data.
+  static size_t TrailerBytes(Dialect dialect) { return dialect == Dialect::kBinary ? 0 : 2; }
+  // The end of such a request, once its value is in `*value` and `trailer` holds the bytes
+  // after it (TrailerBytes): checks the trailer (memcached's "bad data chunk" when it is not CRLF,
+  // as Parse would answer) and runs the request with the value, which a store adopts. The step is
+  // ParseAndExecute's (consumed: the whole request's length).
+  PipelineStep ExecuteReceived(Dialect dialect, std::string_view header, std::string_view trailer,
+                               storage::ValueBuffer* value, ExecContext& context, std::string* out);
+  // As ExecuteReceived, for the dispatch modes: on the connection's thread, checks the trailer
+  // (an error reply is appended to `*out`); kOk means the request (header and value) is to be
+  // given to ExecuteReceivedFramed, possibly on another thread.
+  PipelineStep FrameReceived(Dialect dialect, std::string_view header, size_t value_bytes,
+                             std::string_view trailer, std::string* out) const;
+  // `resp_inline` and `session`: as for ExecuteFramed (RESP requests).
+  static ExecOutcome ExecuteReceivedFramed(const PipelineConfig& config, Dialect dialect,
+                                           bool resp_inline, std::string_view header,
+                                           storage::ValueBuffer* value, ExecContext& context,
+                                           RespSession* session, std::string* out);
 
   Dialect connection_dialect() const { return dialect_; }
   // Protected mode refused this connection: nothing it sends runs (see the top of this file).

@@ -180,7 +180,7 @@ void ExecuteStore(const BinaryRequest& request, ExecContext& context, std::strin
   args.expiry_millis = concatenates ? 0 : ExpiryOf(request.expiration, context);
   args.compare_cas = request.cas;
   const absl::StatusOr<storage::StoreOutcome> outcome =
-      context.engine->Store(request.key, request.value, args);
+      StoreValue(context, request.key, request.value, args);
   if (!outcome.ok()) {
     if (concatenates) {
       // memcached cannot allocate the combined item and leaves the old one.

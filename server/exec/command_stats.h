@@ -72,7 +72,7 @@ class LatencyHistogram {
   X(decr_misses) X(cas_hits) X(cas_misses) X(cas_badval) X(touch_hits) X(touch_misses)          \
   X(cmd_meta) X(cmd_resp) X(requests) X(bytes_read) X(bytes_written) X(total_connections)       \
   X(rejected_connections) X(protocol_errors) X(idle_kicks) X(auth_cmds) X(auth_errors)          \
-  X(protected_mode_denials) X(dispatch_batches)
+  X(protected_mode_denials) X(dispatch_batches) X(values_received_direct) X(bytes_read_direct)
 // clang-format on
 
 struct CommandStats {

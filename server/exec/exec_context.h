@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "server/exec/auth_registry.h"
 #include "server/exec/command_stats.h"
@@ -49,7 +50,32 @@ struct ExecContext {
   SplicedValues* spliced = nullptr;
   // The --auth-file user list, shared by every thread; null when authentication is off.
   const AuthRegistry* auth = nullptr;
+  // The value of the request being executed when the connection received it into a block of
+  // its own (a large set, see docs/architectures.md, "The value path"): the request's value is
+  // a view of it, and a store hands the block to the engine (Store(key, ValueBuffer&&)) instead
+  // of copying it. Null for every other request.
+  storage::ValueBuffer* received_value = nullptr;
 };
+
+// Stores `value` under `key`: by adopting the received block when `value` is its bytes (see
+// ExecContext::received_value), else by copying.
+inline absl::StatusOr<storage::StoreOutcome> StoreValue(ExecContext& context,
+                                                        storage::Keyspace& keyspace,
+                                                        std::string_view key,
+                                                        std::string_view value,
+                                                        const storage::StoreArgs& args) {
+  storage::ValueBuffer* received = context.received_value;
+  if (received != nullptr && *received && value.data() == received->data() &&
+      value.size() == received->size()) {
+    return keyspace.Store(key, std::move(*received), args);
+  }
+  return keyspace.Store(key, value, args);
+}
+inline absl::StatusOr<storage::StoreOutcome> StoreValue(ExecContext& context, std::string_view key,
+                                                        std::string_view value,
+                                                        const storage::StoreArgs& args) {
+  return StoreValue(context, *context.engine, key, value, args);
+}
 
 // The bytes of a reply so far, spliced values included: what a cursor's limit is compared with.
 inline size_t ReplyBytes(const ExecContext& context, const std::string& out) {

@@ -147,7 +147,7 @@ void ExecuteSet(const MetaRequest& request, ExecContext& context, std::string* o
     // add ignores C (memcached's add never compares); append and prepend honour it.
     if (request.set_mode != MetaSetMode::kAdd) args.compare_cas = request.compare_cas;
     args.new_cas = request.has_new_cas ? request.new_cas : 0;
-    outcome = context.engine->Store(request.key(), request.value, args);
+    outcome = StoreValue(context, request.key(), request.value, args);
   }
   const bool concatenates =
       request.set_mode == MetaSetMode::kAppend || request.set_mode == MetaSetMode::kPrepend;

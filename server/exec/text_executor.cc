@@ -187,7 +187,7 @@ void ExecuteStore(const TextRequest& request, ExecContext& context, std::string*
       TextExptimeToExpiryMillis(request.exptime, context.engine->clock().NowMillis());
   if (request.command == TextCommand::kCas) args.compare_cas = request.cas_unique;
   const absl::StatusOr<storage::StoreOutcome> outcome =
-      context.engine->Store(request.key, request.value, args);
+      StoreValue(context, request.key, request.value, args);
   const bool concatenates =
       request.command == TextCommand::kAppend || request.command == TextCommand::kPrepend;
   if (!outcome.ok() && concatenates) {

@@ -202,6 +202,10 @@ void AppendMemkv(const ExecContext& context, const Totals& totals,
   AppendTextStat("pinned_values", engine.pinned_values, out);
   AppendTextStat("pinned_bytes", engine.pinned_bytes, out);
   AppendTextStat("pinned_dropped_bytes", engine.pinned_dropped_bytes, out);
+  // Set values received straight into the block they are stored in (--receive-into-value), and
+  // the bytes the kernel wrote there directly (the rest came through the loop's buffer).
+  AppendTextStat("values_received_direct", t.values_received_direct, out);
+  AppendTextStat("bytes_read_direct", t.bytes_read_direct, out);
   // What connections hold (buffers, unfinished requests, replies waiting; not pinned values),
   // --max-client-memory, and the connections closed for going past it, largest first.
   if (context.server != nullptr) {

@@ -39,6 +39,7 @@ void Dispatcher::Serve(UniqueFd fd, PortDialect dialect, const TlsContext* tls) 
   env.host = this;
   env.pipeline = server_->pipeline;
   env.stats = stats;
+  env.engine = server_->engine;
   uint64_t client_id = server_->next_client_id.fetch_add(1, std::memory_order_relaxed);
   auto conn =
       std::make_unique<DispatchConnection>(id, raw, dialect, client_id, env, *std::move(slot));

@@ -212,6 +212,14 @@ void EpollLoop::CancelIo(StreamState* stream) {
 }
 
 void EpollLoop::HandleReadable(Stream* stream) {
+  if (stream->tls == nullptr) {
+    // A handler receiving a large value takes the bytes into its own memory (event_loop.h).
+    absl::Span<char> target = stream->handler->ReceiveTarget();
+    if (!target.empty()) {
+      ReadInto(stream, target);
+      return;
+    }
+  }
   ssize_t n = recv(stream->fd.get(), read_buffer_.data(), read_buffer_.size(), 0);
   if (n > 0) {
     std::string_view data(read_buffer_.data(), n);
@@ -227,6 +235,18 @@ void EpollLoop::HandleReadable(Stream* stream) {
     HandlePeerClosed(stream);  // receiving is over, sending is not
   } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
     MarkClosing(stream);  // a reset, ...
+  }
+}
+
+void EpollLoop::ReadInto(Stream* stream, absl::Span<char> target) {
+  ssize_t n = recv(stream->fd.get(), target.data(), target.size(), 0);
+  if (n > 0) {
+    NoteActivity(stream);
+    stream->handler->OnReceivedInto(static_cast<size_t>(n));
+  } else if (n == 0) {
+    HandlePeerClosed(stream);
+  } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    MarkClosing(stream);
   }
 }
 

@@ -82,6 +82,8 @@ class EpollLoop final : public EventLoopCore {
   void Dispatch(const epoll_event& event);
   void HandleStreamEvent(Stream* stream, uint32_t events);
   void HandleReadable(Stream* stream);
+  // One recv() straight into the handler's ReceiveTarget.
+  void ReadInto(Stream* stream, absl::Span<char> target);
   void HandleWritable(Stream* stream);
   void HandleAccept(Listener* listener);
   bool AcceptOne(Listener* listener);

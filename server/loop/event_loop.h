@@ -52,6 +52,17 @@ class StreamHandler {
   // The handler decides: CloseStream ends the stream, anything else leaves it open, and OnIdle
   // comes again at every later tick while the stream stays idle. Never on a closing stream.
   virtual void OnIdle() {}
+  // Where the handler wants the next received bytes to go when it has memory of its own for
+  // them (a large value received straight into the block it will be stored in, as memcached's
+  // conn_nread reads into the item); empty, the default, for the loop's buffer and OnReceive.
+  // Asked before each receive of a plain stream (a TLS stream's bytes are decrypted first, so
+  // they always come through OnReceive). Bytes read into it are reported by OnReceivedInto,
+  // which is never held behind a pause: they are in the handler's memory already. The handler
+  // keeps the memory alive until OnClosed (a receive may be in flight until then) and does not
+  // change it while the stream may be receiving into it.
+  virtual absl::Span<char> ReceiveTarget() { return {}; }
+  // `n` bytes (at least one) were written at the front of the last ReceiveTarget.
+  virtual void OnReceivedInto(size_t n) { static_cast<void>(n); }
 };
 
 enum class IoEngine { kEpoll, kUring };
@@ -110,6 +121,10 @@ class EventLoop {
   virtual void Send(int fd, absl::Span<const iovec> slices) = 0;
   // Send of one slice; the same contract for data.
   virtual void Send(int fd, std::string_view data) = 0;
+  // The handler's ReceiveTarget became non-empty: receive into it from now on. An engine that
+  // receives ahead (an io_uring multishot receive, armed already) stops doing so; bytes already
+  // received still come through OnReceive, so the handler takes bytes either way.
+  virtual void ReceiveTargetChanged(int fd) { static_cast<void>(fd); }
   // Back-pressure: stop delivering OnReceive until ResumeReceive.
   virtual void PauseReceive(int fd) = 0;
   virtual void ResumeReceive(int fd) = 0;

@@ -238,7 +238,16 @@ void UringLoop::ArmRecv(Stream* stream) {
   if (!running_ || stream->recv_armed || stream->peer_closed) return;
   io_uring_sqe* sqe = ring_->GetSqe();
   int fd = stream->fd.get();
-  if (multishot_recv_) {
+  // A handler receiving a large value takes the bytes into its own memory (event_loop.h): one
+  // single-shot receive into it, then the next is armed from the completion. Not while bytes
+  // are held: they come first, through OnReceive, and move the target.
+  absl::Span<char> target;
+  if (stream->tls == nullptr && stream->held.empty()) target = stream->handler->ReceiveTarget();
+  stream->recv_into_target = !target.empty();
+  stream->recv_retarget = false;
+  if (!target.empty()) {
+    io_uring_prep_recv(sqe, fd, target.data(), target.size(), 0);
+  } else if (multishot_recv_) {
     io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = buffers_->group();
@@ -321,7 +330,7 @@ bool UringLoop::StillUnwanted(uint64_t target) const {
   if (stream == nullptr) return false;
   if (op == kRecv) {
     return stream->recv_armed && stream->recv_seq == SeqOf(target) &&
-           (stream->closing || stream->paused);
+           (stream->closing || stream->paused || stream->recv_retarget);
   }
   return stream->send_armed && stream->send_op == op && stream->closing;
 }
@@ -438,7 +447,11 @@ bool UringLoop::HandleAcceptError(Listener* listener, int error) {
 void UringLoop::HandleRecv(Stream* stream, uint32_t seq, int res, uint32_t flags) {
   if (!(flags & IORING_CQE_F_MORE) && seq == stream->recv_seq) stream->recv_armed = false;
   if (res > 0) {
-    if (flags & IORING_CQE_F_BUFFER) {
+    if (stream->recv_into_target && !(flags & IORING_CQE_F_BUFFER)) {
+      // Already in the handler's memory: reported even while paused (event_loop.h).
+      NoteActivity(stream);
+      if (!stream->closing) stream->handler->OnReceivedInto(static_cast<size_t>(res));
+    } else if (flags & IORING_CQE_F_BUFFER) {
       uint16_t id = flags >> IORING_CQE_BUFFER_SHIFT;
       Deliver(stream, std::string_view(buffers_->data(id), res));
       buffers_->Recycle(id);
@@ -557,6 +570,19 @@ void UringLoop::UpdateReceiving(StreamState* state) {
   } else if (stream->recv_armed) {
     Cancel(Pack(kRecv, stream->fd.get(), stream->recv_seq));
   }
+}
+
+// A multishot receive keeps filling provided buffers; cancel it, so that its final completion
+// arms a single-shot receive into the handler's target (ArmRecv). What it completes before the
+// cancel lands still comes through OnReceive.
+void UringLoop::ReceiveTargetChanged(int fd) {
+  Stream* stream = Find(fd);
+  if (stream == nullptr || stream->closing || !stream->recv_armed || stream->recv_into_target ||
+      stream->recv_retarget || stream->tls != nullptr) {
+    return;
+  }
+  stream->recv_retarget = true;
+  Cancel(Pack(kRecv, fd, stream->recv_seq));
 }
 
 void UringLoop::CancelIo(StreamState* state) {

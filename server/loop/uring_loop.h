@@ -113,6 +113,10 @@ class UringLoop final : public EventLoopCore {
     bool recv_armed = false;  // until the final completion (no IORING_CQE_F_MORE) arrives
     uint32_t recv_seq = 0;    // which receive is armed; see the user_data layout
     std::unique_ptr<char[]> recv_buffer;  // single-shot receives only
+    // The armed receive reads into the handler's ReceiveTarget (always single-shot).
+    bool recv_into_target = false;
+    // The armed multishot receive was cancelled so that the next one reads into the target.
+    bool recv_retarget = false;
   };
 
   UringLoop(std::unique_ptr<UringRing> ring, std::unique_ptr<ProvidedBuffers> buffers,
@@ -124,6 +128,7 @@ class UringLoop final : public EventLoopCore {
   void StartSend(StreamState* stream) override;
   absl::Status StartStream(StreamState* stream) override;
   void UpdateReceiving(StreamState* stream) override;
+  void ReceiveTargetChanged(int fd) override;
   void CancelIo(StreamState* stream) override;
   bool HasIoInFlight(const StreamState& stream) const override;
   bool StartEngine() override;

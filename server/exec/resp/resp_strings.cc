@@ -161,7 +161,9 @@ bool SetGeneric(Call& call, std::string_view command, unsigned flags, std::strin
                  : (flags & kXx) ? storage::StoreMode::kReplace
                                  : storage::StoreMode::kSet;
     store.expiry_millis = expiry;
-    absl::StatusOr<storage::StoreOutcome> stored = call.engine().Store(key, value, store);
+    // A value received into its own block (ExecContext::received_value) is stored as that block.
+    absl::StatusOr<storage::StoreOutcome> stored =
+        StoreValue(call.context, call.engine(), key, value, store);
     if (!stored.ok()) {
       AppendStoreError(stored.status(), call.out);
       return false;

@@ -248,5 +248,27 @@ TEST_F(BinaryRequestParserTest, EveryCaseParsesTheSameAtEveryFragmentSize) {
   }
 }
 
+// The server receives a large value into memory of its own once the head is parsed.
+TEST_F(BinaryRequestParserTest, StoreHeaderWithoutItsValue) {
+  const std::string packet =
+      Packet(bin::kSetQ, "k", SetExtras(7, 300), std::string(100, 'v'), 1, 99);
+  BinaryRequest request;
+  size_t head = 0;
+  size_t value = 0;
+  ASSERT_TRUE(parser_.ParseStoreHeader(packet.substr(0, 40), &request, &head, &value));
+  EXPECT_EQ(head, 24u + 8 + 1);
+  EXPECT_EQ(value, 100u);
+  EXPECT_EQ(request.command, bin::kSet);
+  EXPECT_TRUE(request.quiet);
+  EXPECT_EQ(request.flags, 7u);
+  EXPECT_EQ(request.cas, 99u);
+  EXPECT_FALSE(parser_.ParseStoreHeader(packet, &request, &head, &value));  // whole
+  EXPECT_FALSE(parser_.ParseStoreHeader(packet.substr(0, 30), &request, &head, &value));
+  const std::string get = Packet(bin::kGet, "k");
+  EXPECT_FALSE(parser_.ParseStoreHeader(get, &request, &head, &value));
+  const std::string bad = Packet(bin::kSet, "k", "", std::string(10, 'v'));  // no extras
+  EXPECT_FALSE(parser_.ParseStoreHeader(bad.substr(0, 26), &request, &head, &value));
+}
+
 }  // namespace
 }  // namespace memkv::protocol

@@ -493,5 +493,30 @@ TEST(Base64Test, RoundTripsAndMatchesMemcachedsQuirks) {
   EXPECT_EQ(DecodeBase64("YWJjYWJj", out, 3), 0u);  // no room
 }
 
+// As TextRequestParserTest.StorageHeaderWithoutItsValue, for ms.
+TEST(MetaRequestParserHeaderTest, SetHeaderWithoutItsValue) {
+  MetaRequestParser parser;
+  MetaRequest request;
+  size_t line = 0;
+  size_t value = 0;
+  const std::string header = "ms k 100 T30 F7 c\r\n";
+  const std::string input = header + "ab";  // the request points into it
+  ASSERT_TRUE(parser.ParseSetHeader(input, &request, &line, &value));
+  EXPECT_EQ(line, header.size());
+  EXPECT_EQ(value, 100u);
+  EXPECT_EQ(request.command, MetaCommand::kSet);
+  EXPECT_EQ(request.key(), "k");
+  EXPECT_EQ(request.client_flags, 7u);
+  EXPECT_FALSE(parser.ParseSetHeader("ms k 1\r\na\r\n", &request, &line, &value));
+  EXPECT_FALSE(parser.ParseSetHeader("ms k 100 MX\r\n", &request, &line, &value));
+  EXPECT_FALSE(parser.ParseSetHeader("mg k v\r\n", &request, &line, &value));
+  EXPECT_FALSE(parser.ParseSetHeader("ms k 100", &request, &line, &value));
+  EXPECT_EQ(MetaRequestParser::EndDataBlock(line, 100, "\r\n").status, ParseStatus::kOk);
+  const ParseResult bad = MetaRequestParser::EndDataBlock(line, 100, "XY");
+  EXPECT_EQ(bad.status, ParseStatus::kClientError);
+  EXPECT_EQ(bad.error, "CLIENT_ERROR bad data chunk");
+  EXPECT_EQ(bad.consumed, line + 102);
+}
+
 }  // namespace
 }  // namespace memkv::protocol

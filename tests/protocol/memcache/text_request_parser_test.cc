@@ -619,5 +619,40 @@ TEST(TextRequestParserTest, RequestIsResetBetweenParses) {
   EXPECT_EQ(Describe(request), "get keys=c");
 }
 
+// The server receives a large value into memory of its own once the command line is parsed
+// (ParseStorageHeader), then ends the request with the two bytes after the value (EndDataBlock).
+TEST(TextRequestParserTest, StorageHeaderWithoutItsValue) {
+  TextRequestParser parser;
+  TextRequest request;
+  size_t line = 0;
+  const std::string header = "cas k 5 0 100 77 noreply\r\n";
+  const std::string input = header + "abc";  // the request points into it
+  ASSERT_TRUE(parser.ParseStorageHeader(input, &request, &line));
+  EXPECT_EQ(line, header.size());
+  EXPECT_EQ(request.command, TextCommand::kCas);
+  EXPECT_EQ(request.key, "k");
+  EXPECT_EQ(request.client_flags, 5u);
+  EXPECT_EQ(request.bytes, 100u);
+  EXPECT_EQ(request.cas_unique, 77u);
+  EXPECT_TRUE(request.noreply);
+  // Whole requests, partial lines, other commands, refused and too-large stores go to Parse.
+  EXPECT_FALSE(parser.ParseStorageHeader("set k 0 0 1\r\na\r\n", &request, &line));
+  EXPECT_FALSE(parser.ParseStorageHeader("set k 0 0 100", &request, &line));
+  EXPECT_FALSE(parser.ParseStorageHeader("get k\r\n", &request, &line));
+  EXPECT_FALSE(parser.ParseStorageHeader("set k x 0 100\r\n", &request, &line));
+  EXPECT_FALSE(parser.ParseStorageHeader("set k 0 0 2000000\r\n", &request, &line));
+
+  ASSERT_TRUE(parser.ParseStorageHeader("set k 0 0 100\r\n", &request, &line));
+  const ParseResult ok = TextRequestParser::EndDataBlock(request, line, "\r\n");
+  EXPECT_EQ(ok.status, ParseStatus::kOk);
+  EXPECT_EQ(ok.consumed, line + 100 + 2);
+  const ParseResult bad = TextRequestParser::EndDataBlock(request, line, "\rX");
+  EXPECT_EQ(bad.status, ParseStatus::kClientError);
+  EXPECT_EQ(bad.error, "CLIENT_ERROR bad data chunk");
+  EXPECT_EQ(bad.consumed, line + 100 + 2);
+  request.noreply = true;
+  EXPECT_EQ(TextRequestParser::EndDataBlock(request, line, "XY").error, "");
+}
+
 }  // namespace
 }  // namespace memkv::protocol

@@ -607,5 +607,37 @@ TEST(RedisStringToInt64Test, AcceptsWhatString2llAccepts) {
   }
 }
 
+// After kNeedMore, the parser says when only the last argument's data is missing (the server
+// then receives it into memory of its own).
+TEST(RespRequestParserTest, PendingLastArgument) {
+  RespRequestParser parser;
+  RespRequest request;
+  const std::string header = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\n";
+  const std::string input = header + "abc";
+  size_t start = 0;
+  size_t length = 0;
+  ASSERT_EQ(parser.Parse(input, &request).status, ParseStatus::kNeedMore);
+  ASSERT_TRUE(parser.PendingLastArgument(input, &request, &start, &length));
+  EXPECT_EQ(start, header.size());
+  EXPECT_EQ(length, 100u);
+  EXPECT_THAT(request.args, ElementsAre("SET", "k"));
+  parser.Reset();
+  // Not yet at the last argument, its `$N` line not whole, or the whole request here.
+  const std::string early = "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10";
+  ASSERT_EQ(parser.Parse(early, &request).status, ParseStatus::kNeedMore);
+  EXPECT_FALSE(parser.PendingLastArgument(early, &request, &start, &length));
+  parser.Reset();
+  const std::string middle = "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\nabc";
+  ASSERT_EQ(parser.Parse(middle, &request).status, ParseStatus::kNeedMore);
+  EXPECT_FALSE(parser.PendingLastArgument(middle, &request, &start, &length));
+  parser.Reset();
+  // A bulk too long to keep is skipped, not received.
+  RespRequestParserLimits limits;
+  limits.max_kept_bulk_bytes = 50;
+  RespRequestParser small(limits);
+  EXPECT_EQ(small.Parse(input, &request).status, ParseStatus::kClientError);
+  EXPECT_FALSE(small.PendingLastArgument(input, &request, &start, &length));
+}
+
 }  // namespace
 }  // namespace memkv::protocol
