@@ -373,7 +373,7 @@ constexpr OptionSpec kOptions[] = {
     {0, "receive-into-value", "SIZE", "0",
      "set values (memcached, binary, RESP SET) at least this large, or stored in a block of their "
      "own, are read straight into the memory they are stored in; 0 = always buffer and copy "
-     "(the default until a lost reply over epoll is fixed: docs/benchmarks.md; 64k measured best)",
+     "(the default until a full test pass with it on: docs/benchmarks.md; 64k measured best)",
      SetReceiveIntoValue},
     {'Y', "auth-file", "FILE", "",
      "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},

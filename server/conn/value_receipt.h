@@ -44,15 +44,17 @@ class ValueReceipt {
   size_t bytes() const { return value_.size() + header_.capacity(); }
 
   // Starts receiving: `header` is the request's bytes before its value, `value` the block of the
-  // value's size; `first` the value bytes that came with the header (fewer than the value).
-  void Start(Dialect dialect, std::string_view header, storage::ValueBuffer value,
-             std::string_view first) {
+  // value's size; `first` the bytes that came after the header. Returns how many of them were
+  // value bytes: `first` may hold the whole value and part of its trailer (a read that ended
+  // between CR and LF), and those trailer bytes are the caller's to keep for the trailer check.
+  size_t Start(Dialect dialect, std::string_view header, storage::ValueBuffer value,
+               std::string_view first) {
     dialect_ = dialect;
     trailer_bytes_ = RequestPipeline::TrailerBytes(dialect);
     header_.assign(header);
     value_ = std::move(value);
     filled_ = 0;
-    Take(first);
+    return Take(first);
   }
   // Copies in what `data` holds of the value; returns the bytes used.
   size_t Take(std::string_view data) {

@@ -100,6 +100,14 @@ SCENARIOS = [
         (trickle(storage(b"set", b"f", value(1_100_000, 4))), 0.001),
         ([b"get f\r\n"], 0),
     ]),
+    # The whole value and its CR in one read, the LF later: the CR must be kept for the trailer
+    # (it was consumed with the value once, and the request then never answered).
+    ("value whole with its CR, then the LF", [
+        ([storage(b"set", b"h", MID, tail=b"\r"), b"\n"], 0.05),
+        ([b"get h\r\n"], 0),
+        ([b"ms h2 %d\r\n%s\r" % (len(MID), MID), b"\n"], 0.05),
+        ([b"mg h2 v\r\n"], 0),
+    ]),
     ("meta ms", [
         (trickle(b"ms g %d T0 F7 c\r\n%s\r\n" % (len(BIG), BIG)), 0.002),
         ([b"mg g v f s\r\n"], 0),
