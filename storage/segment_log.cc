@@ -133,12 +133,6 @@ SegmentLog::Layout SegmentLog::layout() const {
   return layout;
 }
 
-std::vector<uint32_t> SegmentLog::SegmentsInLogOrder() const {
-  std::vector<uint32_t> order(sealed_.begin(), sealed_.end());
-  if (head_ != 0 && fill_[head_] != 0) order.push_back(head_);
-  return order;
-}
-
 std::string_view SegmentLog::RegionSlot(uint32_t id, size_t fill) {
   if (!memory_.in_region() || fill > segment_bytes_) return {};
   const char* slot = memory_.Acquire(id);

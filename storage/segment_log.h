@@ -88,11 +88,18 @@ class SegmentLog {
     std::vector<uint32_t> sealed;  // oldest first
     std::vector<uint32_t> free;
     std::vector<uint32_t> fill;  // indexed by id; 0 for ids not in use
+
+    // The segments that hold records, in the order CleanOldest would reach them: the sealed
+    // ones oldest first, then the head if it holds anything.
+    std::vector<uint32_t> InLogOrder() const {
+      std::vector<uint32_t> order = sealed;
+      if (head != 0 && head < fill.size() && fill[head] != 0) order.push_back(head);
+      return order;
+    }
   };
   Layout layout() const;
-  // The segments in use that hold records, in the order CleanOldest would reach them (sealed
-  // ones oldest first, then the head).
-  std::vector<uint32_t> SegmentsInLogOrder() const;
+  // layout().InLogOrder(): the segments holding records, oldest first.
+  std::vector<uint32_t> SegmentsInLogOrder() const { return layout().InLogOrder(); }
   // Takes over `layout`'s segments where the region holds them. REQUIRES: a log just constructed
   // over a region. False, changing nothing, if the layout names an id the region has no slot
   // for, names one twice, or gives a fill beyond a segment.

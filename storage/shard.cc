@@ -415,10 +415,7 @@ absl::StatusOr<ShardImage> Shard::CaptureImage(
 bool Shard::MatchesImage(const ShardImage& image) {
   absl::MutexLock lock(&mu_);
   const SegmentLog::Layout& layout = image.layout;
-  std::vector<uint32_t> order = layout.sealed;
-  if (layout.head != 0 && layout.head < layout.fill.size() && layout.fill[layout.head] != 0) {
-    order.push_back(layout.head);
-  }
+  const std::vector<uint32_t> order = layout.InLogOrder();
   if (order.size() != image.digests.size()) return false;
   for (size_t i = 0; i < order.size(); ++i) {
     if (order[i] >= layout.fill.size()) return false;
