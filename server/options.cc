@@ -370,10 +370,10 @@ constexpr OptionSpec kOptions[] = {
      "keep the items in FILE (tmpfs or disk, -m reserved at start); after a clean stop "
      "(SIGTERM) the next start with the same settings serves them again (memcached -e)",
      SetRestartFile},
-    {0, "receive-into-value", "SIZE", "0",
+    {0, "receive-into-value", "SIZE", "64k",
      "set values (memcached, binary, RESP SET) at least this large, or stored in a block of their "
      "own, are read straight into the memory they are stored in; 0 = always buffer and copy "
-     "(the default until a full test pass with it on: docs/benchmarks.md; 64k measured best)",
+     "(64k measured best: docs/benchmarks.md)",
      SetReceiveIntoValue},
     {'Y', "auth-file", "FILE", "",
      "require authentication: user:password lines (memcached -Y); SIGHUP re-reads", SetAuthFile},

@@ -62,7 +62,7 @@ struct Options {
   // --receive-into-value: memcached set values at least this large (or stored in a block of
   // their own) are received straight into the memory they are stored in; 0 = never (every value
   // is buffered, then copied).
-  size_t receive_into_value = 0;
+  size_t receive_into_value = 64 * 1024;
 };
 
 // The front end's part of the options.
