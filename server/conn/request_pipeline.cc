@@ -101,6 +101,15 @@ RequestPipeline::RequestPipeline(const PipelineConfig* config, PortDialect port)
   session_.authenticated = config->auth == nullptr;
 }
 
+// Whether the meta parser takes the request at the front of `input`. Only the bytes one line may
+// hold count: a command word that starts after them is on a line too long for either parser, and
+// looking further would make the dialect (and so the step's reply) depend on how many bytes had
+// arrived when the line became too long.
+bool RequestPipeline::IsMetaRequest(std::string_view input) const {
+  return protocol::LooksLikeMetaCommand(
+      input.substr(0, config_->meta.limits().max_line_length + 1));
+}
+
 Dialect RequestPipeline::NextDialect(std::string_view input) {
   if (dialect_ == Dialect::kUndecided) {
     if (input.empty()) return Dialect::kUndecided;
@@ -117,7 +126,7 @@ Dialect RequestPipeline::NextDialect(std::string_view input) {
   if (dialect_ == Dialect::kResp || dialect_ == Dialect::kBinary) return dialect_;
   // A prefix too short to tell ("m") goes to the text parser, which asks for more bytes without
   // consuming any; the next call decides again with more.
-  return protocol::LooksLikeMetaCommand(input) ? Dialect::kMeta : Dialect::kText;
+  return IsMetaRequest(input) ? Dialect::kMeta : Dialect::kText;
 }
 
 ParseResult RequestPipeline::ParseOne(Dialect dialect, std::string_view input) {
@@ -319,7 +328,7 @@ bool RequestPipeline::FindLargeValue(std::string_view input, size_t min_value_by
   }
   // Every byte of a kept value is buffered until then, so a header whose value is smaller than
   // the threshold, or wholly here, is left to Parse.
-  if (protocol::LooksLikeMetaCommand(input)) {
+  if (IsMetaRequest(input)) {
     protocol::MetaRequest request;
     if (!config_->meta.ParseSetHeader(input, &request, header_bytes, value_bytes)) return false;
     *dialect = Dialect::kMeta;

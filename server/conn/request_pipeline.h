@@ -196,6 +196,7 @@ class RequestPipeline {
  private:
   // Which parser takes the next request: decides the connection's dialect on its first byte.
   Dialect NextDialect(std::string_view input);
+  bool IsMetaRequest(std::string_view input) const;
   // Parses one request with the dialect's parser into the matching member request.
   protocol::ParseResult ParseOne(Dialect dialect, std::string_view input);
   static void AppendError(std::string_view error, std::string* out);

@@ -332,5 +332,21 @@ TEST_F(ExecutingConnectionTest, FramingAloneMatchesParseAndExecute) {
   EXPECT_EQ(framed_out, "STORED\r\nVA 1\r\n1\r\n3\r\nERROR\r\nVALUE f 0 1\r\n3\r\nEND\r\n");
 }
 
+// Found by request_pipeline_fuzzer: a meta command word that starts past the 2,048 bytes a line
+// may hold. The line is too long either way; which parser says so (and so the step) must not
+// depend on whether the word had arrived when the line became too long.
+TEST_F(ExecutingConnectionTest, MetaWordPastTheLineLimitIsJudgedAsWhole) {
+  const std::string line = std::string(2604, ' ') + "ms" + std::string(394, ' ') + "get k\r\n";
+  RequestPipeline whole(&pipeline_, PortDialect::kAuto);
+  RequestPipeline cut(&pipeline_, PortDialect::kAuto);
+  std::string whole_out, cut_out;
+  const PipelineStep from_whole = whole.Frame(line, &whole_out);
+  const PipelineStep from_cut = cut.Frame(std::string_view(line).substr(0, 2100), &cut_out);
+  EXPECT_EQ(from_whole.status, protocol::ParseStatus::kMustClose);
+  EXPECT_EQ(from_cut.status, protocol::ParseStatus::kMustClose);
+  EXPECT_EQ(from_whole.dialect, from_cut.dialect);
+  EXPECT_EQ(whole_out, cut_out);
+}
+
 }  // namespace
 }  // namespace memkv::server
