@@ -7,26 +7,22 @@ IntegrationTest.HugeMultiKeyReplyIsBuiltAsTheClientReads; this is the full-size 
 
 Usage: tools/huge_reply_rss.py [--build-dir build] [--modes ...] [--io epoll uring]
 Prints one line per run (peak RSS from VmHWM, RSS after the client left) and exits 1 if a peak
-is over the bound. Not a test: about 4 s per run.
+is over the bound; the servers' logs go to stderr. Not a test: about 4 s per run.
 """
 import argparse
 import os
 import socket
-import subprocess
 import sys
 import time
 
-MODES = ["single", "acceptor", "shared", "reuseport", "dispatch", "hybrid"]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from memkv_server import IO_ENGINES, MODES, MemkvServer, resp_request  # noqa: E402
+
 ITEM = 1_000_000
 NAMES = 20_000
 MEMORY_MIB = 64
 BOUND_MIB = MEMORY_MIB + 64
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def status_kib(pid, field):
@@ -37,31 +33,20 @@ def status_kib(pid, field):
     raise RuntimeError(f"no {field} for {pid}")
 
 
-def connect(port):
-    for _ in range(100):
-        try:
-            return socket.create_connection(("127.0.0.1", port))
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"nothing listens on port {port}")
-
-
 def huge_request(dialect):
     if dialect == "text":
         return b"get " + b" ".join([b"big"] * NAMES) + b"\r\n"
-    return b"*%d\r\n$4\r\nMGET\r\n" % (NAMES + 1) + b"$3\r\nbig\r\n" * NAMES
+    return resp_request("MGET", *["big"] * NAMES)
 
 
 def run(args, mode, io, dialect):
-    port = free_port()
-    argv = [os.path.join(args.build_dir, "server", "memkv"), "-p", str(port), "-l", "127.0.0.1",
-            "-t", "2", "-m", str(MEMORY_MIB), "--mode", mode, "--io", io]
-    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        setter = connect(port)
+    binary = os.path.join(args.build_dir, "server", "memkv")
+    flags = ["-t", "2", "-m", str(MEMORY_MIB), "--mode", mode, "--io", io]
+    with MemkvServer(binary, flags) as server:
+        setter = socket.create_connection(("127.0.0.1", server.port))
         setter.sendall(b"set big 0 0 %d\r\n" % ITEM + b"b" * ITEM + b"\r\n")
         assert setter.recv(64) == b"STORED\r\n"
-        greedy = connect(port)
+        greedy = socket.create_connection(("127.0.0.1", server.port))
         greedy.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
         greedy.sendall(huge_request(dialect))
         time.sleep(1.5)  # reads nothing
@@ -73,17 +58,15 @@ def run(args, mode, io, dialect):
         setter.sendall(b"version\r\n")  # the server still answers the other client
         assert setter.recv(64).startswith(b"VERSION ")
         time.sleep(0.5)
-        return status_kib(server.pid, "VmHWM"), status_kib(server.pid, "VmRSS"), got
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        pid = server.process.pid
+        return status_kib(pid, "VmHWM"), status_kib(pid, "VmRSS"), got
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build-dir", default="build")
     parser.add_argument("--modes", nargs="+", default=MODES)
-    parser.add_argument("--io", nargs="+", default=["epoll", "uring"])
+    parser.add_argument("--io", nargs="+", default=IO_ENGINES)
     args = parser.parse_args()
     over = 0
     for mode in args.modes:

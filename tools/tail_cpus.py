@@ -17,35 +17,19 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from memkv_server import free_port, stop_process, wait_for_port  # noqa: E402
 
 PLACEMENTS = {
     # name: (server's CPUs, server threads, bench's CPUs, bench threads, connections per thread)
     "shared": (None, 2, None, 2, 32),
     "split": ("1", 1, "0", 1, 64),
 }
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc):
-    for _ in range(100):
-        if proc.poll() is not None:
-            sys.exit(f"server exited with status {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    sys.exit(f"nothing listens on port {port}")
 
 
 def pinned(cpus, argv):
@@ -68,7 +52,7 @@ def run_once(name, placement, args):
     server = subprocess.Popen(pinned(server_cpus, server_argv(name, args, port, server_threads)),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_port(port, server)
+        wait_for_port(port, server)
         bench = [os.path.join(args.build_dir, "tools", "memkv-bench"), "-s",
                  f"127.0.0.1:{port}", "-t", str(bench_threads), "-c", str(conns), "-k", "100000",
                  "-v", "32", "--ratio", "9:1", "--preload", "-d", str(args.duration), "--json"]
@@ -79,8 +63,7 @@ def run_once(name, placement, args):
             sys.exit(f"{name} {placement}: {result['errors']} errors: {result['error_samples']}")
         return result
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_process(server)
 
 
 def main():
