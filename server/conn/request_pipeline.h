@@ -196,6 +196,8 @@ class RequestPipeline {
  private:
   // Which parser takes the next request: decides the connection's dialect on its first byte.
   Dialect NextDialect(std::string_view input);
+  // Whether the meta parser takes the request at the front of `input`, judged by the first
+  // line's worth of bytes only (request_pipeline.cc says why).
   bool IsMetaRequest(std::string_view input) const;
   // Parses one request with the dialect's parser into the matching member request.
   protocol::ParseResult ParseOne(Dialect dialect, std::string_view input);
